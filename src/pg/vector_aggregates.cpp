@@ -1,0 +1,113 @@
+// avg(vector) and sum(vector). The transition state is a float8[] of
+// {count, sum_1, ..., sum_d}: double sums keep precision over many rows, and
+// a plain array needs no serialisation for parallel aggregation (the combine
+// function adds two states).
+#include <cfloat>
+
+#include "pg_prelude.hpp"
+#include "vector_type.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+}
+
+using namespace rushdb::pg;
+
+namespace {
+
+struct State {
+    ArrayType* array;
+    float8* values;  // values[0] = count, values[1..dim] = sums
+    int dim;         // 0 while no row has been accumulated
+};
+
+State read_state(ArrayType* arr) {
+    if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != FLOAT8OID ||
+        ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) < 1)
+        ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("invalid vector aggregate state")));
+    int n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+    return State{arr, reinterpret_cast<float8*>(ARR_DATA_PTR(arr)), n - 1};
+}
+
+ArrayType* new_state(int dim, MemoryContext cxt) {
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    auto* datums = static_cast<Datum*>(palloc(sizeof(Datum) * (dim + 1)));
+    for (int i = 0; i <= dim; ++i) datums[i] = Float8GetDatum(0.0);
+    ArrayType* arr = construct_array(datums, dim + 1, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+                                     TYPALIGN_DOUBLE);
+    MemoryContextSwitchTo(old);
+    return arr;
+}
+
+// In an aggregate the state belongs to us and may be updated in place;
+// called any other way, work on a copy so the caller's datum is untouched.
+ArrayType* writable_state(FunctionCallInfo fcinfo, int argno, MemoryContext* cxt) {
+    if (AggCheckCallContext(fcinfo, cxt)) return PG_GETARG_ARRAYTYPE_P(argno);
+    *cxt = CurrentMemoryContext;
+    return PG_GETARG_ARRAYTYPE_P_COPY(argno);
+}
+
+void check_state_dims(int a, int b) {
+    if (a != b)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("vector dimensions differ in aggregate: %d and %d", a, b)));
+}
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(rushdb_vector_accum);
+PG_FUNCTION_INFO_V1(rushdb_vector_combine);
+PG_FUNCTION_INFO_V1(rushdb_vector_avg_final);
+PG_FUNCTION_INFO_V1(rushdb_vector_sum_final);
+
+Datum rushdb_vector_accum(PG_FUNCTION_ARGS) {
+    MemoryContext cxt;
+    State s = read_state(writable_state(fcinfo, 0, &cxt));
+    Vector* v = RUSHDB_ARG_VECTOR(1);
+    if (s.dim == 0) {
+        float8 count = s.values[0];
+        s = read_state(new_state(v->dim, cxt));
+        s.values[0] = count;
+    }
+    check_state_dims(s.dim, v->dim);
+    s.values[0] += 1.0;
+    for (int i = 0; i < v->dim; ++i) s.values[i + 1] += v->x[i];
+    PG_RETURN_ARRAYTYPE_P(s.array);
+}
+
+Datum rushdb_vector_combine(PG_FUNCTION_ARGS) {
+    MemoryContext cxt;
+    State a = read_state(writable_state(fcinfo, 0, &cxt));
+    State b = read_state(PG_GETARG_ARRAYTYPE_P(1));
+    if (b.dim == 0) PG_RETURN_ARRAYTYPE_P(a.array);
+    if (a.dim == 0) {
+        a = read_state(new_state(b.dim, cxt));
+        std::memcpy(a.values, b.values, sizeof(float8) * (b.dim + 1));
+        PG_RETURN_ARRAYTYPE_P(a.array);
+    }
+    check_state_dims(a.dim, b.dim);
+    for (int i = 0; i <= a.dim; ++i) a.values[i] += b.values[i];
+    PG_RETURN_ARRAYTYPE_P(a.array);
+}
+
+static Datum finish(FunctionCallInfo fcinfo, bool average) {
+    State s = read_state(PG_GETARG_ARRAYTYPE_P(0));
+    if (s.dim == 0 || s.values[0] == 0.0) PG_RETURN_NULL();
+    Vector* r = new_vector(s.dim);
+    for (int i = 0; i < s.dim; ++i) {
+        double value = average ? s.values[i + 1] / s.values[0] : s.values[i + 1];
+        if (std::fabs(value) > FLT_MAX)
+            ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+                            errmsg("value out of range: overflow in vector %s", average ? "avg" : "sum")));
+        r->x[i] = static_cast<float>(value);
+    }
+    RUSHDB_RETURN_VECTOR(r);
+}
+
+Datum rushdb_vector_avg_final(PG_FUNCTION_ARGS) { return finish(fcinfo, true); }
+Datum rushdb_vector_sum_final(PG_FUNCTION_ARGS) { return finish(fcinfo, false); }
+
+}  // extern "C"

@@ -1,0 +1,136 @@
+// Distances, norms and elementwise arithmetic. Distances run the SIMD kernel
+// chosen at load time (src/core/distance).
+#include "distance/kernels.hpp"
+#include "pg_prelude.hpp"
+#include "vector_type.hpp"
+
+using namespace rushdb::pg;
+namespace dist = rushdb::distance;
+
+namespace {
+
+// Accumulated in double: the norm is a reported value, not a hot loop.
+double norm_of(const Vector* v) {
+    double sum = 0.0;
+    for (int i = 0; i < v->dim; ++i) sum += static_cast<double>(v->x[i]) * v->x[i];
+    return std::sqrt(sum);
+}
+
+template <class Op>
+Vector* elementwise(Vector* a, Vector* b, Op op, const char* name) {
+    check_same_dims(a, b);
+    Vector* r = new_vector(a->dim);
+    for (int i = 0; i < a->dim; ++i) r->x[i] = op(a->x[i], b->x[i]);
+    check_result_finite(r, name);
+    return r;
+}
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(rushdb_l2_distance);
+PG_FUNCTION_INFO_V1(rushdb_l2_squared_distance);
+PG_FUNCTION_INFO_V1(rushdb_cosine_distance);
+PG_FUNCTION_INFO_V1(rushdb_inner_product);
+PG_FUNCTION_INFO_V1(rushdb_negative_inner_product);
+PG_FUNCTION_INFO_V1(rushdb_l1_distance);
+PG_FUNCTION_INFO_V1(rushdb_vector_dims);
+PG_FUNCTION_INFO_V1(rushdb_vector_norm);
+PG_FUNCTION_INFO_V1(rushdb_l2_normalize);
+PG_FUNCTION_INFO_V1(rushdb_subvector);
+PG_FUNCTION_INFO_V1(rushdb_vector_add);
+PG_FUNCTION_INFO_V1(rushdb_vector_sub);
+PG_FUNCTION_INFO_V1(rushdb_vector_mul);
+
+Datum rushdb_l2_distance(PG_FUNCTION_ARGS) {
+    Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
+    check_same_dims(a, b);
+    PG_RETURN_FLOAT8(std::sqrt(static_cast<double>(dist::l2_squared(a->x, b->x, a->dim))));
+}
+
+Datum rushdb_l2_squared_distance(PG_FUNCTION_ARGS) {
+    Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
+    check_same_dims(a, b);
+    PG_RETURN_FLOAT8(static_cast<double>(dist::l2_squared(a->x, b->x, a->dim)));
+}
+
+// NaN when either vector is all zeros: a zero vector has no direction.
+Datum rushdb_cosine_distance(PG_FUNCTION_ARGS) {
+    Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
+    check_same_dims(a, b);
+    PG_RETURN_FLOAT8(dist::cosine_distance(a->x, b->x, a->dim));
+}
+
+Datum rushdb_inner_product(PG_FUNCTION_ARGS) {
+    Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
+    check_same_dims(a, b);
+    PG_RETURN_FLOAT8(static_cast<double>(dist::inner_product(a->x, b->x, a->dim)));
+}
+
+// The <#> operator: smaller is more similar, so ORDER BY ... ASC works.
+Datum rushdb_negative_inner_product(PG_FUNCTION_ARGS) {
+    Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
+    check_same_dims(a, b);
+    PG_RETURN_FLOAT8(-static_cast<double>(dist::inner_product(a->x, b->x, a->dim)));
+}
+
+Datum rushdb_l1_distance(PG_FUNCTION_ARGS) {
+    Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
+    check_same_dims(a, b);
+    PG_RETURN_FLOAT8(static_cast<double>(dist::l1(a->x, b->x, a->dim)));
+}
+
+Datum rushdb_vector_dims(PG_FUNCTION_ARGS) {
+    Vector* v = RUSHDB_ARG_VECTOR(0);
+    PG_RETURN_INT32(v->dim);
+}
+
+Datum rushdb_vector_norm(PG_FUNCTION_ARGS) {
+    Vector* v = RUSHDB_ARG_VECTOR(0);
+    PG_RETURN_FLOAT8(norm_of(v));
+}
+
+// A zero vector normalises to itself (there is no unit vector to pick).
+Datum rushdb_l2_normalize(PG_FUNCTION_ARGS) {
+    Vector* v = RUSHDB_ARG_VECTOR(0);
+    Vector* r = new_vector(v->dim);
+    double norm = norm_of(v);
+    if (norm > 0.0)
+        for (int i = 0; i < v->dim; ++i) r->x[i] = static_cast<float>(v->x[i] / norm);
+    RUSHDB_RETURN_VECTOR(r);
+}
+
+// subvector(v, start, count): 1-based start, like substring().
+Datum rushdb_subvector(PG_FUNCTION_ARGS) {
+    Vector* v = RUSHDB_ARG_VECTOR(0);
+    int32 start = PG_GETARG_INT32(1);
+    int32 count = PG_GETARG_INT32(2);
+    if (count < 1)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("subvector count must be at least 1, got %d", count)));
+    if (start < 1 || static_cast<int64>(start) + count - 1 > v->dim)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("subvector(%d, %d) is outside a vector of %d dimensions", start, count,
+                               v->dim)));
+    Vector* r = new_vector(count);
+    std::memcpy(r->x, v->x + (start - 1), sizeof(float) * count);
+    RUSHDB_RETURN_VECTOR(r);
+}
+
+Datum rushdb_vector_add(PG_FUNCTION_ARGS) {
+    RUSHDB_RETURN_VECTOR(elementwise(RUSHDB_ARG_VECTOR(0), RUSHDB_ARG_VECTOR(1),
+                                     [](float x, float y) { return x + y; }, "addition"));
+}
+
+Datum rushdb_vector_sub(PG_FUNCTION_ARGS) {
+    RUSHDB_RETURN_VECTOR(elementwise(RUSHDB_ARG_VECTOR(0), RUSHDB_ARG_VECTOR(1),
+                                     [](float x, float y) { return x - y; }, "subtraction"));
+}
+
+Datum rushdb_vector_mul(PG_FUNCTION_ARGS) {
+    RUSHDB_RETURN_VECTOR(elementwise(RUSHDB_ARG_VECTOR(0), RUSHDB_ARG_VECTOR(1),
+                                     [](float x, float y) { return x * y; }, "multiplication"));
+}
+
+}  // extern "C"
