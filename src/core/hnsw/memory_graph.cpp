@@ -1,0 +1,404 @@
+#include "hnsw/memory_graph.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <system_error>
+#include <thread>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include "hnsw/search_layer.hpp"
+#include "hnsw/select_neighbors.hpp"
+
+namespace rushdb::hnsw {
+
+// Per-thread working memory for one insertion or search.
+struct MemoryGraph::Scratch {
+    std::vector<std::uint16_t> visited;
+    std::uint16_t epoch = 0;
+    NearHeap<Id> frontier;
+    FarHeap<Id> found;
+    std::vector<Candidate<Id>> entry, sorted, selected;
+    std::vector<Link> link_copy;
+    std::vector<float> query;
+
+    void begin(std::size_t n) {
+        if (visited.size() < n) {
+            visited.assign(n, 0);
+            epoch = 0;
+        }
+        if (++epoch == 0) {  // wrapped: clear the marks once every 65,535 uses
+            std::fill(visited.begin(), visited.end(), 0);
+            epoch = 1;
+        }
+    }
+};
+
+// The search_layer access policy over this graph. With `locking`, neighbour
+// lists are copied under the node's spinlock (concurrent build).
+class MemoryGraph::Access {
+public:
+    using Id = MemoryGraph::Id;
+    Access(const MemoryGraph& g, const float* query, Scratch& s, bool locking)
+        : g_(g), q_(query), s_(s), locking_(locking) {}
+
+    bool visit(Id id) noexcept {
+        if (s_.visited[id] == s_.epoch) return false;
+        s_.visited[id] = s_.epoch;
+        return true;
+    }
+    float distance(Id id) const noexcept { return g_.distance_(q_, g_.vector(id), g_.dims_); }
+    bool usable(Id) const noexcept { return true; }
+
+    template <class F>
+    void for_each_neighbor(Id id, int level, F&& f) {
+        auto& graph = const_cast<MemoryGraph&>(g_);
+        if (!locking_) {
+            std::size_t n = graph.link_count(id, level);
+            const Link* l = graph.links(id, level);
+            for (std::size_t i = 0; i < n; ++i) f(l[i].id);
+            return;
+        }
+        // Copy under the node's lock so the list cannot change mid-iteration,
+        // then measure distances without holding it.
+        Id copy[2 * kMaxM];
+        graph.lock(id);
+        std::size_t n = graph.link_count(id, level);
+        const Link* l = graph.links(id, level);
+        for (std::size_t i = 0; i < n; ++i) copy[i] = l[i].id;
+        graph.unlock(id);
+        for (std::size_t i = 0; i < n; ++i) f(copy[i]);
+    }
+
+private:
+    const MemoryGraph& g_;
+    const float* q_;
+    Scratch& s_;
+    bool locking_;
+};
+
+MemoryGraph::MemoryGraph(Metric metric, std::size_t dims, Params params, std::uint64_t seed)
+    : metric_(metric),
+      dims_(dims),
+      params_(params),
+      distance_(GraphDistance::for_metric(metric)),
+      rng_(seed) {
+    record_bytes_ = dims_ * sizeof(float) + sizeof(std::uint32_t) +
+                    static_cast<std::size_t>(params_.max_links(0)) * sizeof(Link);
+    // Keep records 4-byte aligned (they are: floats, u32 and 8-byte links
+    // whose members are 4-byte types).
+}
+
+MemoryGraph::~MemoryGraph() = default;
+
+std::size_t MemoryGraph::bytes_per_element(std::size_t dims, const Params& p) noexcept {
+    std::size_t record = dims * sizeof(float) + sizeof(std::uint32_t) +
+                         static_cast<std::size_t>(p.max_links(0)) * sizeof(Link);
+    // Expected upper-layer slots per node: sum_{l>=1} M^-l * (1 + m) ~ (1 + m) / (M - 1).
+    std::size_t upper = (static_cast<std::size_t>(p.m) + 1) * sizeof(Link) / (p.m - 1) + sizeof(Link);
+    return record + upper + sizeof(std::uint8_t) + sizeof(std::size_t) + 1 /* lock */;
+}
+
+std::size_t MemoryGraph::memory_used() const noexcept {
+    return chunks_.size() * kChunkNodes * record_bytes_ + upper_.capacity() * sizeof(Link) +
+           levels_.capacity() + upper_offset_.capacity() * sizeof(std::size_t) + locks_size_;
+}
+
+const float* MemoryGraph::vector(Id id) const noexcept {
+    return reinterpret_cast<const float*>(chunks_[id / kChunkNodes].get() +
+                                          (id % kChunkNodes) * record_bytes_);
+}
+
+float* MemoryGraph::vector_mut(Id id) noexcept { return const_cast<float*>(vector(id)); }
+
+std::uint32_t* MemoryGraph::count_ptr(Id id, int level) noexcept {
+    if (level == 0)
+        return reinterpret_cast<std::uint32_t*>(vector_mut(id) + dims_);
+    Link* slot = &upper_[upper_offset_[id] + static_cast<std::size_t>(level - 1) * (params_.m + 1)];
+    return &slot->id;
+}
+
+Link* MemoryGraph::links_mut(Id id, int level) noexcept {
+    if (level == 0)
+        return reinterpret_cast<Link*>(reinterpret_cast<unsigned char*>(vector_mut(id)) +
+                                       dims_ * sizeof(float) + sizeof(std::uint32_t));
+    return &upper_[upper_offset_[id] + static_cast<std::size_t>(level - 1) * (params_.m + 1) + 1];
+}
+
+std::size_t MemoryGraph::link_count(Id id, int level) const noexcept {
+    return *const_cast<MemoryGraph*>(this)->count_ptr(id, level);
+}
+
+const Link* MemoryGraph::links(Id id, int level) const noexcept {
+    return const_cast<MemoryGraph*>(this)->links_mut(id, level);
+}
+
+void MemoryGraph::lock(Id id) noexcept {
+    auto& l = locks_[id];
+    while (l.exchange(1, std::memory_order_acquire) != 0) {
+        while (l.load(std::memory_order_relaxed) != 0) std::this_thread::yield();
+    }
+}
+
+void MemoryGraph::unlock(Id id) noexcept { locks_[id].store(0, std::memory_order_release); }
+
+MemoryGraph::Id MemoryGraph::add(const float* v) {
+    if (count_ >= static_cast<std::size_t>(kNone) - 1) throw std::length_error("too many HNSW elements");
+    Id id = static_cast<Id>(count_);
+    if (id % kChunkNodes == 0)
+        chunks_.emplace_back(new unsigned char[kChunkNodes * record_bytes_]);
+    float* dst = vector_mut(id);
+    std::memcpy(dst, v, dims_ * sizeof(float));
+    if (!prepare_vector(metric_, dst, dims_)) return kNone;  // slot is reused by the next add
+    *count_ptr(id, 0) = 0;
+
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    double u = 1.0 - uniform(rng_);  // (0, 1]
+    int level = static_cast<int>(-std::log(u) * params_.level_multiplier());
+    if (level > kMaxLevel) level = kMaxLevel;
+    levels_.push_back(static_cast<std::uint8_t>(level));
+    upper_offset_.push_back(upper_.size());
+    for (int l = 1; l <= level; ++l) {
+        upper_.push_back(Link{0, 0.0f});  // count slot
+        upper_.resize(upper_.size() + params_.m);
+    }
+    ++count_;
+    return id;
+}
+
+void MemoryGraph::add_reverse_link(Id target, Id source, float distance, int level, Scratch& s) {
+    std::size_t max = static_cast<std::size_t>(params_.max_links(level));
+    lock(target);
+    std::uint32_t* count = count_ptr(target, level);
+    Link* links = links_mut(target, level);
+    for (std::uint32_t i = 0; i < *count; ++i)
+        if (links[i].id == source) {
+            unlock(target);
+            return;
+        }
+    if (*count < max) {
+        links[(*count)++] = Link{source, distance};
+        unlock(target);
+        return;
+    }
+    // Full: re-select among the current links plus the newcomer.
+    s.sorted.clear();
+    for (std::uint32_t i = 0; i < *count; ++i) s.sorted.push_back({links[i].distance, links[i].id});
+    s.sorted.push_back({distance, source});
+    sort_closest_first(s.sorted);
+    select_neighbors(s.sorted, max,
+                     [&](Id a, Id b) { return distance_(vector(a), vector(b), dims_); }, s.selected);
+    *count = static_cast<std::uint32_t>(s.selected.size());
+    for (std::size_t i = 0; i < s.selected.size(); ++i)
+        links[i] = Link{s.selected[i].id, s.selected[i].distance};
+    unlock(target);
+}
+
+void MemoryGraph::connect(Id id, int level, Scratch& s) {
+    std::size_t max = static_cast<std::size_t>(params_.max_links(level));
+    s.sorted.assign(s.found.items().begin(), s.found.items().end());
+    sort_closest_first(s.sorted);
+    select_neighbors(s.sorted, max,
+                     [&](Id a, Id b) { return distance_(vector(a), vector(b), dims_); }, s.selected);
+    lock(id);
+    std::uint32_t* count = count_ptr(id, level);
+    Link* links = links_mut(id, level);
+    *count = static_cast<std::uint32_t>(s.selected.size());
+    for (std::size_t i = 0; i < s.selected.size(); ++i)
+        links[i] = Link{s.selected[i].id, s.selected[i].distance};
+    unlock(id);
+    std::vector<Candidate<Id>> chosen(s.selected);  // add_reverse_link reuses s.selected
+    for (const auto& c : chosen) add_reverse_link(c.id, id, c.distance, level, s);
+}
+
+void MemoryGraph::insert(Id id) {
+    Scratch s;
+    insert_with(id, s);
+}
+
+void MemoryGraph::insert_with(Id id, Scratch& s) {
+    s.begin(count_);
+    int level = levels_[id];
+    std::unique_lock<std::mutex> entry_lock(entry_mutex_);
+    int top = max_level_.load();
+    Id ep = entry_.load();
+    if (ep == kNone) {
+        entry_ = id;
+        max_level_ = level;
+        return;
+    }
+    if (level <= top) entry_lock.unlock();  // only a new top node keeps the lock
+
+    const float* q = vector(id);
+    Access g(*this, q, s, /*locking=*/true);
+    g.visit(id);
+    Candidate<Id> cur{g.distance(ep), ep};
+    for (int l = top; l > level; --l) cur = greedy_closest(g, cur, l);
+
+    s.entry.assign(1, cur);
+    for (int l = std::min(level, top); l >= 0; --l) {
+        s.begin(count_);  // fresh visited marks per layer
+        for (const auto& e : s.entry) g.visit(e.id);
+        g.visit(id);
+        search_layer(g, s.entry, params_.ef_construction, l, s.frontier, s.found);
+        s.entry.assign(s.found.items().begin(), s.found.items().end());
+        connect(id, l, s);
+    }
+    if (level > top) {
+        entry_ = id;
+        max_level_ = level;
+    }
+}
+
+bool MemoryGraph::build(int threads, const std::function<bool(std::size_t)>& progress) {
+    locks_.reset(new std::atomic<std::uint8_t>[count_]);
+    locks_size_ = count_;
+    for (std::size_t i = 0; i < count_; ++i) locks_[i].store(0, std::memory_order_relaxed);
+    if (threads < 1) threads = 1;
+
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> done{0};
+    std::atomic<bool> stop{false};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+
+    auto work = [&](bool caller) {
+        Scratch s;
+        std::size_t since_report = 0;
+        for (;;) {
+            if (stop.load(std::memory_order_relaxed)) return;
+            std::size_t i = next.fetch_add(1);
+            if (i >= count_) return;
+            try {
+                insert_with(static_cast<Id>(i), s);
+            } catch (...) {
+                std::lock_guard<std::mutex> g(failure_mutex);
+                if (!failure) failure = std::current_exception();
+                stop = true;
+                return;
+            }
+            done.fetch_add(1, std::memory_order_relaxed);
+            if (caller && progress && ++since_report >= 1000) {
+                since_report = 0;
+                if (progress(done.load())) stop = true;
+            }
+        }
+    };
+    // Worker threads never call back into the host (PostgreSQL): they only
+    // touch this graph. Block signals in them so the host's handlers keep
+    // running on the calling thread.
+    std::vector<std::thread> pool;
+    {
+        sigset_t all, previous;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &previous);
+        try {
+            for (int t = 1; t < threads; ++t) pool.emplace_back(work, false);
+        } catch (const std::system_error&) {
+            // Could not start another thread: the ones running (and the
+            // caller) finish the work.
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    }
+    work(true);
+    for (auto& t : pool) t.join();
+    if (failure) std::rethrow_exception(failure);
+    if (done.load() != count_) return false;
+    ensure_reachable();
+    if (progress) progress(done.load());
+    return true;
+}
+
+std::size_t MemoryGraph::ensure_reachable() {
+    if (count_ == 0 || entry_ == kNone) return 0;
+    std::vector<std::uint32_t> in_degree(count_, 0);
+    for (Id id = 0; id < count_; ++id)
+        for (std::size_t i = 0; i < link_count(id, 0); ++i) ++in_degree[links(id, 0)[i].id];
+
+    std::vector<char> reached(count_, 0);
+    std::vector<Id> queue;
+    auto spread = [&](Id from) {
+        queue.assign(1, from);
+        reached[from] = 1;
+        while (!queue.empty()) {
+            Id id = queue.back();
+            queue.pop_back();
+            // Layer 0 only: a search ends with a layer-0 walk, so that is
+            // where every node must be reachable.
+            for (std::size_t i = 0; i < link_count(id, 0); ++i) {
+                Id o = links(id, 0)[i].id;
+                if (!reached[o]) {
+                    reached[o] = 1;
+                    queue.push_back(o);
+                }
+            }
+        }
+    };
+    spread(entry_);
+
+    std::size_t relinked = 0;
+    std::size_t max0 = static_cast<std::size_t>(params_.max_links(0));
+    for (Id u = 0; u < count_; ++u) {
+        if (reached[u]) continue;
+        // Reachable nodes near u: a graph search only returns reached nodes.
+        auto near = search_prepared(vector(u), static_cast<std::size_t>(params_.ef_construction),
+                                    params_.ef_construction);
+        bool linked = false;
+        for (const auto& c : near) {
+            if (c.id == u || !reached[c.id]) continue;
+            std::uint32_t* count = count_ptr(c.id, 0);
+            Link* l = links_mut(c.id, 0);
+            if (*count < max0) {
+                l[(*count)++] = Link{u, c.distance};
+                linked = true;
+            } else {
+                // Replace the farthest link whose target keeps another in-edge.
+                int victim = -1;
+                for (std::uint32_t i = 0; i < *count; ++i)
+                    if (in_degree[l[i].id] > 1 && (victim < 0 || l[i].distance > l[victim].distance))
+                        victim = static_cast<int>(i);
+                if (victim < 0) continue;
+                --in_degree[l[victim].id];
+                l[victim] = Link{u, c.distance};
+                linked = true;
+            }
+            if (linked) break;
+        }
+        if (!linked) continue;  // nothing safe to replace: leave it (verify reports it)
+        ++in_degree[u];
+        ++relinked;
+        spread(u);
+    }
+    return relinked;
+}
+
+std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search(const float* query, std::size_t k,
+                                                           int ef) const {
+    std::vector<float> q(query, query + dims_);
+    if (!prepare_vector(metric_, q.data(), dims_)) return {};
+    return search_prepared(q.data(), k, ef);
+}
+
+std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search_prepared(const float* query,
+                                                                    std::size_t k, int ef) const {
+    std::vector<Candidate<Id>> result;
+    if (count_ == 0 || entry_ == kNone) return result;
+    thread_local Scratch s;
+    s.begin(count_);
+    Access g(*this, query, s, /*locking=*/false);
+    Id ep = entry_;
+    g.visit(ep);
+    Candidate<Id> cur{g.distance(ep), ep};
+    for (int l = max_level_; l > 0; --l) cur = greedy_closest(g, cur, l);
+    s.entry.assign(1, cur);
+    search_layer(g, s.entry, std::max<int>(ef, static_cast<int>(k)), 0, s.frontier, s.found);
+    result.assign(s.found.items().begin(), s.found.items().end());
+    sort_closest_first(result);
+    if (result.size() > k) result.resize(k);
+    return result;
+}
+
+}  // namespace rushdb::hnsw
