@@ -40,7 +40,8 @@ TEST(VectorText, ParsesSimpleAndWhitespace) {
 TEST(VectorText, RejectsMalformed) {
     std::vector<float> v;
     for (const char* bad : {"[1,2", "[1,,2]", "[1a]", "[1,2]x", "1,2", "[", "", "[,1]", "[1,]",
-                            "[1 2]", "[--1]", "[1e]", "[0x10]", "[1.2.3]", "[-+1]", "[[1]]"}) {
+                            "[1 2]", "[--1]", "[1e]", "[0x10]", "[1.2.3]", "[-+1]", "[+-1]",
+                            "[+-0.5e1]", "[++1]", "[[1]]"}) {
         EXPECT_EQ(parse(bad, v).status, ParseStatus::malformed) << bad;
     }
     EXPECT_EQ(parse("[]", v).status, ParseStatus::empty);
@@ -106,4 +107,15 @@ TEST(VectorText, FormatBufferBoundHolds) {
     std::vector<float> worst(100, -1.17549435e-38f);
     std::string s = format(worst);
     EXPECT_LE(s.size() + 1, max_formatted_size(worst.size()));
+}
+
+TEST(VectorText, LinearInInputLength) {
+    // Many elements followed by a long tail of spaces: each element used to
+    // rescan the rest of the input. 20k elements + 2 MB tail parses at once.
+    std::string s = "[";
+    for (int i = 0; i < 20000; ++i) s += (i ? ",1" : "1");
+    s += "]" + std::string(2 << 20, ' ');
+    std::vector<float> v;
+    ASSERT_EQ(parse(s, v).status, ParseStatus::ok);
+    EXPECT_EQ(v.size(), 20000u);
 }

@@ -42,6 +42,9 @@ std::size_t count_elements_upper_bound(const char* text) noexcept {
 }
 
 ParseResult parse_vector(const char* text, float* out, std::size_t cap) noexcept {
+    // Measured once: from_chars needs the end, and rescanning the rest of the
+    // input per element would make parsing quadratic in the input length.
+    const char* const end = text + std::strlen(text);
     const char* p = skip_space(text);
     auto fail = [text](ParseStatus s, const char* at) {
         return ParseResult{s, 0, static_cast<std::size_t>(at - text)};
@@ -59,10 +62,11 @@ ParseResult parse_vector(const char* text, float* out, std::size_t cap) noexcept
             starts_with_ci(num[0] == '-' ? num + 1 : num, "inf") ||
             starts_with_ci(num[0] == '-' ? num + 1 : num, "nan"))
             return fail(ParseStatus::not_finite, start);
+        // One sign at most: "+-1" and "-+1" are not numbers.
+        if (num != p && (*num == '-' || *num == '+')) return fail(ParseStatus::malformed, start);
         if (*num == '-' && num[1] == '+') return fail(ParseStatus::malformed, start);
 
         float value = 0.0f;
-        const char* end = num + std::strlen(num);
         auto res = std::from_chars(num, end, value, std::chars_format::general);
         if (res.ec == std::errc::invalid_argument || res.ptr == num)
             return fail(ParseStatus::malformed, start);
