@@ -25,8 +25,9 @@ bool check_simd(char** newval, void** extra, GucSource source) {
             return false;
         }
     }
-    GUC_check_errdetail("Unknown kernel set \"%s\"; use auto or one listed by rushdb.simd_info().",
-                        *newval);
+    GUC_check_errdetail(
+        "Unknown kernel set \"%s\"; use auto, scalar, sse2, avx2+fma, avx512f or neon (as the CPU allows).",
+        *newval);
     return false;
 }
 
@@ -39,7 +40,7 @@ void assign_simd(const char* newval, void* extra) {
 void _PG_init(void) {
     (void)rushdb::distance::active();  // resolve the best kernel set once, at load
     DefineCustomStringVariable(
-        "rushdb.simd", "Distance kernel instruction set: auto, or a set listed by rushdb.simd_info().",
+        "rushdb.simd", "Distance kernel instruction set: auto, scalar, sse2, avx2+fma, avx512f or neon.",
         "For testing and benchmarking; auto picks the best set the CPU supports.", &g_simd_setting,
         "auto", PGC_USERSET, 0, check_simd, assign_simd, nullptr);
     MarkGUCPrefixReserved("rushdb");

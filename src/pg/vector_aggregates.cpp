@@ -99,10 +99,12 @@ static Datum finish(FunctionCallInfo fcinfo, bool average) {
     Vector* r = new_vector(s.dim);
     for (int i = 0; i < s.dim; ++i) {
         double value = average ? s.values[i + 1] / s.values[0] : s.values[i + 1];
-        if (std::fabs(value) > FLT_MAX)
+        // Judged after rounding to float32, like the + operator and float8 ->
+        // real: a double sum within half an ulp above FLT_MAX is FLT_MAX.
+        r->x[i] = static_cast<float>(value);
+        if (std::isinf(r->x[i]))
             ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
                             errmsg("value out of range: overflow in vector %s", average ? "avg" : "sum")));
-        r->x[i] = static_cast<float>(value);
     }
     RUSHDB_RETURN_VECTOR(r);
 }

@@ -17,12 +17,18 @@ using namespace rushdb::pg;
 namespace {
 
 // Narrows a double to a vector element with the same rules as text input.
+// Overflow is judged after rounding, as text input and float8 -> real do: a
+// double just above FLT_MAX (3.4028235e38, FLT_MAX's own shortest text, is
+// one) rounds to FLT_MAX and is accepted; comparing the double with FLT_MAX
+// rejected it. %.9g, not %g: six digits print a rejected 3.4028236e38 as
+// 3.40282e+38, which reads like an accepted value.
 float narrow_element(double d, const char* source) {
     if (std::isnan(d) || std::isinf(d)) check_element(static_cast<float>(d), source);
-    if (std::fabs(d) > FLT_MAX)
+    float f = static_cast<float>(d);
+    if (std::isinf(f))
         ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-                        errmsg("value %g is out of range for a vector element (float32)", d)));
-    return static_cast<float>(d);
+                        errmsg("value %.9g is out of range for a vector element (float32)", d)));
+    return f;
 }
 
 double numeric_to_double(Datum n) {

@@ -27,8 +27,11 @@ Datum rushdb_vector_in(PG_FUNCTION_ARGS) {
 
     std::size_t cap = rt::count_elements_upper_bound(text);
     // Parse into a scratch buffer sized by the comma count, but never larger
-    // than the maximum + 1 so a huge literal fails fast instead of allocating.
-    std::size_t scratch = cap > static_cast<std::size_t>(kMaxDims) ? kMaxDims + 1 : cap;
+    // than the maximum so a huge literal fails fast instead of allocating.
+    // The capacity is the limit itself: parse_vector reports too_many_dims
+    // only for an element beyond its capacity, so kMaxDims + 1 let a literal
+    // of exactly 16001 elements through.
+    std::size_t scratch = cap > static_cast<std::size_t>(kMaxDims) ? kMaxDims : cap;
     auto* values = static_cast<float*>(palloc(sizeof(float) * scratch));
     rt::ParseResult r = rt::parse_vector(text, values, scratch);
     switch (r.status) {

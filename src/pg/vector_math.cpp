@@ -1,5 +1,8 @@
 // Distances, norms and elementwise arithmetic. Distances run the SIMD kernel
 // chosen at load time (src/core/distance).
+#include <cfloat>
+
+#include "distance/exact.hpp"
 #include "distance/kernels.hpp"
 #include "pg_prelude.hpp"
 #include "vector_type.hpp"
@@ -8,6 +11,32 @@ using namespace rushdb::pg;
 namespace dist = rushdb::distance;
 
 namespace {
+
+// The float32 kernels are exact enough for ranking, but a sum can overflow
+// (or, for cosine, a norm underflow to zero) on valid input. Those rare cases
+// are recomputed in double so SQL never reports Infinity or NaN for a
+// distance that has a finite value.
+double l2_squared_checked(const Vector* a, const Vector* b) {
+    float r = dist::l2_squared(a->x, b->x, a->dim);
+    return std::isfinite(r) ? r : dist::exact::l2_squared(a->x, b->x, a->dim);
+}
+
+double inner_product_checked(const Vector* a, const Vector* b) {
+    float r = dist::inner_product(a->x, b->x, a->dim);
+    return std::isfinite(r) ? r : dist::exact::inner_product(a->x, b->x, a->dim);
+}
+
+double l1_checked(const Vector* a, const Vector* b) {
+    float r = dist::l1(a->x, b->x, a->dim);
+    return std::isfinite(r) ? r : dist::exact::l1(a->x, b->x, a->dim);
+}
+
+double cosine_checked(const Vector* a, const Vector* b) {
+    dist::DotAndNorms r = dist::active().dot_and_norms(a->x, b->x, a->dim);
+    bool trustworthy = std::isfinite(r.dot) && std::isfinite(r.norm_a_sq) &&
+                       std::isfinite(r.norm_b_sq) && r.norm_a_sq >= FLT_MIN && r.norm_b_sq >= FLT_MIN;
+    return trustworthy ? dist::cosine_distance_from(r) : dist::exact::cosine_distance(a->x, b->x, a->dim);
+}
 
 // Accumulated in double: the norm is a reported value, not a hot loop.
 double norm_of(const Vector* v) {
@@ -46,39 +75,39 @@ PG_FUNCTION_INFO_V1(rushdb_vector_mul);
 Datum rushdb_l2_distance(PG_FUNCTION_ARGS) {
     Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
     check_same_dims(a, b);
-    PG_RETURN_FLOAT8(std::sqrt(static_cast<double>(dist::l2_squared(a->x, b->x, a->dim))));
+    PG_RETURN_FLOAT8(std::sqrt(l2_squared_checked(a, b)));
 }
 
 Datum rushdb_l2_squared_distance(PG_FUNCTION_ARGS) {
     Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
     check_same_dims(a, b);
-    PG_RETURN_FLOAT8(static_cast<double>(dist::l2_squared(a->x, b->x, a->dim)));
+    PG_RETURN_FLOAT8(l2_squared_checked(a, b));
 }
 
 // NaN when either vector is all zeros: a zero vector has no direction.
 Datum rushdb_cosine_distance(PG_FUNCTION_ARGS) {
     Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
     check_same_dims(a, b);
-    PG_RETURN_FLOAT8(dist::cosine_distance(a->x, b->x, a->dim));
+    PG_RETURN_FLOAT8(cosine_checked(a, b));
 }
 
 Datum rushdb_inner_product(PG_FUNCTION_ARGS) {
     Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
     check_same_dims(a, b);
-    PG_RETURN_FLOAT8(static_cast<double>(dist::inner_product(a->x, b->x, a->dim)));
+    PG_RETURN_FLOAT8(inner_product_checked(a, b));
 }
 
 // The <#> operator: smaller is more similar, so ORDER BY ... ASC works.
 Datum rushdb_negative_inner_product(PG_FUNCTION_ARGS) {
     Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
     check_same_dims(a, b);
-    PG_RETURN_FLOAT8(-static_cast<double>(dist::inner_product(a->x, b->x, a->dim)));
+    PG_RETURN_FLOAT8(-inner_product_checked(a, b));
 }
 
 Datum rushdb_l1_distance(PG_FUNCTION_ARGS) {
     Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
     check_same_dims(a, b);
-    PG_RETURN_FLOAT8(static_cast<double>(dist::l1(a->x, b->x, a->dim)));
+    PG_RETURN_FLOAT8(l1_checked(a, b));
 }
 
 Datum rushdb_vector_dims(PG_FUNCTION_ARGS) {
