@@ -51,6 +51,10 @@ private:
     ErrorData* data_;
 };
 
+// -Wclobbered: `result` is assigned inside PG_TRY, but after a longjmp it is
+// never read (the error is rethrown instead), so clobbering cannot matter.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wclobbered"
 template <class Fn>
 auto pg_call(Fn&& fn) -> decltype(fn()) {
     MemoryContext caller_context = CurrentMemoryContext;
@@ -81,6 +85,7 @@ auto pg_call(Fn&& fn) -> decltype(fn()) {
         return result;
     }
 }
+#pragma GCC diagnostic pop
 
 namespace detail {
 
@@ -94,7 +99,7 @@ struct PendingError {
 };
 
 inline void copy_text(char* dst, std::size_t cap, const char* src) {
-    std::snprintf(dst, cap, "%s", src ? src : "");
+    snprintf(dst, cap, "%s", src ? src : "");  // PostgreSQL maps snprintf to pg_snprintf
 }
 
 [[noreturn]] inline void raise(const PendingError& e) {

@@ -1,5 +1,6 @@
 // Library entry: PG_MODULE_MAGIC, GUCs, and the one-time kernel choice.
 #include "distance/kernels.hpp"
+#include "hnsw_am.hpp"
 #include "pg_prelude.hpp"
 
 extern "C" {
@@ -43,6 +44,7 @@ void _PG_init(void) {
         "rushdb.simd", "Distance kernel instruction set: auto, scalar, sse2, avx2+fma, avx512f or neon.",
         "For testing and benchmarking; auto picks the best set the CPU supports.", &g_simd_setting,
         "auto", PGC_USERSET, 0, check_simd, assign_simd, nullptr);
+    rushdb::pg::hnsw::register_settings();
     MarkGUCPrefixReserved("rushdb");
 }
 

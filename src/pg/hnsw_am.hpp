@@ -1,0 +1,57 @@
+// The rushdb_hnsw index access method: callbacks (one file per lifecycle
+// step: hnsw_build.cpp, hnsw_insert.cpp, hnsw_scan.cpp, hnsw_vacuum.cpp),
+// options and settings (hnsw_handler.cpp).
+#pragma once
+
+#include "pg_prelude.hpp"
+
+extern "C" {
+#include "access/amapi.h"
+#include "access/genam.h"
+#include "access/reloptions.h"
+#include "nodes/execnodes.h"
+#include "utils/rel.h"
+}
+
+namespace rushdb::pg::hnsw {
+
+// Reloptions: WITH (m = 16, ef_construction = 64).
+struct Options {
+    int32 vl_len_;
+    int m;
+    int ef_construction;
+};
+
+// Settings (GUCs), registered by register_settings() from _PG_init.
+extern int g_ef_search;
+extern bool g_iterative_scan;
+extern int g_max_scan_tuples;
+extern int g_build_threads_max;
+void register_settings();
+
+// Index parameters resolved from reloptions and the operator class.
+struct IndexParams {
+    int m;
+    int ef_construction;
+    uint8 metric;  // rushdb::hnsw::Metric
+};
+IndexParams index_params(Relation index);
+
+// Progress phases reported in pg_stat_progress_create_index.
+constexpr int kPhaseLoad = 2;
+constexpr int kPhaseGraph = 3;
+constexpr int kPhaseWrite = 4;
+
+IndexBuildResult* build(Relation heap, Relation index, IndexInfo* info);
+void build_empty(Relation index);
+bool insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, Relation heap,
+            IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo* info);
+IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult* stats,
+                                   IndexBulkDeleteCallback callback, void* callback_state);
+IndexBulkDeleteResult* vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResult* stats);
+IndexScanDesc begin_scan(Relation index, int nkeys, int norderbys);
+void rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
+bool get_tuple(IndexScanDesc scan, ScanDirection dir);
+void end_scan(IndexScanDesc scan);
+
+}  // namespace rushdb::pg::hnsw

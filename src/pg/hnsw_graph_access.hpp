@@ -1,0 +1,225 @@
+// The HNSW graph as seen through the index's buffer pages: the "access"
+// policy that lets src/core/hnsw's search algorithms (greedy_closest,
+// search_layer, ResumableSearch) walk element pages.
+//
+// Every PostgreSQL call goes through pg_call, so a PostgreSQL error becomes
+// a C++ exception that unwinds the search's containers before the entry
+// point's guard raises it again. Buffer locks are held only while copying
+// out of one page: never two at once.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "boundary.hpp"
+#include "hnsw/metric.hpp"
+#include "hnsw/params.hpp"
+#include "hnsw_page.hpp"
+
+namespace rushdb::pg::hnsw {
+
+// What the search learned about an element when it measured it.
+struct ElementInfo {
+    uint8 state;  // kUnknown, kLive, kDeleted, kGone
+    uint8 level;
+    ItemPointerData heap_tid;
+};
+constexpr uint8 kUnknown = 0, kLive = 1, kDeleted = 2, kGone = 3;
+
+// Open-addressing map from packed element TIDs to what the search knows.
+class VisitedMap {
+public:
+    explicit VisitedMap(std::size_t expected = 1024) { reset(expected); }
+    void reset(std::size_t expected) {
+        std::size_t cap = 16;
+        while (cap < expected * 2) cap <<= 1;
+        keys_.assign(cap, kEmpty);
+        values_.assign(cap, ElementInfo{kUnknown, 0, {}});
+        size_ = 0;
+    }
+    // Returns the slot for `key`, inserting it when absent (`inserted` set).
+    ElementInfo& find_or_insert(uint64_t key, bool& inserted) {
+        if ((size_ + 1) * 2 > keys_.size()) grow();
+        std::size_t mask = keys_.size() - 1, i = hash(key) & mask;
+        while (keys_[i] != kEmpty && keys_[i] != key) i = (i + 1) & mask;
+        inserted = keys_[i] == kEmpty;
+        if (inserted) {
+            keys_[i] = key;
+            ++size_;
+        }
+        return values_[i];
+    }
+    const ElementInfo* find(uint64_t key) const {
+        std::size_t mask = keys_.size() - 1, i = hash(key) & mask;
+        while (keys_[i] != kEmpty) {
+            if (keys_[i] == key) return &values_[i];
+            i = (i + 1) & mask;
+        }
+        return nullptr;
+    }
+    std::size_t size() const { return size_; }
+
+private:
+    static constexpr uint64_t kEmpty = ~0ull;
+    static std::size_t hash(uint64_t k) {
+        k ^= k >> 33;
+        k *= 0xff51afd7ed558ccdull;
+        k ^= k >> 33;
+        return static_cast<std::size_t>(k);
+    }
+    void grow() {
+        std::vector<uint64_t> keys;
+        std::vector<ElementInfo> values;
+        keys.swap(keys_);
+        values.swap(values_);
+        keys_.assign(keys.size() * 2, kEmpty);
+        values_.assign(keys.size() * 2, ElementInfo{kUnknown, 0, {}});
+        size_ = 0;
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            if (keys[i] == kEmpty) continue;
+            bool inserted;
+            find_or_insert(keys[i], inserted) = values[i];
+        }
+    }
+    std::vector<uint64_t> keys_;
+    std::vector<ElementInfo> values_;
+    std::size_t size_ = 0;
+};
+
+class PageGraph {
+public:
+    using Id = uint64_t;
+
+    PageGraph(Relation index, int m, int dims, rushdb::hnsw::Metric metric)
+        : index_(index),
+          layout_{m, dims},
+          distance_(rushdb::hnsw::GraphDistance::for_metric(metric)),
+          scratch_(static_cast<std::size_t>(dims)) {}
+
+    void set_query(const float* q) { query_ = q; }
+    void reset_visited(std::size_t expected) { visited_.reset(expected); }
+    const ElementLayout& layout() const { return layout_; }
+
+    bool visit(Id id) {
+        bool inserted;
+        visited_.find_or_insert(id, inserted);
+        return inserted;
+    }
+
+    // Distance from the query; records the element's state and heap TID.
+    // An element that vanished (removed by VACUUM) is infinitely far.
+    float distance(Id id) { return measure(id, query_); }
+
+    // Distance between the query-independent vectors of two elements
+    // (neighbour selection). +inf when either is gone.
+    float pair_distance(Id a, Id b, std::vector<float>& va) {
+        va.resize(static_cast<std::size_t>(layout_.dims));
+        if (!copy_vector(a, va.data())) return std::numeric_limits<float>::infinity();
+        return measure(b, va.data(), /*record=*/false);
+    }
+
+    bool usable(Id id) const {
+        const ElementInfo* info = visited_.find(id);
+        return info != nullptr && info->state == kLive;
+    }
+    const ElementInfo* info(Id id) const { return visited_.find(id); }
+
+    template <class F>
+    void for_each_neighbor(Id id, int level, F&& f) {
+        ItemPointerData copy[2 * rushdb::hnsw::kMaxM];
+        int n = 0;
+        ItemPointerData tid = unpack_tid(id);
+        pg_call([&] {
+            Buffer buf = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
+            LockBuffer(buf, BUFFER_LOCK_SHARE);
+            ElementHeader* e = element_in_page(BufferGetPage(buf), ItemPointerGetOffsetNumber(&tid));
+            if (e != nullptr && e->level >= level) {
+                ElementView view{e, &layout_};
+                n = view.counts()[level];
+                if (n > layout_.max_links(level)) n = layout_.max_links(level);
+                for (int i = 0; i < n; ++i) copy[i] = view.links(level)[i];
+            }
+            UnlockReleaseBuffer(buf);
+        });
+        for (int i = 0; i < n; ++i)
+            if (ItemPointerIsValid(&copy[i])) f(pack_tid(copy[i]));
+    }
+
+    // Copies an element's (prepared) vector; false when it is gone.
+    bool copy_vector(Id id, float* out) {
+        ItemPointerData tid = unpack_tid(id);
+        bool found = false, chunked = false;
+        ItemPointerData first_chunk;
+        int dims = layout_.dims;
+        pg_call([&] {
+            Buffer buf = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
+            LockBuffer(buf, BUFFER_LOCK_SHARE);
+            ElementHeader* e = element_in_page(BufferGetPage(buf), ItemPointerGetOffsetNumber(&tid));
+            if (e != nullptr) {
+                found = true;
+                if (e->vector_inline) {
+                    ElementView view{e, &layout_};
+                    std::memcpy(out, view.vector(), sizeof(float) * dims);
+                } else {
+                    chunked = true;
+                    first_chunk = e->first_chunk;
+                }
+            }
+            UnlockReleaseBuffer(buf);
+        });
+        if (found && chunked)
+            found = pg_call([&] { return read_chunked_vector(index_, first_chunk, out, dims); });
+        return found;
+    }
+
+private:
+    float measure(Id id, const float* from, bool record = true) {
+        ItemPointerData tid = unpack_tid(id);
+        float d = std::numeric_limits<float>::infinity();
+        ElementInfo seen{kGone, 0, {}};
+        bool chunked = false;
+        ItemPointerData first_chunk;
+        int dims = layout_.dims;
+        pg_call([&] {
+            Buffer buf = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
+            LockBuffer(buf, BUFFER_LOCK_SHARE);
+            ElementHeader* e = element_in_page(BufferGetPage(buf), ItemPointerGetOffsetNumber(&tid));
+            if (e != nullptr) {
+                seen.state = (e->flags & kFlagDeleted) ? kDeleted : kLive;
+                seen.level = e->level;
+                seen.heap_tid = e->heap_tid;
+                if (e->vector_inline) {
+                    ElementView view{e, &layout_};
+                    d = distance_(from, view.vector(), static_cast<std::size_t>(dims));
+                } else {
+                    chunked = true;
+                    first_chunk = e->first_chunk;
+                }
+            }
+            UnlockReleaseBuffer(buf);
+        });
+        if (chunked) {
+            float* v = scratch_.data();
+            bool ok = pg_call([&] { return read_chunked_vector(index_, first_chunk, v, dims); });
+            if (ok)
+                d = distance_(from, v, static_cast<std::size_t>(dims));
+            else
+                seen.state = kGone;
+        }
+        if (record) {
+            bool inserted;
+            visited_.find_or_insert(id, inserted) = seen;
+        }
+        return d;
+    }
+
+    Relation index_;
+    ElementLayout layout_;
+    rushdb::hnsw::GraphDistance distance_;
+    const float* query_ = nullptr;
+    VisitedMap visited_;
+    std::vector<float> scratch_;
+};
+
+}  // namespace rushdb::pg::hnsw

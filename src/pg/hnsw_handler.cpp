@@ -1,0 +1,205 @@
+// rushdb_hnsw: handler, reloptions, settings, cost model.
+#include <cfloat>
+
+#include "hnsw/metric.hpp"
+#include "hnsw/params.hpp"
+#include "hnsw_am.hpp"
+
+extern "C" {
+#include "access/relscan.h"
+#include "commands/progress.h"
+#include "commands/vacuum.h"
+#include "optimizer/optimizer.h"
+#include "utils/guc.h"
+#include "utils/selfuncs.h"
+#include "utils/spccache.h"
+}
+
+namespace core = rushdb::hnsw;
+
+namespace rushdb::pg::hnsw {
+
+int g_ef_search = 40;
+bool g_iterative_scan = true;
+int g_max_scan_tuples = 20000;
+int g_build_threads_max = 0;
+
+namespace {
+
+relopt_kind g_relopt_kind;
+
+// Support function 1 of each operator class returns the metric code.
+uint8 opclass_metric(Relation index) {
+    FmgrInfo* proc = index_getprocinfo(index, 1, 1);
+    int32 code = DatumGetInt32(FunctionCall1(proc, PointerGetDatum(nullptr)));
+    if (code < static_cast<int>(core::Metric::l2) || code > static_cast<int>(core::Metric::inner_product))
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("invalid rushdb_hnsw operator class")));
+    return static_cast<uint8>(code);
+}
+
+bytea* options(Datum reloptions, bool validate) {
+    static const relopt_parse_elt table[] = {
+        {"m", RELOPT_TYPE_INT, offsetof(Options, m)},
+        {"ef_construction", RELOPT_TYPE_INT, offsetof(Options, ef_construction)},
+    };
+    return static_cast<bytea*>(build_reloptions(reloptions, validate, g_relopt_kind, sizeof(Options),
+                                                table, lengthof(table)));
+}
+
+// Cost model. The ANN search measures about ef * 2m elements (plus a few per
+// upper layer), each an element-page access that is usually cached, so it
+// is charged a quarter of a random page read plus the distance. With a
+// filter, the iterative scan must visit about 1/selectivity times more to
+// find LIMIT matches. Everything is startup cost: the search runs before
+// the first row. A small table therefore costs more by index than by a
+// sequential scan and a top-N sort, and is scanned exactly.
+void cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup_cost,
+                   Cost* total_cost, Selectivity* selectivity, double* correlation, double* pages) {
+    GenericCosts costs;
+    std::memset(&costs, 0, sizeof(costs));
+    if (path->indexorderbys == NIL) {
+        // Without ORDER BY distance the index is useless.
+        *startup_cost = *total_cost = 1.0e10;
+        *selectivity = 1.0;
+        *correlation = 0.0;
+        *pages = 0;
+        return;
+    }
+    genericcostestimate(root, path, loop_count, &costs);
+
+    IndexOptInfo* index = path->indexinfo;
+    double n = index->tuples > 1 ? index->tuples : 1;
+    int m = 16;
+    if (index->opclassoptions == nullptr) {
+        Relation rel = index_open(index->indexoid, NoLock);
+        auto* opts = reinterpret_cast<Options*>(rel->rd_options);
+        if (opts) m = opts->m;
+        index_close(rel, NoLock);
+    }
+    double visited = static_cast<double>(g_ef_search) * 2.0 * m + std::log(n) * m;
+    Selectivity filter = clauselist_selectivity(root, index->rel->baserestrictinfo, index->rel->relid,
+                                                JOIN_INNER, nullptr);
+    if (filter < 1e-4) filter = 1e-4;
+    if (filter < 1.0) visited /= filter;
+    if (visited > n) visited = n;
+
+    double random_page_cost, seq_page_cost;
+    get_tablespace_page_costs(index->reltablespace, &random_page_cost, &seq_page_cost);
+    double per_element = 0.25 * random_page_cost + cpu_operator_cost * 10 + cpu_index_tuple_cost;
+    *startup_cost = visited * per_element;
+    *total_cost = *startup_cost + costs.numIndexTuples * cpu_index_tuple_cost;
+    *selectivity = costs.indexSelectivity;
+    *correlation = 0.0;
+    *pages = visited / 10.0 < costs.numIndexPages ? visited / 10.0 : costs.numIndexPages;
+}
+
+bool validate(Oid opclass) { return true; }
+
+char* phase_name(int64 phase) {
+    switch (phase) {
+        case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE: return const_cast<char*>("initializing");
+        case kPhaseLoad: return const_cast<char*>("loading tuples");
+        case kPhaseGraph: return const_cast<char*>("building graph");
+        case kPhaseWrite: return const_cast<char*>("writing pages");
+        default: return nullptr;
+    }
+}
+
+}  // namespace
+
+IndexParams index_params(Relation index) {
+    IndexParams p;
+    auto* opts = reinterpret_cast<Options*>(index->rd_options);
+    p.m = opts ? opts->m : 16;
+    p.ef_construction = opts ? opts->ef_construction : 64;
+    p.metric = opclass_metric(index);
+    return p;
+}
+
+void register_settings() {
+    g_relopt_kind = add_reloption_kind();
+    add_int_reloption(g_relopt_kind, "m", "Links per node on the upper layers (twice that on layer 0)",
+                      16, core::kMinM, core::kMaxM, AccessExclusiveLock);
+    add_int_reloption(g_relopt_kind, "ef_construction", "Candidate list size while building",
+                      64, core::kMinEfConstruction, core::kMaxEfConstruction, AccessExclusiveLock);
+
+    DefineCustomIntVariable("rushdb.hnsw_ef_search", "Candidate list size for rushdb_hnsw scans.",
+                            "Higher finds more true neighbours, slower. Must be >= LIMIT for full recall.",
+                            &g_ef_search, 40, 1, 1000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("rushdb.hnsw_iterative_scan",
+                             "Keep searching when a filter rejects rows, so LIMIT k returns k rows.",
+                             "When off, a scan returns at most ef_search rows.", &g_iterative_scan, true,
+                             PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("rushdb.hnsw_max_scan_tuples",
+                            "Upper bound on elements an iterative rushdb_hnsw scan returns.",
+                            "Stops a scan whose filter matches almost nothing from reading the whole index.",
+                            &g_max_scan_tuples, 20000, 1, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+}
+
+}  // namespace rushdb::pg::hnsw
+
+namespace h = rushdb::pg::hnsw;
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(rushdb_hnsw_handler);
+PG_FUNCTION_INFO_V1(rushdb_hnsw_metric_l2);
+PG_FUNCTION_INFO_V1(rushdb_hnsw_metric_cosine);
+PG_FUNCTION_INFO_V1(rushdb_hnsw_metric_ip);
+
+Datum rushdb_hnsw_handler(PG_FUNCTION_ARGS) {
+    IndexAmRoutine* am = makeNode(IndexAmRoutine);
+    am->amstrategies = 0;
+    am->amsupport = 1;
+    am->amoptsprocnum = 0;
+    am->amcanorder = false;
+    am->amcanorderbyop = true;
+    am->amcanbackward = false;
+    am->amcanunique = false;
+    am->amcanmulticol = false;
+    am->amoptionalkey = true;
+    am->amsearcharray = false;
+    am->amsearchnulls = false;
+    am->amstorage = false;
+    am->amclusterable = false;
+    am->ampredlocks = false;
+    am->amcanparallel = false;
+    am->amcaninclude = false;
+    am->amusemaintenanceworkmem = false;
+    am->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
+    am->amkeytype = InvalidOid;
+
+    am->ambuild = h::build;
+    am->ambuildempty = h::build_empty;
+    am->aminsert = h::insert;
+    am->ambulkdelete = h::bulk_delete;
+    am->amvacuumcleanup = h::vacuum_cleanup;
+    am->amcanreturn = nullptr;
+    am->amcostestimate = h::cost_estimate;
+    am->amoptions = h::options;
+    am->amproperty = nullptr;
+    am->ambuildphasename = h::phase_name;
+    am->amvalidate = h::validate;
+    am->amadjustmembers = nullptr;
+    am->ambeginscan = h::begin_scan;
+    am->amrescan = h::rescan;
+    am->amgettuple = h::get_tuple;
+    am->amgetbitmap = nullptr;
+    am->amendscan = h::end_scan;
+    am->ammarkpos = nullptr;
+    am->amrestrpos = nullptr;
+    am->amestimateparallelscan = nullptr;
+    am->aminitparallelscan = nullptr;
+    am->amparallelrescan = nullptr;
+    PG_RETURN_POINTER(am);
+}
+
+Datum rushdb_hnsw_metric_l2(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>(core::Metric::l2)); }
+Datum rushdb_hnsw_metric_cosine(PG_FUNCTION_ARGS) {
+    PG_RETURN_INT32(static_cast<int>(core::Metric::cosine));
+}
+Datum rushdb_hnsw_metric_ip(PG_FUNCTION_ARGS) {
+    PG_RETURN_INT32(static_cast<int>(core::Metric::inner_product));
+}
+
+}  // extern "C"

@@ -1,0 +1,384 @@
+// aminsert for rushdb_hnsw: one element into the on-disk graph.
+//
+// Concurrency: inserters take the metapage's heavyweight page lock in share
+// mode; an insert that will become the new entry point (a taller element)
+// takes it exclusively. Buffer content locks are held one at a time, never
+// while reading another page, so inserters, scans and VACUUM cannot
+// deadlock. A neighbour list is pruned optimistically: the new list is
+// computed without locks, then written only if the list did not change in
+// the meantime (else recomputed).
+#include "hnsw_insert.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <vector>
+
+#include "boundary.hpp"
+#include "hnsw/candidates.hpp"
+#include "hnsw/search_layer.hpp"
+#include "hnsw/select_neighbors.hpp"
+#include "hnsw_graph_access.hpp"
+#include "hnsw_links.hpp"
+#include "hnsw_page.hpp"
+#include "vector_type.hpp"
+
+extern "C" {
+#include "common/pg_prng.h"
+#include "storage/lmgr.h"
+}
+
+namespace core = rushdb::hnsw;
+
+namespace rushdb::pg::hnsw {
+
+ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::size_t size,
+                            BlockNumber hint, BlockNumber* used_block) {
+    ItemPointerData tid;
+    if (hint != InvalidBlockNumber && hint < RelationGetNumberOfBlocks(index)) {
+        Buffer buf = ReadBuffer(index, hint);
+        LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+        Page page = BufferGetPage(buf);
+        if (page_kind(page) == kind && PageGetFreeSpace(page) >= MAXALIGN(size)) {
+            GenericXLogState* state = GenericXLogStart(index);
+            Page wpage = GenericXLogRegisterBuffer(state, buf, 0);
+            OffsetNumber off = PageAddItem(wpage, const_cast<char*>(data), size, InvalidOffsetNumber, false, false);
+            if (off != InvalidOffsetNumber) {
+                GenericXLogFinish(state);
+                ItemPointerSet(&tid, hint, off);
+                *used_block = hint;
+                UnlockReleaseBuffer(buf);
+                return tid;
+            }
+            GenericXLogAbort(state);
+        }
+        UnlockReleaseBuffer(buf);
+    }
+    // A new page. The extension lock serialises concurrent extenders.
+    LockRelationForExtension(index, ExclusiveLock);
+    Buffer buf = ReadBuffer(index, P_NEW);
+    UnlockRelationForExtension(index, ExclusiveLock);
+    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+    GenericXLogState* state = GenericXLogStart(index);
+    Page page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
+    init_page(page, kind);
+    OffsetNumber off = PageAddItem(page, const_cast<char*>(data), size, InvalidOffsetNumber, false, false);
+    if (off == InvalidOffsetNumber) {
+        GenericXLogAbort(state);
+        UnlockReleaseBuffer(buf);
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("rushdb_hnsw: tuple of %zu bytes does not fit a page", size)));
+    }
+    GenericXLogFinish(state);
+    *used_block = BufferGetBlockNumber(buf);
+    ItemPointerSet(&tid, *used_block, off);
+    UnlockReleaseBuffer(buf);
+    return tid;
+}
+
+const float* VectorCache::get(Id id) {
+    auto it = cache_.find(id);
+    if (it != cache_.end()) return it->second.empty() ? nullptr : it->second.data();
+    std::vector<float> v(static_cast<std::size_t>(g_.layout().dims));
+    if (!g_.copy_vector(id, v.data())) v.clear();
+    auto& slot = cache_[id];
+    slot.swap(v);
+    return slot.empty() ? nullptr : slot.data();
+}
+
+// Chooses up to max links among `sorted` (closest first) with the HNSW
+// heuristic; distances between candidates come from their vectors.
+void select(std::vector<Cand>& sorted, std::size_t max, VectorCache& vectors,
+            const core::GraphDistance& dist, int dims, std::vector<Cand>& out) {
+    core::select_neighbors(sorted, max,
+                           [&](Id a, Id b) {
+                               const float* va = vectors.get(a);
+                               const float* vb = vectors.get(b);
+                               if (!va || !vb) return std::numeric_limits<float>::infinity();
+                               return dist(va, vb, static_cast<std::size_t>(dims));
+                           },
+                           out);
+}
+
+// Copies the links of `target` on `level`; false when the element is gone.
+bool read_links(Relation index, const ElementLayout& layout, Id target, int level,
+                std::vector<ItemPointerData>& out) {
+    out.clear();
+    ItemPointerData tid = unpack_tid(target);
+    ItemPointerData copy[2 * core::kMaxM];
+    int n = -1;
+    pg_call([&] {
+        Buffer buf = ReadBuffer(index, ItemPointerGetBlockNumber(&tid));
+        LockBuffer(buf, BUFFER_LOCK_SHARE);
+        ElementHeader* e = element_in_page(BufferGetPage(buf), ItemPointerGetOffsetNumber(&tid));
+        if (e != nullptr && e->level >= level) {
+            ElementView view{e, &layout};
+            n = std::min<int>(view.counts()[level], layout.max_links(level));
+            for (int i = 0; i < n; ++i) copy[i] = view.links(level)[i];
+        }
+        UnlockReleaseBuffer(buf);
+    });
+    if (n < 0) return false;
+    out.assign(copy, copy + n);
+    return true;
+}
+
+// Writes `links` as target's list on `level` if the list still equals
+// `expected` (or unconditionally appends `append` when it has room).
+LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, int level,
+                      const std::vector<ItemPointerData>& expected, const ItemPointerData* links, int count) {
+    ItemPointerData tid = unpack_tid(target);
+    LinkWrite result = LinkWrite::gone;
+    int max = layout.max_links(level);
+    pg_call([&] {
+        Buffer buf = ReadBuffer(index, ItemPointerGetBlockNumber(&tid));
+        LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+        ElementHeader* e = element_in_page(BufferGetPage(buf), ItemPointerGetOffsetNumber(&tid));
+        if (e != nullptr && e->level >= level) {
+            ElementView view{e, &layout};
+            int n = std::min<int>(view.counts()[level], max);
+            bool same = n == static_cast<int>(expected.size());
+            for (int i = 0; same && i < n; ++i) same = ItemPointerEquals(&view.links(level)[i], const_cast<ItemPointerData*>(&expected[i]));
+            if (!same) {
+                result = LinkWrite::changed;
+            } else {
+                GenericXLogState* state = GenericXLogStart(index);
+                Page page = GenericXLogRegisterBuffer(state, buf, 0);
+                ElementHeader* we = element_in_page(page, ItemPointerGetOffsetNumber(&tid));
+                ElementView wv{we, &layout};
+                for (int i = 0; i < max; ++i) {
+                    if (i < count)
+                        wv.links(level)[i] = links[i];
+                    else
+                        ItemPointerSetInvalid(&wv.links(level)[i]);
+                }
+                wv.counts()[level] = static_cast<uint8>(count);
+                GenericXLogFinish(state);
+                result = LinkWrite::written;
+            }
+        }
+        UnlockReleaseBuffer(buf);
+    });
+    return result;
+}
+
+namespace {
+
+// Makes `target` link back to `newcomer` on `level`, pruning with the
+// heuristic when its list is full.
+void add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
+                      Id target, Id newcomer, int level) {
+    const ElementLayout& layout = g.layout();
+    std::size_t max = static_cast<std::size_t>(layout.max_links(level));
+    ItemPointerData newcomer_tid = unpack_tid(newcomer);
+    std::vector<ItemPointerData> current;
+    std::vector<Cand> sorted, chosen;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        if (!read_links(index, layout, target, level, current)) return;  // target vanished
+        for (const auto& t : current)
+            if (ItemPointerEquals(const_cast<ItemPointerData*>(&t), &newcomer_tid)) return;
+        std::vector<ItemPointerData> next(current);
+        if (current.size() < max) {
+            next.push_back(newcomer_tid);
+        } else {
+            const float* tv = vectors.get(target);
+            if (tv == nullptr) return;
+            sorted.clear();
+            for (const auto& t : current) {
+                Id id = pack_tid(t);
+                const float* v = vectors.get(id);
+                if (v) sorted.push_back(Cand{dist(tv, v, static_cast<std::size_t>(layout.dims)), id});
+            }
+            const float* nv = vectors.get(newcomer);
+            if (nv) sorted.push_back(Cand{dist(tv, nv, static_cast<std::size_t>(layout.dims)), newcomer});
+            core::sort_closest_first(sorted);
+            select(sorted, max, vectors, dist, layout.dims, chosen);
+            next.clear();
+            for (const auto& c : chosen) next.push_back(unpack_tid(c.id));
+        }
+        LinkWrite w = write_links(index, layout, target, level, current, next.data(), static_cast<int>(next.size()));
+        if (w != LinkWrite::changed) return;
+    }
+}
+
+int random_level(int m) {
+    double u = 1.0 - pg_prng_double(&pg_global_prng_state);  // (0, 1]
+    int level = static_cast<int>(-std::log(u) / std::log(static_cast<double>(m)));
+    return level > core::kMaxLevel ? core::kMaxLevel : level;
+}
+
+// Writes a vector's chunks (last first, so each knows its successor) and
+// returns the first chunk's TID.
+ItemPointerData write_chunks(Relation index, const float* v, int dims, BlockNumber* hint) {
+    char* buf = static_cast<char*>(palloc(kMaxTupleSize));
+    ItemPointerData next;
+    ItemPointerSetInvalid(&next);
+    int chunks = static_cast<int>((dims + kChunkMaxFloats - 1) / kChunkMaxFloats);
+    for (int c = chunks - 1; c >= 0; --c) {
+        int start = c * static_cast<int>(kChunkMaxFloats);
+        int count = std::min<int>(dims - start, static_cast<int>(kChunkMaxFloats));
+        auto* h = reinterpret_cast<ChunkHeader*>(buf);
+        std::memset(h, 0, sizeof(ChunkHeader));
+        h->kind = kTupleChunk;
+        h->count = static_cast<uint16>(count);
+        h->next = next;
+        std::memcpy(buf + sizeof(ChunkHeader), v + start, sizeof(float) * count);
+        BlockNumber used;
+        next = place_tuple(index, kPageChunks, buf, sizeof(ChunkHeader) + sizeof(float) * count, *hint, &used);
+        *hint = used;
+    }
+    pfree(buf);
+    return next;
+}
+
+struct MetaUpdate {
+    bool set_dims;
+    uint32 dims;
+    bool set_entry;
+    ItemPointerData entry;
+    int16 entry_level;
+    BlockNumber insert_page;
+    BlockNumber chunk_page;
+};
+
+void update_meta(Relation index, const MetaUpdate& u) {
+    Buffer buf = ReadBuffer(index, kMetaBlock);
+    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+    GenericXLogState* state = GenericXLogStart(index);
+    Page page = GenericXLogRegisterBuffer(state, buf, 0);
+    MetaPageData* meta = meta_of(page);
+    if (u.set_dims) meta->dims = u.dims;
+    if (u.set_entry) {
+        meta->entry = u.entry;
+        meta->entry_level = u.entry_level;
+    }
+    if (u.insert_page != InvalidBlockNumber) meta->insert_page = u.insert_page;
+    if (u.chunk_page != InvalidBlockNumber) meta->chunk_page = u.chunk_page;
+    meta->element_count += 1;
+    GenericXLogFinish(state);
+    UnlockReleaseBuffer(buf);
+}
+
+// The graph work of one insert, run inside guarded(): C++ containers live
+// here and every PostgreSQL call goes through pg_call.
+void insert_into_graph(Relation index, const MetaPageData& meta, const IndexParams& params,
+                       const float* v, int dims, int level, ItemPointerData heap_tid) {
+    ElementLayout layout{params.m, dims};
+    auto metric = static_cast<core::Metric>(params.metric);
+    core::GraphDistance dist = core::GraphDistance::for_metric(metric);
+    PageGraph g(index, params.m, dims, metric);
+    VectorCache vectors(g);
+    g.set_query(v);
+    g.reset_visited(1024);
+
+    std::vector<std::vector<Cand>> chosen_per_level(static_cast<std::size_t>(level) + 1);
+    bool has_entry = ItemPointerIsValid(&meta.entry) && meta.entry_level >= 0;
+    if (has_entry) {
+        Id ep = pack_tid(meta.entry);
+        g.visit(ep);
+        Cand cur{g.distance(ep), ep};
+        for (int l = meta.entry_level; l > level; --l) cur = core::greedy_closest(g, cur, l);
+        std::vector<Cand> entry{cur};
+        core::NearHeap<Id> frontier;
+        core::FarHeap<Id> found;
+        std::vector<Cand> sorted;
+        for (int l = std::min<int>(level, meta.entry_level); l >= 0; --l) {
+            core::search_layer(g, entry, params.ef_construction, l, frontier, found);
+            sorted.assign(found.items().begin(), found.items().end());
+            core::sort_closest_first(sorted);
+            // Deleted elements still route searches but take no new links.
+            std::vector<Cand> usable;
+            for (const auto& c : sorted)
+                if (g.usable(c.id) && std::isfinite(c.distance)) usable.push_back(c);
+            select(usable, static_cast<std::size_t>(layout.max_links(l)), vectors, dist, dims,
+                   chosen_per_level[static_cast<std::size_t>(l)]);
+            if (!sorted.empty()) entry = sorted;
+        }
+    }
+
+    // The element tuple, with its own links already set.
+    BlockNumber chunk_hint = meta.chunk_page;
+    ItemPointerData first_chunk;
+    ItemPointerSetInvalid(&first_chunk);
+    bool inline_vector = layout.vector_inline(level);
+    if (!inline_vector) first_chunk = pg_call([&] { return write_chunks(index, v, dims, &chunk_hint); });
+    std::vector<char> tuple(layout.tuple_size(level));
+    fill_element(tuple.data(), layout, level, heap_tid, first_chunk, v);
+    ElementView view{reinterpret_cast<ElementHeader*>(tuple.data()), &layout};
+    for (int l = 0; l <= level; ++l) {
+        const auto& chosen = chosen_per_level[static_cast<std::size_t>(l)];
+        view.counts()[l] = static_cast<uint8>(chosen.size());
+        for (std::size_t i = 0; i < chosen.size(); ++i) view.links(l)[i] = unpack_tid(chosen[i].id);
+    }
+    BlockNumber element_block = InvalidBlockNumber;
+    ItemPointerData self = pg_call([&] {
+        return place_tuple(index, kPageElements, tuple.data(), tuple.size(), meta.insert_page, &element_block);
+    });
+
+    // Neighbours link back.
+    Id self_id = pack_tid(self);
+    for (int l = 0; l <= level; ++l)
+        for (const auto& c : chosen_per_level[static_cast<std::size_t>(l)])
+            add_reverse_link(index, g, vectors, dist, c.id, self_id, l);
+
+    MetaUpdate u{};
+    u.set_dims = meta.dims == 0;
+    u.dims = static_cast<uint32>(dims);
+    u.set_entry = !has_entry || level > meta.entry_level;
+    u.entry = self;
+    u.entry_level = static_cast<int16>(level);
+    u.insert_page = element_block;
+    u.chunk_page = chunk_hint != meta.chunk_page ? chunk_hint : InvalidBlockNumber;
+    pg_call([&] { update_meta(index, u); });
+}
+
+}  // namespace
+
+bool insert_vector(Relation index, Relation heap, const float* x, int dims, ItemPointer heap_tid,
+                   const IndexParams& params) {
+    auto* v = static_cast<float*>(palloc(sizeof(float) * dims));
+    std::memcpy(v, x, sizeof(float) * dims);
+    if (!core::prepare_vector(static_cast<core::Metric>(params.metric), v, static_cast<std::size_t>(dims))) {
+        pfree(v);
+        return false;  // zero vector under cosine: no direction, not indexed
+    }
+    int level = random_level(params.m);
+
+    MetaPageData meta;
+    read_meta(index, &meta);
+    if (meta.dims != 0 && static_cast<int>(meta.dims) != dims)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("expected %u dimensions, not %d", meta.dims, dims),
+                        errhint("Every vector in a rushdb_hnsw index must have the same number of dimensions.")));
+
+    // A taller element (or the first one) replaces the entry point: that
+    // insert runs alone; all others share the lock.
+    LOCKMODE mode = (meta.entry_level < 0 || level > meta.entry_level) ? ExclusiveLock : ShareLock;
+    LockPage(index, kMetaBlock, mode);
+    read_meta(index, &meta);  // the entry point may have moved while we waited
+    if (mode == ShareLock && (meta.entry_level < 0 || level > meta.entry_level)) {
+        UnlockPage(index, kMetaBlock, mode);
+        mode = ExclusiveLock;
+        LockPage(index, kMetaBlock, mode);
+        read_meta(index, &meta);
+    }
+    ItemPointerData tid = *heap_tid;
+    guarded([&] { insert_into_graph(index, meta, params, v, dims, level, tid); });
+    UnlockPage(index, kMetaBlock, mode);
+    pfree(v);
+    return true;
+}
+
+bool insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, Relation heap,
+            IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo* info) {
+    if (isnull[0]) return false;  // NULL vectors are not indexed
+    MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "rushdb_hnsw insert", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    Vector* v = datum_to_vector(values[0]);
+    IndexParams params = index_params(index);
+    insert_vector(index, heap, v->x, v->dim, heap_tid, params);
+    MemoryContextSwitchTo(old);
+    MemoryContextDelete(cxt);
+    return false;
+}
+
+}  // namespace rushdb::pg::hnsw

@@ -1,0 +1,29 @@
+// On-disk insertion of one vector into a rushdb_hnsw index: used by
+// aminsert and by the build once the in-memory graph is full.
+#pragma once
+
+#include "hnsw_am.hpp"
+
+extern "C" {
+#include "storage/itemptr.h"
+}
+
+namespace rushdb::pg::hnsw {
+
+// Inserts `x` (dims floats, not yet normalised). Returns false when the
+// vector is not indexed (zero vector under cosine). Raises on a dimension
+// mismatch.
+bool insert_vector(Relation index, Relation heap, const float* x, int dims, ItemPointer heap_tid,
+                   const IndexParams& params);
+
+// Shared page-writing helpers (also used by vacuum).
+struct PlacedTuple {
+    ItemPointerData tid;
+};
+
+// Adds `size` bytes of `data` to a page of `kind` with room, starting at the
+// metapage hint `*hint`; extends the index when none has room. WAL-logged.
+ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::size_t size,
+                            BlockNumber hint, BlockNumber* used_block);
+
+}  // namespace rushdb::pg::hnsw

@@ -1,0 +1,44 @@
+// Reading and rewriting neighbour lists on pages, shared by insert and the
+// VACUUM repair. Call inside guarded(): PostgreSQL calls go through pg_call.
+#pragma once
+
+#include <unordered_map>
+#include <vector>
+
+#include "hnsw/candidates.hpp"
+#include "hnsw/metric.hpp"
+#include "hnsw_graph_access.hpp"
+#include "hnsw_page.hpp"
+
+namespace rushdb::pg::hnsw {
+
+using Id = PageGraph::Id;
+using Cand = rushdb::hnsw::Candidate<Id>;
+
+// Vectors fetched for neighbour selection, by element (nullptr: gone).
+class VectorCache {
+public:
+    explicit VectorCache(PageGraph& g) : g_(g) {}
+    const float* get(Id id);
+
+private:
+    PageGraph& g_;
+    std::unordered_map<Id, std::vector<float>> cache_;
+};
+
+// Up to `max` links among `sorted` (closest first) by the HNSW heuristic.
+void select(std::vector<Cand>& sorted, std::size_t max, VectorCache& vectors,
+            const rushdb::hnsw::GraphDistance& dist, int dims, std::vector<Cand>& out);
+
+// Copies the links of `target` on `level`; false when the element is gone.
+bool read_links(Relation index, const ElementLayout& layout, Id target, int level,
+                std::vector<ItemPointerData>& out);
+
+enum class LinkWrite { written, changed, gone };
+
+// Replaces target's list on `level` with `links` if it still equals
+// `expected` (optimistic concurrency: the caller recomputes on `changed`).
+LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, int level,
+                      const std::vector<ItemPointerData>& expected, const ItemPointerData* links, int count);
+
+}  // namespace rushdb::pg::hnsw

@@ -1,0 +1,114 @@
+// Page-level helpers shared by build, insert, scan, vacuum and verify.
+#include "hnsw_page.hpp"
+
+namespace rushdb::pg::hnsw {
+
+void init_page(Page page, uint16 kind) {
+    PageInit(page, BLCKSZ, sizeof(PageOpaque));
+    auto* opaque = reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page));
+    opaque->kind = kind;
+    opaque->unused = 0;
+    opaque->unused2 = 0;
+}
+
+uint16 page_kind(Page page) {
+    if (PageIsNew(page) || PageGetSpecialSize(page) != MAXALIGN(sizeof(PageOpaque))) return 0;
+    return reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page))->kind;
+}
+
+MetaPageData* meta_of(Page page) { return reinterpret_cast<MetaPageData*>(PageGetContents(page)); }
+
+void init_meta_page(Page page, int m, int ef_construction, uint8 metric) {
+    init_page(page, kPageMeta);
+    MetaPageData* meta = meta_of(page);
+    std::memset(meta, 0, sizeof(MetaPageData));
+    meta->magic = kMagic;
+    meta->version = kVersion;
+    meta->dims = 0;
+    meta->m = static_cast<uint16>(m);
+    meta->ef_construction = static_cast<uint16>(ef_construction);
+    meta->metric = metric;
+    ItemPointerSetInvalid(&meta->entry);
+    meta->entry_level = -1;
+    meta->insert_page = InvalidBlockNumber;
+    meta->chunk_page = InvalidBlockNumber;
+    meta->element_count = 0;
+    // pd_lower past the struct so the contents survive full-page images.
+    reinterpret_cast<PageHeader>(page)->pd_lower =
+        static_cast<LocationIndex>(reinterpret_cast<char*>(meta + 1) - reinterpret_cast<char*>(page));
+}
+
+void read_meta(Relation index, MetaPageData* out) {
+    Buffer buf = ReadBuffer(index, kMetaBlock);
+    LockBuffer(buf, BUFFER_LOCK_SHARE);
+    Page page = BufferGetPage(buf);
+    if (page_kind(page) != kPageMeta || meta_of(page)->magic != kMagic)
+        ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+                        errmsg("index \"%s\" is not a valid rushdb_hnsw index",
+                               RelationGetRelationName(index))));
+    if (meta_of(page)->version != kVersion)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("index \"%s\" has on-disk version %u; this build reads version %u",
+                               RelationGetRelationName(index), meta_of(page)->version, kVersion),
+                        errhint("REINDEX the index.")));
+    *out = *meta_of(page);
+    UnlockReleaseBuffer(buf);
+}
+
+ElementHeader* element_in_page(Page page, OffsetNumber offset) {
+    if (page_kind(page) != kPageElements) return nullptr;
+    if (offset < FirstOffsetNumber || offset > PageGetMaxOffsetNumber(page)) return nullptr;
+    ItemId item = PageGetItemId(page, offset);
+    if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < sizeof(ElementHeader)) return nullptr;
+    auto* e = reinterpret_cast<ElementHeader*>(PageGetItem(page, item));
+    return e->kind == kTupleElement ? e : nullptr;
+}
+
+bool read_chunked_vector(Relation index, ItemPointerData first, float* out, int dims) {
+    ItemPointerData at = first;
+    int filled = 0;
+    while (filled < dims) {
+        if (!ItemPointerIsValid(&at)) return false;
+        Buffer buf = ReadBuffer(index, ItemPointerGetBlockNumber(&at));
+        LockBuffer(buf, BUFFER_LOCK_SHARE);
+        Page page = BufferGetPage(buf);
+        OffsetNumber off = ItemPointerGetOffsetNumber(&at);
+        bool ok = page_kind(page) == kPageChunks && off >= FirstOffsetNumber &&
+                  off <= PageGetMaxOffsetNumber(page) && ItemIdIsNormal(PageGetItemId(page, off));
+        if (ok) {
+            auto* c = reinterpret_cast<ChunkHeader*>(PageGetItem(page, PageGetItemId(page, off)));
+            ok = c->kind == kTupleChunk && filled + c->count <= dims;
+            if (ok) {
+                std::memcpy(out + filled, reinterpret_cast<char*>(c) + sizeof(ChunkHeader),
+                            sizeof(float) * c->count);
+                filled += c->count;
+                at = c->next;
+            }
+        }
+        UnlockReleaseBuffer(buf);
+        if (!ok) return false;
+    }
+    return true;
+}
+
+}  // namespace rushdb::pg::hnsw
+
+namespace rushdb::pg::hnsw {
+
+void fill_element(char* dst, const ElementLayout& layout, int level, ItemPointerData heap_tid,
+                  ItemPointerData first_chunk, const float* vec) {
+    std::size_t size = layout.tuple_size(level);
+    std::memset(dst, 0, size);
+    auto* h = reinterpret_cast<ElementHeader*>(dst);
+    h->kind = kTupleElement;
+    h->level = static_cast<uint8>(level);
+    h->flags = 0;
+    h->vector_inline = layout.vector_inline(level) ? 1 : 0;
+    h->heap_tid = heap_tid;
+    h->first_chunk = first_chunk;
+    ElementView view{h, &layout};
+    for (int s = 0; s < layout.slots(level); ++s) ItemPointerSetInvalid(&view.links(0)[s]);
+    if (h->vector_inline) std::memcpy(view.vector(), vec, sizeof(float) * layout.dims);
+}
+
+}  // namespace rushdb::pg::hnsw

@@ -1,0 +1,193 @@
+// Index scans: ORDER BY embedding <op> query [LIMIT k].
+//
+// The scan descends the upper layers greedily, then runs the resumable
+// layer-0 search (src/core/hnsw/resumable_search.hpp) with ef_search. When
+// the executor keeps asking for rows (a WHERE clause rejected some), the
+// search widens and continues instead of stopping short, up to
+// rushdb.hnsw_max_scan_tuples rows, so LIMIT k returns k rows whenever k
+// rows match. Results are exact distances; their order is approximate.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "boundary.hpp"
+#include "hnsw/resumable_search.hpp"
+#include "hnsw/search_layer.hpp"
+#include "hnsw_am.hpp"
+#include "hnsw_graph_access.hpp"
+#include "hnsw_page.hpp"
+#include "vector_type.hpp"
+
+extern "C" {
+#include "access/relscan.h"
+#include "pgstat.h"
+}
+
+namespace core = rushdb::hnsw;
+
+namespace rushdb::pg::hnsw {
+namespace {
+
+// C++ state of one scan; freed by a reset callback on the scan's context.
+struct SearchState {
+    PageGraph graph;
+    core::ResumableSearch<PageGraph> search;
+    std::vector<float> query;
+    std::vector<core::Candidate<PageGraph::Id>> batch;
+    std::size_t position = 0;
+    std::size_t returned = 0;
+
+    SearchState(Relation index, int m, int dims, core::Metric metric) : graph(index, m, dims, metric) {}
+};
+
+void free_search_state(void* arg) { delete static_cast<SearchState*>(arg); }
+
+struct ScanOpaque {
+    MemoryContext context;
+    SearchState* state;  // nullptr until the first tuple is requested
+    bool started;
+    bool done;
+    Vector* query;  // copy of the ORDER BY argument, nullptr when NULL
+    IndexParams params;
+    MetaPageData meta;
+};
+
+double user_distance(core::Metric metric, float graph_distance) {
+    switch (metric) {
+        case core::Metric::l2: return std::sqrt(static_cast<double>(graph_distance));
+        case core::Metric::cosine: return 1.0 + static_cast<double>(graph_distance);
+        case core::Metric::inner_product: return static_cast<double>(graph_distance);
+    }
+    return graph_distance;
+}
+
+// Starts the search; returns false when there is nothing to return.
+bool start_search(IndexScanDesc scan, ScanOpaque* so) {
+    read_meta(scan->indexRelation, &so->meta);
+    if (so->query == nullptr) return false;  // ORDER BY distance to NULL: no order to give
+    if (so->meta.entry_level < 0 || !ItemPointerIsValid(&so->meta.entry)) return false;
+    int dims = static_cast<int>(so->meta.dims);
+    if (so->query->dim != dims)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("query vector has %d dimensions, index \"%s\" has %d", so->query->dim,
+                               RelationGetRelationName(scan->indexRelation), dims)));
+
+    auto metric = static_cast<core::Metric>(so->params.metric);
+    auto* callback = static_cast<MemoryContextCallback*>(
+        MemoryContextAllocZero(so->context, sizeof(MemoryContextCallback)));
+    Relation index = scan->indexRelation;
+    int m = so->params.m;
+    const float* qx = so->query->x;
+    ItemPointerData entry_tid = so->meta.entry;
+    int entry_level = so->meta.entry_level;
+    int ef = g_ef_search;
+
+    SearchState* st = guarded([&] { return new SearchState(index, m, dims, metric); });
+    callback->func = free_search_state;
+    callback->arg = st;
+    MemoryContextRegisterResetCallback(so->context, callback);
+    so->state = st;
+
+    return guarded([&] {
+        st->query.assign(qx, qx + dims);
+        // A zero query under cosine has no direction: every distance is NaN.
+        if (!core::prepare_vector(metric, st->query.data(), st->query.size())) return false;
+        st->graph.set_query(st->query.data());
+        st->graph.reset_visited(static_cast<std::size_t>(ef) * 64);
+        PageGraph::Id ep = pack_tid(entry_tid);
+        st->graph.visit(ep);
+        core::Candidate<PageGraph::Id> cur{st->graph.distance(ep), ep};
+        for (int l = entry_level; l > 0; --l) cur = core::greedy_closest(st->graph, cur, l);
+        st->search.start(st->graph, {cur}, ef);
+        st->batch = st->search.next_batch(st->graph);
+        st->position = 0;
+        return true;
+    });
+}
+
+}  // namespace
+
+IndexScanDesc begin_scan(Relation index, int nkeys, int norderbys) {
+    IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+    auto* so = static_cast<ScanOpaque*>(palloc0(sizeof(ScanOpaque)));
+    so->context = AllocSetContextCreate(CurrentMemoryContext, "rushdb_hnsw scan", ALLOCSET_DEFAULT_SIZES);
+    so->params = index_params(index);
+    // The AM owns the ORDER BY value arrays (the executor reads them).
+    scan->xs_orderbyvals = static_cast<Datum*>(palloc0(sizeof(Datum) * (norderbys > 0 ? norderbys : 1)));
+    scan->xs_orderbynulls = static_cast<bool*>(palloc(sizeof(bool) * (norderbys > 0 ? norderbys : 1)));
+    for (int i = 0; i < norderbys; ++i) scan->xs_orderbynulls[i] = true;
+    scan->opaque = so;
+    return scan;
+}
+
+void rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
+    auto* so = static_cast<ScanOpaque*>(scan->opaque);
+    MemoryContextReset(so->context);  // frees the previous search (callback)
+    so->state = nullptr;
+    so->started = false;
+    so->done = false;
+    so->query = nullptr;
+    if (keys && scan->numberOfKeys > 0) memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
+    if (orderbys && scan->numberOfOrderBys > 0)
+        memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
+    if (scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL)) {
+        MemoryContext old = MemoryContextSwitchTo(so->context);
+        Vector* q = datum_to_vector(scan->orderByData[0].sk_argument);
+        so->query = static_cast<Vector*>(palloc(VARSIZE(q)));
+        std::memcpy(so->query, q, VARSIZE(q));
+        MemoryContextSwitchTo(old);
+    }
+}
+
+bool get_tuple(IndexScanDesc scan, ScanDirection dir) {
+    auto* so = static_cast<ScanOpaque*>(scan->opaque);
+    if (so->done) return false;
+    if (scan->numberOfOrderBys == 0)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("a rushdb_hnsw index can only be scanned with ORDER BY <distance operator>")));
+    if (!so->started) {
+        so->started = true;
+        pgstat_count_index_scan(scan->indexRelation);
+        if (!start_search(scan, so)) {
+            so->done = true;
+            return false;
+        }
+    }
+    SearchState* st = so->state;
+    auto metric = static_cast<core::Metric>(so->params.metric);
+    bool iterative = g_iterative_scan;
+    std::size_t max_tuples = static_cast<std::size_t>(g_max_scan_tuples);
+    for (;;) {
+        if (st->position < st->batch.size()) {
+            const auto& c = st->batch[st->position++];
+            const ElementInfo* info = st->graph.info(c.id);
+            if (info == nullptr || info->state != kLive) continue;
+            scan->xs_heaptid = info->heap_tid;
+            scan->xs_recheck = false;
+            scan->xs_recheckorderby = false;
+            scan->xs_orderbyvals[0] = Float8GetDatum(user_distance(metric, c.distance));
+            scan->xs_orderbynulls[0] = false;
+            st->returned++;
+            return true;
+        }
+        if (!iterative || st->returned >= max_tuples || st->search.exhausted()) break;
+        bool more = guarded([&] {
+            st->batch = st->search.next_batch(st->graph);
+            st->position = 0;
+            return !st->batch.empty();
+        });
+        if (!more) break;
+        CHECK_FOR_INTERRUPTS();
+    }
+    so->done = true;
+    return false;
+}
+
+void end_scan(IndexScanDesc scan) {
+    auto* so = static_cast<ScanOpaque*>(scan->opaque);
+    MemoryContextDelete(so->context);
+    pfree(so);
+    scan->opaque = nullptr;
+}
+
+}  // namespace rushdb::pg::hnsw

@@ -1,0 +1,71 @@
+// VACUUM for rushdb_hnsw.
+//
+// bulk_delete marks the elements whose heap tuples died (a flag, one
+// generic-WAL record per page). Marked elements keep routing searches but
+// are never returned or linked to. vacuum_cleanup then repairs and removes
+// them: see hnsw_repair.cpp.
+#include "hnsw_am.hpp"
+#include "hnsw_page.hpp"
+#include "hnsw_repair.hpp"
+
+extern "C" {
+#include "commands/vacuum.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+}
+
+namespace rushdb::pg::hnsw {
+
+IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult* stats,
+                                   IndexBulkDeleteCallback callback, void* callback_state) {
+    if (stats == nullptr) stats = static_cast<IndexBulkDeleteResult*>(palloc0(sizeof(IndexBulkDeleteResult)));
+    Relation index = info->index;
+    BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+    double live = 0;
+    for (BlockNumber blk = 1; blk < nblocks; ++blk) {
+        vacuum_delay_point();
+        Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, info->strategy);
+        LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+        Page page = BufferGetPage(buf);
+        if (page_kind(page) != kPageElements) {
+            UnlockReleaseBuffer(buf);
+            continue;
+        }
+        GenericXLogState* state = nullptr;
+        Page wpage = nullptr;
+        OffsetNumber max = PageGetMaxOffsetNumber(page);
+        for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+            ElementHeader* e = element_in_page(page, off);
+            if (e == nullptr || (e->flags & kFlagDeleted)) continue;
+            if (callback(&e->heap_tid, callback_state)) {
+                if (state == nullptr) {
+                    state = GenericXLogStart(index);
+                    wpage = GenericXLogRegisterBuffer(state, buf, 0);
+                }
+                element_in_page(wpage, off)->flags |= kFlagDeleted;
+                stats->tuples_removed += 1;
+            } else {
+                live += 1;
+            }
+        }
+        if (state) GenericXLogFinish(state);
+        UnlockReleaseBuffer(buf);
+    }
+    stats->num_index_tuples = live;
+    stats->num_pages = nblocks;
+    return stats;
+}
+
+IndexBulkDeleteResult* vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResult* stats) {
+    if (info->analyze_only) return stats;
+    if (stats == nullptr) {
+        stats = static_cast<IndexBulkDeleteResult*>(palloc0(sizeof(IndexBulkDeleteResult)));
+    }
+    RepairStats r = repair_and_remove_deleted(info->index, info->strategy);
+    stats->num_index_tuples = r.live_elements;
+    stats->num_pages = RelationGetNumberOfBlocks(info->index);
+    stats->pages_free = 0;
+    return stats;
+}
+
+}  // namespace rushdb::pg::hnsw
