@@ -30,3 +30,10 @@ CREATE OPERATOR CLASS rushdb.vector_ip_ops
     FOR TYPE rushdb.vector USING rushdb_hnsw AS
         OPERATOR 1 rushdb.<#> (rushdb.vector, rushdb.vector) FOR ORDER BY pg_catalog.float_ops,
         FUNCTION 1 rushdb.hnsw_metric_ip(internal);
+
+-- Graph invariants of a rushdb_hnsw index (amcheck-style): no rows = clean.
+CREATE FUNCTION rushdb.hnsw_verify_problems(regclass) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'rushdb_hnsw_verify' LANGUAGE C STRICT;
+CREATE FUNCTION rushdb.hnsw_verify(index regclass) RETURNS SETOF text
+    LANGUAGE sql STRICT
+    AS $$ SELECT unnest(rushdb.hnsw_verify_problems(index)) $$;

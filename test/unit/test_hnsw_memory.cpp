@@ -171,3 +171,29 @@ TEST(HnswMemoryBasics, MemoryEstimateCoversActualUse) {
     EXPECT_LE(g.memory_used(), 20000 * MemoryGraph::bytes_per_element(16, p) +
                                    4096 * MemoryGraph::bytes_per_element(16, p));
 }
+
+TEST(HnswMemoryBasics, DuplicateVectorsStayReachable) {
+    // Many identical vectors (the same text embedded twice, a default
+    // value...) tie every distance at 0; pruning then keeps the lowest ids
+    // and would orphan the rest without the reachability repair.
+    Params p;
+    p.m = 8;
+    p.ef_construction = 32;
+    for (Metric metric : {Metric::l2, Metric::cosine}) {
+        MemoryGraph g(metric, 8, p);
+        std::mt19937 rng(3);
+        std::normal_distribution<float> nd;
+        float same[8] = {0.5f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f};
+        float v[8];
+        for (int i = 0; i < 3000; ++i) {
+            if (i % 10 == 9) {
+                for (float& x : v) x = nd(rng);
+                g.add(v);
+            } else {
+                g.add(same);
+            }
+        }
+        ASSERT_TRUE(g.build(2));
+        check_invariants(g);
+    }
+}

@@ -201,16 +201,34 @@ void MemoryGraph::connect(Id id, int level, Scratch& s) {
     std::size_t max = static_cast<std::size_t>(params_.max_links(level));
     s.sorted.assign(s.found.items().begin(), s.found.items().end());
     sort_closest_first(s.sorted);
-    select_neighbors(s.sorted, max,
-                     [&](Id a, Id b) { return distance_(vector(a), vector(b), dims_); }, s.selected);
+    auto pair_distance = [&](Id a, Id b) { return distance_(vector(a), vector(b), dims_); };
+    select_neighbors(s.sorted, max, pair_distance, s.selected);
+    std::vector<Candidate<Id>> chosen(s.selected);  // add_reverse_link reuses s.selected
+
     lock(id);
     std::uint32_t* count = count_ptr(id, level);
     Link* links = links_mut(id, level);
-    *count = static_cast<std::uint32_t>(s.selected.size());
-    for (std::size_t i = 0; i < s.selected.size(); ++i)
-        links[i] = Link{s.selected[i].id, s.selected[i].distance};
+    // Another thread may already have linked to this node on this layer
+    // (it became visible on a higher layer first): keep those links too.
+    if (*count > 0) {
+        s.sorted = chosen;
+        for (std::uint32_t i = 0; i < *count; ++i) {
+            bool dup = false;
+            for (const auto& c : chosen) dup |= c.id == links[i].id;
+            if (!dup) s.sorted.push_back({links[i].distance, links[i].id});
+        }
+        sort_closest_first(s.sorted);
+        if (s.sorted.size() > max) {
+            select_neighbors(s.sorted, max, pair_distance, s.selected);
+            s.sorted = s.selected;
+        }
+        *count = static_cast<std::uint32_t>(s.sorted.size());
+        for (std::size_t i = 0; i < s.sorted.size(); ++i) links[i] = Link{s.sorted[i].id, s.sorted[i].distance};
+    } else {
+        *count = static_cast<std::uint32_t>(chosen.size());
+        for (std::size_t i = 0; i < chosen.size(); ++i) links[i] = Link{chosen[i].id, chosen[i].distance};
+    }
     unlock(id);
-    std::vector<Candidate<Id>> chosen(s.selected);  // add_reverse_link reuses s.selected
     for (const auto& c : chosen) add_reverse_link(c.id, id, c.distance, level, s);
 }
 
@@ -314,20 +332,17 @@ bool MemoryGraph::build(int threads, const std::function<bool(std::size_t)>& pro
 
 std::size_t MemoryGraph::ensure_reachable() {
     if (count_ == 0 || entry_ == kNone) return 0;
-    std::vector<std::uint32_t> in_degree(count_, 0);
-    for (Id id = 0; id < count_; ++id)
-        for (std::size_t i = 0; i < link_count(id, 0); ++i) ++in_degree[links(id, 0)[i].id];
-
+    std::size_t max0 = static_cast<std::size_t>(params_.max_links(0));
     std::vector<char> reached(count_, 0);
     std::vector<Id> queue;
+    // Layer 0 only: a search ends with a layer-0 walk, so that is where
+    // every node must be reachable.
     auto spread = [&](Id from) {
-        queue.assign(1, from);
         reached[from] = 1;
+        queue.assign(1, from);
         while (!queue.empty()) {
             Id id = queue.back();
             queue.pop_back();
-            // Layer 0 only: a search ends with a layer-0 walk, so that is
-            // where every node must be reachable.
             for (std::size_t i = 0; i < link_count(id, 0); ++i) {
                 Id o = links(id, 0)[i].id;
                 if (!reached[o]) {
@@ -339,38 +354,50 @@ std::size_t MemoryGraph::ensure_reachable() {
     };
     spread(entry_);
 
+    // For an unreachable u and a reachable r near it: r -> u takes the slot
+    // of r's farthest link r -> w, and u -> w takes the slot of a link of u
+    // to an already reachable node (or a free slot). Afterwards u and w are
+    // reachable and nothing that was reachable stopped being so (u was
+    // unreachable, so none of its links mattered), so one pass suffices.
     std::size_t relinked = 0;
-    std::size_t max0 = static_cast<std::size_t>(params_.max_links(0));
     for (Id u = 0; u < count_; ++u) {
         if (reached[u]) continue;
-        // Reachable nodes near u: a graph search only returns reached nodes.
         auto near = search_prepared(vector(u), static_cast<std::size_t>(params_.ef_construction),
                                     params_.ef_construction);
-        bool linked = false;
         for (const auto& c : near) {
-            if (c.id == u || !reached[c.id]) continue;
-            std::uint32_t* count = count_ptr(c.id, 0);
-            Link* l = links_mut(c.id, 0);
-            if (*count < max0) {
-                l[(*count)++] = Link{u, c.distance};
-                linked = true;
+            Id r = c.id;
+            if (r == u || !reached[r]) continue;
+            std::uint32_t* rc = count_ptr(r, 0);
+            Link* rl = links_mut(r, 0);
+            if (*rc < max0) {
+                rl[(*rc)++] = Link{u, c.distance};
             } else {
-                // Replace the farthest link whose target keeps another in-edge.
-                int victim = -1;
-                for (std::uint32_t i = 0; i < *count; ++i)
-                    if (in_degree[l[i].id] > 1 && (victim < 0 || l[i].distance > l[victim].distance))
-                        victim = static_cast<int>(i);
-                if (victim < 0) continue;
-                --in_degree[l[victim].id];
-                l[victim] = Link{u, c.distance};
-                linked = true;
+                std::uint32_t victim = 0;
+                for (std::uint32_t i = 1; i < *rc; ++i)
+                    if (rl[i].distance > rl[victim].distance) victim = i;
+                Link w = rl[victim];
+                std::uint32_t* uc = count_ptr(u, 0);
+                Link* ul = links_mut(u, 0);
+                bool already = false;
+                for (std::uint32_t i = 0; i < *uc; ++i) already |= ul[i].id == w.id;
+                int slot = -1;
+                if (!already && *uc >= max0) {
+                    for (std::uint32_t i = 0; i < *uc; ++i)
+                        if (reached[ul[i].id] && (slot < 0 || ul[i].distance > ul[slot].distance))
+                            slot = static_cast<int>(i);
+                    if (slot < 0) continue;  // try another reachable neighbour
+                }
+                float uw = distance_(vector(u), vector(w.id), dims_);
+                if (!already) {
+                    if (slot < 0) ul[(*uc)++] = Link{w.id, uw};
+                    else ul[slot] = Link{w.id, uw};
+                }
+                rl[victim] = Link{u, c.distance};
             }
-            if (linked) break;
+            ++relinked;
+            spread(u);
+            break;
         }
-        if (!linked) continue;  // nothing safe to replace: leave it (verify reports it)
-        ++in_degree[u];
-        ++relinked;
-        spread(u);
     }
     return relinked;
 }

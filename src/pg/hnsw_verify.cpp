@@ -1,0 +1,203 @@
+// rushdb.hnsw_verify(index): amcheck-style invariants of the on-disk graph.
+// Returns one line per problem; none means the index is consistent.
+//
+// Checked: the metapage; every element's link counts and slots; every link
+// points at an element tuple tall enough for that layer, not itself, not
+// twice, not at an element marked deleted (VACUUM removes those links); the
+// entry point is a live element of the top level; every live element is
+// reachable on layer 0 from the entry point (an unreachable element is a row
+// no search can return); chunked vectors have exactly `dims` floats.
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "boundary.hpp"
+#include "hnsw_am.hpp"
+#include "hnsw_page.hpp"
+
+extern "C" {
+#include "access/relation.h"
+#include "catalog/pg_am.h"
+#include "commands/defrem.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+}
+
+namespace rushdb::pg::hnsw {
+namespace {
+
+struct Node {
+    uint8 level;
+    bool deleted;
+    std::vector<std::vector<uint64>> links;  // per layer
+};
+
+std::string tid_text(uint64 id) {
+    return "(" + std::to_string(id >> 16) + "," + std::to_string(id & 0xFFFF) + ")";
+}
+
+std::vector<std::string> verify(Relation index) {
+    std::vector<std::string> problems;
+    MetaPageData meta;
+    pg_call([&] { read_meta(index, &meta); });
+    ElementLayout layout{meta.m, static_cast<int>(meta.dims)};
+    std::unordered_map<uint64, Node> nodes;
+    int top_level = -1;
+
+    BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
+    std::vector<std::pair<uint64, ItemPointerData>> chunked;
+    for (BlockNumber blk = 1; blk < nblocks; ++blk) {
+        pg_call([&] {
+            Buffer buf = ReadBuffer(index, blk);
+            LockBuffer(buf, BUFFER_LOCK_SHARE);
+            Page page = BufferGetPage(buf);
+            uint16 kind = page_kind(page);
+            if (kind != kPageElements && kind != kPageChunks)
+                problems.push_back("block " + std::to_string(blk) + " has unknown page kind " + std::to_string(kind));
+            if (kind == kPageElements) {
+                OffsetNumber max = PageGetMaxOffsetNumber(page);
+                for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+                    ElementHeader* e = element_in_page(page, off);
+                    if (e == nullptr) continue;
+                    ItemPointerData tid;
+                    ItemPointerSet(&tid, blk, off);
+                    uint64 id = pack_tid(tid);
+                    if (ItemIdGetLength(PageGetItemId(page, off)) != layout.tuple_size(e->level)) {
+                        problems.push_back("element " + tid_text(id) + " has a tuple of the wrong size");
+                        continue;
+                    }
+                    Node n;
+                    n.level = e->level;
+                    n.deleted = (e->flags & kFlagDeleted) != 0;
+                    ElementView view{e, &layout};
+                    n.links.resize(static_cast<std::size_t>(e->level) + 1);
+                    for (int l = 0; l <= e->level; ++l) {
+                        int count = view.counts()[l];
+                        if (count > layout.max_links(l)) {
+                            problems.push_back("element " + tid_text(id) + " layer " + std::to_string(l) +
+                                               " claims " + std::to_string(count) + " links (max " +
+                                               std::to_string(layout.max_links(l)) + ")");
+                            count = layout.max_links(l);
+                        }
+                        for (int i = 0; i < count; ++i) {
+                            ItemPointerData& t = view.links(l)[i];
+                            if (!ItemPointerIsValid(&t))
+                                problems.push_back("element " + tid_text(id) + " has an invalid link");
+                            else
+                                n.links[static_cast<std::size_t>(l)].push_back(pack_tid(t));
+                        }
+                    }
+                    if (!e->vector_inline) chunked.emplace_back(id, e->first_chunk);
+                    if (!n.deleted && e->level > top_level) top_level = e->level;
+                    nodes.emplace(id, std::move(n));
+                }
+            }
+            UnlockReleaseBuffer(buf);
+        });
+    }
+
+    std::size_t live = 0;
+    for (const auto& [id, n] : nodes) {
+        if (!n.deleted) ++live;
+        for (std::size_t l = 0; l < n.links.size(); ++l) {
+            std::unordered_set<uint64> seen;
+            for (uint64 to : n.links[l]) {
+                std::string where = "element " + tid_text(id) + " layer " + std::to_string(l);
+                if (to == id) problems.push_back(where + " links to itself");
+                if (!seen.insert(to).second) problems.push_back(where + " links twice to " + tid_text(to));
+                auto it = nodes.find(to);
+                if (it == nodes.end()) {
+                    problems.push_back(where + " links to " + tid_text(to) + ", which is not an element");
+                    continue;
+                }
+                if (it->second.level < l)
+                    problems.push_back(where + " links to " + tid_text(to) + ", absent from that layer");
+                if (it->second.deleted && !n.deleted)
+                    problems.push_back(where + " links to deleted element " + tid_text(to) + " (VACUUM pending?)");
+            }
+        }
+    }
+
+    if (live > 0) {
+        uint64 entry = pack_tid(meta.entry);
+        auto it = ItemPointerIsValid(&meta.entry) ? nodes.find(entry) : nodes.end();
+        if (it == nodes.end()) {
+            problems.push_back("entry point " + tid_text(entry) + " is not an element");
+        } else {
+            if (it->second.deleted) problems.push_back("entry point " + tid_text(entry) + " is deleted");
+            if (meta.entry_level != it->second.level)
+                problems.push_back("metapage entry level " + std::to_string(meta.entry_level) +
+                                   " differs from the entry element's level " + std::to_string(it->second.level));
+            if (meta.entry_level < top_level)
+                problems.push_back("entry point level " + std::to_string(meta.entry_level) +
+                                   " is below the tallest element's level " + std::to_string(top_level));
+            // Layer-0 reachability from the entry point.
+            std::unordered_set<uint64> reached{entry};
+            std::vector<uint64> todo{entry};
+            while (!todo.empty()) {
+                uint64 id = todo.back();
+                todo.pop_back();
+                auto n = nodes.find(id);
+                if (n == nodes.end()) continue;
+                for (uint64 to : n->second.links[0])
+                    if (reached.insert(to).second) todo.push_back(to);
+            }
+            std::size_t unreachable = 0;
+            uint64 example = 0;
+            for (const auto& [id, n] : nodes)
+                if (!n.deleted && !reached.count(id)) {
+                    if (unreachable++ == 0) example = id;
+                }
+            if (unreachable > 0)
+                problems.push_back(std::to_string(unreachable) + " of " + std::to_string(live) +
+                                   " live elements are unreachable from the entry point (e.g. " +
+                                   tid_text(example) + ")");
+        }
+    }
+
+    std::vector<float> buf(layout.dims > 0 ? static_cast<std::size_t>(layout.dims) : 1);
+    for (const auto& [id, first] : chunked) {
+        ItemPointerData f = first;
+        int dims = layout.dims;
+        float* out = buf.data();
+        if (!pg_call([&] { return read_chunked_vector(index, f, out, dims); }))
+            problems.push_back("element " + tid_text(id) + " has a broken vector chunk chain");
+    }
+    return problems;
+}
+
+}  // namespace
+}  // namespace rushdb::pg::hnsw
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(rushdb_hnsw_verify);
+
+Datum rushdb_hnsw_verify(PG_FUNCTION_ARGS) {
+    Oid relid = PG_GETARG_OID(0);
+    Relation index = index_open(relid, AccessShareLock);
+    if (index->rd_rel->relam != get_am_oid("rushdb_hnsw", false)) {
+        index_close(index, AccessShareLock);
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("\"%s\" is not a rushdb_hnsw index", get_rel_name(relid))));
+    }
+    // Problems are copied out as palloc'd text before the C++ strings die.
+    int count = 0;
+    Datum* items = rushdb::pg::guarded([&] {
+        std::vector<std::string> problems = rushdb::pg::hnsw::verify(index);
+        count = static_cast<int>(problems.size());
+        auto* d = static_cast<Datum*>(
+            rushdb::pg::pg_call([&] { return palloc(sizeof(Datum) * (count > 0 ? count : 1)); }));
+        for (int i = 0; i < count; ++i) {
+            const std::string& p = problems[static_cast<std::size_t>(i)];
+            d[i] = rushdb::pg::pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(p.data(), static_cast<int>(p.size()))); });
+        }
+        return d;
+    });
+    index_close(index, AccessShareLock);
+    PG_RETURN_ARRAYTYPE_P(construct_array(items, count, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+}  // extern "C"
