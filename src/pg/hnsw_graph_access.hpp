@@ -24,6 +24,7 @@ struct ElementInfo {
     uint8 state;  // kUnknown, kLive, kDeleted, kGone
     uint8 level;
     ItemPointerData heap_tid;
+    uint32 visit_round;  // round in which visit() last saw it (0: never)
 };
 constexpr uint8 kUnknown = 0, kLive = 1, kDeleted = 2, kGone = 3;
 
@@ -35,7 +36,7 @@ public:
         std::size_t cap = 16;
         while (cap < expected * 2) cap <<= 1;
         keys_.assign(cap, kEmpty);
-        values_.assign(cap, ElementInfo{kUnknown, 0, {}});
+        values_.assign(cap, ElementInfo{kUnknown, 0, {}, 0});
         size_ = 0;
     }
     // Returns the slot for `key`, inserting it when absent (`inserted` set).
@@ -74,7 +75,7 @@ private:
         keys.swap(keys_);
         values.swap(values_);
         keys_.assign(keys.size() * 2, kEmpty);
-        values_.assign(keys.size() * 2, ElementInfo{kUnknown, 0, {}});
+        values_.assign(keys.size() * 2, ElementInfo{kUnknown, 0, {}, 0});
         size_ = 0;
         for (std::size_t i = 0; i < keys.size(); ++i) {
             if (keys[i] == kEmpty) continue;
@@ -98,13 +99,22 @@ public:
           scratch_(static_cast<std::size_t>(dims)) {}
 
     void set_query(const float* q) { query_ = q; }
-    void reset_visited(std::size_t expected) { visited_.reset(expected); }
+    void reset_visited(std::size_t expected) {
+        visited_.reset(expected);
+        round_ = 1;
+    }
+    // Starts a new layer: what was measured stays known (no page re-read
+    // for usable()/heap TIDs), but every node may be visited again, so nodes
+    // met during the upper-layer descent still compete on layer 0.
+    void new_round() { ++round_; }
     const ElementLayout& layout() const { return layout_; }
 
     bool visit(Id id) {
         bool inserted;
-        visited_.find_or_insert(id, inserted);
-        return inserted;
+        ElementInfo& info = visited_.find_or_insert(id, inserted);
+        if (info.visit_round == round_) return false;
+        info.visit_round = round_;
+        return true;
     }
 
     // Distance from the query; records the element's state and heap TID.
@@ -177,7 +187,7 @@ private:
     float measure(Id id, const float* from, bool record = true) {
         ItemPointerData tid = unpack_tid(id);
         float d = std::numeric_limits<float>::infinity();
-        ElementInfo seen{kGone, 0, {}};
+        ElementInfo seen{kGone, 0, {}, 0};
         bool chunked = false;
         ItemPointerData first_chunk;
         int dims = layout_.dims;
@@ -209,7 +219,9 @@ private:
         }
         if (record) {
             bool inserted;
-            visited_.find_or_insert(id, inserted) = seen;
+            ElementInfo& slot = visited_.find_or_insert(id, inserted);
+            seen.visit_round = slot.visit_round;
+            slot = seen;
         }
         return d;
     }
@@ -219,6 +231,7 @@ private:
     rushdb::hnsw::GraphDistance distance_;
     const float* query_ = nullptr;
     VisitedMap visited_;
+    uint32 round_ = 1;
     std::vector<float> scratch_;
 };
 

@@ -10,6 +10,8 @@
 #include "hnsw_insert.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <limits>
 #include <cmath>
 #include <unordered_map>
 #include <vector>
@@ -164,8 +166,8 @@ LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, in
 namespace {
 
 // Makes `target` link back to `newcomer` on `level`, pruning with the
-// heuristic when its list is full.
-void add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
+// heuristic when its list is full. True when target now links to newcomer.
+bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
                       Id target, Id newcomer, int level) {
     const ElementLayout& layout = g.layout();
     std::size_t max = static_cast<std::size_t>(layout.max_links(level));
@@ -173,15 +175,16 @@ void add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
     std::vector<ItemPointerData> current;
     std::vector<Cand> sorted, chosen;
     for (int attempt = 0; attempt < 5; ++attempt) {
-        if (!read_links(index, layout, target, level, current)) return;  // target vanished
+        if (!read_links(index, layout, target, level, current)) return false;  // target vanished
         for (const auto& t : current)
-            if (ItemPointerEquals(const_cast<ItemPointerData*>(&t), &newcomer_tid)) return;
+            if (ItemPointerEquals(const_cast<ItemPointerData*>(&t), &newcomer_tid)) return true;
         std::vector<ItemPointerData> next(current);
+        bool kept = true;
         if (current.size() < max) {
             next.push_back(newcomer_tid);
         } else {
             const float* tv = vectors.get(target);
-            if (tv == nullptr) return;
+            if (tv == nullptr) return false;
             sorted.clear();
             for (const auto& t : current) {
                 Id id = pack_tid(t);
@@ -193,12 +196,88 @@ void add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
             core::sort_closest_first(sorted);
             select(sorted, max, vectors, dist, layout.dims, chosen);
             next.clear();
-            for (const auto& c : chosen) next.push_back(unpack_tid(c.id));
+            kept = false;
+            for (const auto& c : chosen) {
+                next.push_back(unpack_tid(c.id));
+                kept |= c.id == newcomer;
+            }
         }
         LinkWrite w = write_links(index, layout, target, level, current, next.data(), static_cast<int>(next.size()));
-        if (w != LinkWrite::changed) return;
+        if (w == LinkWrite::written) return kept;
+        if (w == LinkWrite::gone) return false;
     }
+    return false;
 }
+
+}  // namespace
+
+bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
+                   Id r, Id u, const std::function<bool(Id)>& reachable) {
+    const ElementLayout& layout = g.layout();
+    std::size_t max = static_cast<std::size_t>(layout.max_links(0));
+    std::size_t dims = static_cast<std::size_t>(layout.dims);
+    ItemPointerData u_tid = unpack_tid(u);
+    std::vector<ItemPointerData> rcur, ucur;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        if (!read_links(index, layout, r, 0, rcur) || !read_links(index, layout, u, 0, ucur)) return false;
+        for (const auto& t : rcur)
+            if (ItemPointerEquals(const_cast<ItemPointerData*>(&t), &u_tid)) return true;
+        std::vector<ItemPointerData> rnext(rcur);
+        if (rcur.size() < max) {
+            rnext.push_back(u_tid);
+        } else {
+            // r's farthest link w moves to u, so w stays reachable through u.
+            const float* rv = vectors.get(r);
+            const float* uv = vectors.get(u);
+            if (rv == nullptr || uv == nullptr) return false;
+            std::size_t victim = 0;
+            float worst = -std::numeric_limits<float>::infinity();
+            for (std::size_t i = 0; i < rcur.size(); ++i) {
+                const float* v = vectors.get(pack_tid(rcur[i]));
+                float d = v ? dist(rv, v, dims) : std::numeric_limits<float>::infinity();
+                if (d > worst) {
+                    worst = d;
+                    victim = i;
+                }
+            }
+            ItemPointerData w = rcur[victim];
+            bool has_w = false;
+            for (const auto& t : ucur) has_w |= ItemPointerEquals(const_cast<ItemPointerData*>(&t), &w);
+            if (!has_w && !ItemPointerEquals(&w, &u_tid)) {
+                std::vector<ItemPointerData> unext(ucur);
+                if (ucur.size() < max) {
+                    unext.push_back(w);
+                } else {
+                    // Replace u's farthest link to a node reachable anyway.
+                    int slot = -1;
+                    float far = -std::numeric_limits<float>::infinity();
+                    for (std::size_t i = 0; i < ucur.size(); ++i) {
+                        Id t = pack_tid(ucur[i]);
+                        if (!reachable(t)) continue;
+                        const float* v = vectors.get(t);
+                        float d = v ? dist(uv, v, dims) : std::numeric_limits<float>::infinity();
+                        if (d > far) {
+                            far = d;
+                            slot = static_cast<int>(i);
+                        }
+                    }
+                    if (slot < 0) return false;
+                    unext[static_cast<std::size_t>(slot)] = w;
+                }
+                LinkWrite uw = write_links(index, layout, u, 0, ucur, unext.data(), static_cast<int>(unext.size()));
+                if (uw == LinkWrite::changed) continue;
+                if (uw == LinkWrite::gone) return false;
+            }
+            rnext[victim] = u_tid;
+        }
+        LinkWrite rw = write_links(index, layout, r, 0, rcur, rnext.data(), static_cast<int>(rnext.size()));
+        if (rw == LinkWrite::written) return true;
+        if (rw == LinkWrite::gone) return false;
+    }
+    return false;
+}
+
+namespace {
 
 int random_level(int m) {
     double u = 1.0 - pg_prng_double(&pg_global_prng_state);  // (0, 1]
@@ -282,6 +361,8 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
         core::FarHeap<Id> found;
         std::vector<Cand> sorted;
         for (int l = std::min<int>(level, meta.entry_level); l >= 0; --l) {
+            g.new_round();
+            for (const auto& e : entry) g.visit(e.id);
             core::search_layer(g, entry, params.ef_construction, l, frontier, found);
             sorted.assign(found.items().begin(), found.items().end());
             core::sort_closest_first(sorted);
@@ -316,9 +397,17 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
 
     // Neighbours link back.
     Id self_id = pack_tid(self);
+    bool linked_on_base = false;
     for (int l = 0; l <= level; ++l)
-        for (const auto& c : chosen_per_level[static_cast<std::size_t>(l)])
-            add_reverse_link(index, g, vectors, dist, c.id, self_id, l);
+        for (const auto& c : chosen_per_level[static_cast<std::size_t>(l)]) {
+            bool kept = add_reverse_link(index, g, vectors, dist, c.id, self_id, l);
+            if (l == 0) linked_on_base |= kept;
+        }
+    // Every neighbour pruned us (ties among duplicates do that): force one
+    // incoming link so the new row stays findable.
+    if (!linked_on_base)
+        for (const auto& c : chosen_per_level[0])
+            if (force_in_link(index, g, vectors, dist, c.id, self_id, [](Id) { return true; })) break;
 
     MetaUpdate u{};
     u.set_dims = meta.dims == 0;

@@ -2,6 +2,7 @@
 // VACUUM repair. Call inside guarded(): PostgreSQL calls go through pg_call.
 #pragma once
 
+#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -40,5 +41,13 @@ enum class LinkWrite { written, changed, gone };
 // `expected` (optimistic concurrency: the caller recomputes on `changed`).
 LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, int level,
                       const std::vector<ItemPointerData>& expected, const ItemPointerData* links, int count);
+
+// Gives u an incoming layer-0 link from r without stranding anything: r's
+// farthest link w is handed to u (in a free slot, or replacing one of u's
+// links whose target `reachable` says is reachable anyway), then r -> u takes
+// w's slot. False when it could not be done safely.
+bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors,
+                   const rushdb::hnsw::GraphDistance& dist, Id r, Id u,
+                   const std::function<bool(Id)>& reachable);
 
 }  // namespace rushdb::pg::hnsw

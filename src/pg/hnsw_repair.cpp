@@ -11,11 +11,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "boundary.hpp"
 #include "hnsw/metric.hpp"
+#include "hnsw/search_layer.hpp"
 #include "hnsw_graph_access.hpp"
 #include "hnsw_links.hpp"
 #include "hnsw_page.hpp"
@@ -186,6 +188,99 @@ double remove_deleted(Relation index, BufferAccessStrategy strategy, const Scan&
     return removed;
 }
 
+// After removal: every live element must still be reachable on layer 0
+// from the entry point (ties among duplicate vectors can leave a repaired
+// neighbourhood with no way in). Unreachable ones get an incoming link from
+// a reachable neighbour found by searching for them.
+double restore_reachability(Relation index, BufferAccessStrategy strategy, const ElementLayout& layout,
+                            PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
+                            core::Metric metric, int ef_construction) {
+    std::unordered_map<Id, std::vector<Id>> adjacency;
+    BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
+    for (BlockNumber blk = 1; blk < nblocks; ++blk) {
+        pg_call([&] {
+            Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, strategy);
+            LockBuffer(buf, BUFFER_LOCK_SHARE);
+            Page page = BufferGetPage(buf);
+            if (page_kind(page) == kPageElements) {
+                OffsetNumber max = PageGetMaxOffsetNumber(page);
+                for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+                    ElementHeader* e = element_in_page(page, off);
+                    if (e == nullptr || (e->flags & kFlagDeleted)) continue;
+                    ItemPointerData tid;
+                    ItemPointerSet(&tid, blk, off);
+                    ElementView view{e, &layout};
+                    auto& list = adjacency[pack_tid(tid)];
+                    int n = std::min<int>(view.counts()[0], layout.max_links(0));
+                    for (int i = 0; i < n; ++i) list.push_back(pack_tid(view.links(0)[i]));
+                }
+            }
+            UnlockReleaseBuffer(buf);
+        });
+    }
+    MetaPageData meta;
+    pg_call([&] { read_meta(index, &meta); });
+    if (!ItemPointerIsValid(&meta.entry) || adjacency.empty()) return 0;
+    Id entry = pack_tid(meta.entry);
+    std::unordered_set<Id> reached;
+    std::vector<Id> todo;
+    auto spread = [&](Id from) {
+        reached.insert(from);
+        todo.assign(1, from);
+        while (!todo.empty()) {
+            Id id = todo.back();
+            todo.pop_back();
+            auto it = adjacency.find(id);
+            if (it == adjacency.end()) continue;
+            for (Id to : it->second)
+                if (adjacency.count(to) && reached.insert(to).second) todo.push_back(to);
+        }
+    };
+    spread(entry);
+    if (reached.size() == adjacency.size()) return 0;
+
+    std::vector<Id> unreached;
+    for (const auto& kv : adjacency)
+        if (!reached.count(kv.first)) unreached.push_back(kv.first);
+    std::sort(unreached.begin(), unreached.end());
+    double fixed = 0;
+    std::vector<float> query(static_cast<std::size_t>(layout.dims));
+    core::NearHeap<Id> frontier;
+    core::FarHeap<Id> found;
+    std::vector<ItemPointerData> links;
+    for (Id u : unreached) {
+        if (reached.count(u)) continue;
+        pg_call([] { CHECK_FOR_INTERRUPTS(); });
+        if (!g.copy_vector(u, query.data())) continue;
+        PageGraph search(index, layout.m, layout.dims, metric);
+        search.set_query(query.data());
+        search.reset_visited(1024);
+        search.visit(entry);
+        Cand cur{search.distance(entry), entry};
+        for (int l = meta.entry_level; l > 0; --l) cur = core::greedy_closest(search, cur, l);
+        search.new_round();
+        search.visit(cur.id);
+        core::search_layer(search, {cur}, ef_construction, 0, frontier, found);
+        std::vector<Cand> near(found.items().begin(), found.items().end());
+        core::sort_closest_first(near);
+        for (const auto& c : near) {
+            if (c.id == u || !reached.count(c.id)) continue;
+            if (!force_in_link(index, g, vectors, dist, c.id, u, [&](Id t) { return reached.count(t) > 0; }))
+                continue;
+            for (Id changed : {c.id, u})
+                if (read_links(index, layout, changed, 0, links)) {
+                    auto& list = adjacency[changed];
+                    list.clear();
+                    for (const auto& t : links) list.push_back(pack_tid(t));
+                }
+            fixed += 1;
+            spread(u);
+            break;
+        }
+    }
+    return fixed;
+}
+
 void set_entry(Relation index, bool valid, Id entry, int level, double live) {
     Buffer buf = ReadBuffer(index, kMetaBlock);
     LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
@@ -243,6 +338,8 @@ RepairStats repair_and_remove_deleted(Relation index, BufferAccessStrategy strat
         if (ItemPointerIsValid(&now.entry) && s.deleted.count(entry))
             pg_call([&] { set_entry(index, s.tallest_level >= 0, s.tallest, s.tallest_level, s.live); });
         out.removed = remove_deleted(index, strategy, s);
+        out.relinked += restore_reachability(index, strategy, layout, g, vectors, dist, metric,
+                                             meta.ef_construction);
         pg_call([&] { UnlockPage(index, kMetaBlock, ExclusiveLock); });
         return out;
     });

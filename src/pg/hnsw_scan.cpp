@@ -98,6 +98,8 @@ bool start_search(IndexScanDesc scan, ScanOpaque* so) {
         st->graph.visit(ep);
         core::Candidate<PageGraph::Id> cur{st->graph.distance(ep), ep};
         for (int l = entry_level; l > 0; --l) cur = core::greedy_closest(st->graph, cur, l);
+        st->graph.new_round();
+        st->graph.visit(cur.id);
         st->search.start(st->graph, {cur}, ef);
         st->batch = st->search.next_batch(st->graph);
         st->position = 0;
