@@ -48,11 +48,12 @@ ORDER BY o.oprname;
 SELECT am.amname, opc.opcname, opc.opcdefault, amop.amopstrategy, amop.amopopr::regoperator
 FROM pg_opclass opc JOIN pg_am am ON am.oid = opc.opcmethod
 JOIN pg_amop amop ON amop.amopfamily = opc.opcfamily
-WHERE opc.opcintype = 'rushdb.vector'::regtype
+WHERE opc.opcintype = 'rushdb.vector'::regtype AND am.amname = 'btree'
 ORDER BY amop.amopstrategy;
 SELECT amproc.amprocnum, amproc.amproc::regprocedure
 FROM pg_opclass opc JOIN pg_amproc amproc ON amproc.amprocfamily = opc.opcfamily
-WHERE opc.opcintype = 'rushdb.vector'::regtype;
+JOIN pg_am am ON am.oid = opc.opcmethod
+WHERE opc.opcintype = 'rushdb.vector'::regtype AND am.amname = 'btree';
 
 --
 -- ORDER BY, DISTINCT, GROUP BY, min/max-like queries.
