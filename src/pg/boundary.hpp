@@ -59,9 +59,19 @@ template <class Fn>
 auto pg_call(Fn&& fn) -> decltype(fn()) {
     MemoryContext caller_context = CurrentMemoryContext;
     ErrorData* volatile caught = nullptr;
+    // A C++ exception must not unwind through PG_TRY (it would leave
+    // PostgreSQL's error stack pointing at a dead frame): it is caught inside
+    // and rethrown once PG_END_TRY has restored the stack.
+    std::exception_ptr cpp_error;
     if constexpr (std::is_void_v<decltype(fn())>) {
         PG_TRY();
-        { fn(); }
+        {
+            try {
+                fn();
+            } catch (...) {
+                cpp_error = std::current_exception();
+            }
+        }
         PG_CATCH();
         {
             MemoryContextSwitchTo(caller_context);
@@ -70,10 +80,17 @@ auto pg_call(Fn&& fn) -> decltype(fn()) {
         }
         PG_END_TRY();
         if (caught != nullptr) throw PgError(caught);
+        if (cpp_error) std::rethrow_exception(cpp_error);
     } else {
         decltype(fn()) result{};
         PG_TRY();
-        { result = fn(); }
+        {
+            try {
+                result = fn();
+            } catch (...) {
+                cpp_error = std::current_exception();
+            }
+        }
         PG_CATCH();
         {
             MemoryContextSwitchTo(caller_context);
@@ -82,6 +99,7 @@ auto pg_call(Fn&& fn) -> decltype(fn()) {
         }
         PG_END_TRY();
         if (caught != nullptr) throw PgError(caught);
+        if (cpp_error) std::rethrow_exception(cpp_error);
         return result;
     }
 }

@@ -168,6 +168,18 @@ void read_meta(Relation index, MetaPageData* out);
 // is not an element (it may have been removed by VACUUM).
 ElementHeader* element_in_page(Page page, OffsetNumber offset);
 
+// The hot-path variant for search: the TID's block is known not to be the
+// metapage, so the page's kind (a cache line at the far end of the page) is
+// not read; the tuple's own kind byte rejects anything but an element.
+inline ElementHeader* element_at(Page page, BlockNumber block, OffsetNumber offset) {
+    if (block == kMetaBlock || offset < FirstOffsetNumber || offset > PageGetMaxOffsetNumber(page))
+        return nullptr;
+    ItemId item = PageGetItemId(page, offset);
+    if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < sizeof(ElementHeader)) return nullptr;
+    auto* e = reinterpret_cast<ElementHeader*>(PageGetItem(page, item));
+    return e->kind == kTupleElement ? e : nullptr;
+}
+
 // Copies a vector stored in chunks (starting at `first`) into `out`
 // (dims floats). Takes and releases share locks one page at a time.
 // Returns false when the chain is broken (element removed concurrently).

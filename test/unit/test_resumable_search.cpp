@@ -34,6 +34,9 @@ struct TestAccess {
         return true;
     }
     float distance(Id id) const { return dist(q, g.vector(id), g.dims()); }
+    void distances(const Id* ids, std::size_t n, float* out) const {
+        for (std::size_t i = 0; i < n; ++i) out[i] = distance(ids[i]);
+    }
     bool usable(Id id) const { return deleted_every == 0 || id % deleted_every != 0; }
     template <class F>
     void for_each_neighbor(Id id, int level, F&& f) {

@@ -51,6 +51,12 @@ public:
         return true;
     }
     float distance(Id id) const noexcept { return g_.distance_(q_, g_.vector(id), g_.dims_); }
+    void distances(const Id* ids, std::size_t n, float* out) const noexcept {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i + 1 < n) __builtin_prefetch(g_.vector(ids[i + 1]));
+            out[i] = distance(ids[i]);
+        }
+    }
     bool usable(Id) const noexcept { return true; }
 
     template <class F>

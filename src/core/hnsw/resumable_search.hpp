@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "hnsw/candidates.hpp"
+#include "hnsw/search_layer.hpp"
 
 namespace rushdb::hnsw {
 
@@ -87,16 +88,17 @@ private:
             Candidate<Id> current = frontier_.top();
             if (current.distance > limit()) break;  // stays in the frontier for later
             frontier_.pop();
-            g.for_each_neighbor(current.id, 0, [&](Id n) {
-                if (!g.visit(n)) return;
-                float d = g.distance(n);
+            measure_neighbors(g, current.id, 0, /*only_new=*/true, ids_, dists_);
+            for (std::size_t i = 0; i < ids_.size(); ++i) {
+                Id n = ids_[i];
+                float d = dists_[i];
                 if (d < limit()) {
                     frontier_.push(Candidate<Id>{d, n});
                     if (g.usable(n)) add_result(Candidate<Id>{d, n});
                 } else {
                     pending_.push_back(Candidate<Id>{d, n});
                 }
-            });
+            }
         }
     }
 
@@ -125,6 +127,8 @@ private:
     std::vector<Candidate<Id>> evicted_;  // usable results pushed out of found_
     std::vector<Id> returned_;  // sorted
     std::vector<Candidate<Id>> batch_;
+    std::vector<Id> ids_;
+    std::vector<float> dists_;
 };
 
 }  // namespace rushdb::hnsw
