@@ -57,6 +57,18 @@ SELECT sum(array_length(r, 1)) FROM (SELECT (SELECT array_agg(id) FROM (SELECT i
 \timing off
 SELECT 'divide the time by 20 for ms per query';
 SQL
+log "exact top-10 by rushdb.exact_top_k (20 queries)"
+"${PSQL[@]}" -At <<SQL
+\timing on
+SELECT sum(array_length(r, 1)) FROM (SELECT (SELECT array_agg(i.id ORDER BY e.distance) FROM rushdb.exact_top_k('items', 'embedding', q.v, 10, '$METRIC') e JOIN items i ON i.ctid = e.row_tid) AS r FROM queries q WHERE qid < 20) x;
+\timing off
+SQL
+"${PSQL[@]}" -At -F $'\t' > "$DATA/results-exact.tsv" <<SQL
+SELECT q.qid, (SELECT string_agg(i.id::text, ',' ORDER BY e.distance) FROM rushdb.exact_top_k('items', 'embedding', q.v, 10, '$METRIC') e JOIN items i ON i.ctid = e.row_tid)
+FROM queries q ORDER BY q.qid;
+SQL
+printf 'exact_top_k    '
+/usr/bin/python3 "$REPO_ROOT/test/bench/data/recall.py" "$DATA/$GT" "$DATA/results-exact.tsv" --k 10
 
 log "index build (m=$M, ef_construction=$EFC, maintenance_work_mem=$MWM)"
 "${PSQL[@]}" -At <<SQL
@@ -64,6 +76,7 @@ SET maintenance_work_mem = '$MWM';
 \timing on
 CREATE INDEX items_hnsw ON items USING rushdb_hnsw (embedding rushdb.$OPS) WITH (m = $M, ef_construction = $EFC);
 \timing off
+EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY embedding OPERATOR(rushdb.$OP) (SELECT v FROM queries WHERE qid = 1) LIMIT 10;
 SELECT 'index size: ' || pg_size_pretty(pg_relation_size('items_hnsw')) || ' (' || pg_relation_size('items_hnsw') || ' bytes)';
 SQL
 
