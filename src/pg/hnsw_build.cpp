@@ -288,7 +288,9 @@ void flush_graph(BuildState* b) {
     bool complete = guarded([&] {
         return graph->build(threads, [](std::size_t done) {
             pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, static_cast<int64>(done));
-            return InterruptPending != 0;
+            // Only a cancel or termination stops the build; other interrupts
+            // (barriers, catch-up signals) are serviced once it is done.
+            return InterruptPending && (QueryCancelPending || ProcDiePending);
         });
     });
     CHECK_FOR_INTERRUPTS();

@@ -167,8 +167,9 @@ namespace {
 
 // Makes `target` link back to `newcomer` on `level`, pruning with the
 // heuristic when its list is full. True when target now links to newcomer.
+// Links the target dropped to make room are appended to `dropped`.
 bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
-                      Id target, Id newcomer, int level) {
+                      Id target, Id newcomer, int level, std::vector<Id>& dropped) {
     const ElementLayout& layout = g.layout();
     std::size_t max = static_cast<std::size_t>(layout.max_links(level));
     ItemPointerData newcomer_tid = unpack_tid(newcomer);
@@ -203,10 +204,59 @@ bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
             }
         }
         LinkWrite w = write_links(index, layout, target, level, current, next.data(), static_cast<int>(next.size()));
-        if (w == LinkWrite::written) return kept;
+        if (w == LinkWrite::written) {
+            for (const auto& t : current) {
+                bool still = false;
+                for (const auto& n : next) still |= ItemPointerEquals(const_cast<ItemPointerData*>(&t), const_cast<ItemPointerData*>(&n));
+                if (!still) dropped.push_back(pack_tid(t));
+            }
+            return kept;
+        }
         if (w == LinkWrite::gone) return false;
     }
     return false;
+}
+
+// Whether some element links to `x` on layer 0. HNSW links are mostly
+// mutual, so x's own neighbours are asked first (stopping at the first that
+// links back); the answer "no" may be wrong only towards forcing a link that
+// was not strictly needed.
+bool has_incoming_link(Relation index, const ElementLayout& layout, Id x) {
+    std::vector<ItemPointerData> out, theirs;
+    if (!read_links(index, layout, x, 0, out)) return true;  // gone: nothing to protect
+    ItemPointerData xt = unpack_tid(x);
+    for (const auto& y : out) {
+        if (!read_links(index, layout, pack_tid(y), 0, theirs)) continue;
+        for (const auto& t : theirs)
+            if (ItemPointerEquals(const_cast<ItemPointerData*>(&t), &xt)) return true;
+    }
+    return false;
+}
+
+// Links that neighbours dropped for the newcomer are handed to it while it
+// has free slots: the dropped element may have had no other way in, and
+// the newcomer is reachable (someone just linked to it).
+void adopt_dropped(Relation index, const ElementLayout& layout, Id self, int level, std::vector<Id>& dropped) {
+    if (dropped.empty()) return;
+    std::sort(dropped.begin(), dropped.end());
+    dropped.erase(std::unique(dropped.begin(), dropped.end()), dropped.end());
+    std::vector<ItemPointerData> current;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        if (!read_links(index, layout, self, level, current)) return;
+        std::vector<ItemPointerData> next(current);
+        for (Id d : dropped) {
+            if (next.size() >= static_cast<std::size_t>(layout.max_links(level))) break;
+            if (d == self) continue;
+            ItemPointerData t = unpack_tid(d);
+            bool have = false;
+            for (const auto& n : next) have |= ItemPointerEquals(const_cast<ItemPointerData*>(&n), &t);
+            if (!have) next.push_back(t);
+        }
+        if (next.size() == current.size()) return;
+        if (write_links(index, layout, self, level, current, next.data(), static_cast<int>(next.size())) !=
+            LinkWrite::changed)
+            return;
+    }
 }
 
 }  // namespace
@@ -398,11 +448,28 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
     // Neighbours link back.
     Id self_id = pack_tid(self);
     bool linked_on_base = false;
-    for (int l = 0; l <= level; ++l)
+    std::vector<Id> dropped;
+    for (int l = 0; l <= level; ++l) {
+        dropped.clear();
         for (const auto& c : chosen_per_level[static_cast<std::size_t>(l)]) {
-            bool kept = add_reverse_link(index, g, vectors, dist, c.id, self_id, l);
+            bool kept = add_reverse_link(index, g, vectors, dist, c.id, self_id, l, dropped);
             if (l == 0) linked_on_base |= kept;
         }
+        adopt_dropped(index, layout, self_id, l, dropped);
+        if (l == 0) {
+            // A dropped element the newcomer could not adopt, with no other
+            // way in, would be a row no search finds: link it from here.
+            std::vector<ItemPointerData> mine;
+            read_links(index, layout, self_id, 0, mine);
+            for (Id d : dropped) {
+                ItemPointerData dt = unpack_tid(d);
+                bool adopted = false;
+                for (const auto& t : mine) adopted |= ItemPointerEquals(const_cast<ItemPointerData*>(&t), &dt);
+                if (!adopted && !has_incoming_link(index, layout, d))
+                    force_in_link(index, g, vectors, dist, self_id, d, [](Id) { return true; });
+            }
+        }
+    }
     // Every neighbour pruned us (ties among duplicates do that): force one
     // incoming link so the new row stays findable.
     if (!linked_on_base)

@@ -120,7 +120,21 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
             }
         }
         core::sort_closest_first(candidates);
-        select(candidates, static_cast<std::size_t>(layout.max_links(level)), vectors, dist, layout.dims, chosen);
+        std::size_t max = static_cast<std::size_t>(layout.max_links(level));
+        select(candidates, max, vectors, dist, layout.dims, chosen);
+        // The heuristic keeps only well-spread links, so a repaired list
+        // would shrink well below what insertions had left (lists fill up
+        // with reverse links over time): the closest pruned candidates fill
+        // it back to its previous length ("keep pruned connections") - not
+        // beyond, or every later insert would find it full and pay for a
+        // prune.
+        std::size_t target = std::min(max, current.size());
+        for (const auto& c : candidates) {
+            if (chosen.size() >= target) break;
+            bool taken = false;
+            for (const auto& k : chosen) taken |= k.id == c.id;
+            if (!taken) chosen.push_back(c);
+        }
         std::vector<ItemPointerData> next;
         for (const auto& c : chosen) next.push_back(unpack_tid(c.id));
         LinkWrite w = write_links(index, layout, element, level, current, next.data(), static_cast<int>(next.size()));
