@@ -420,8 +420,9 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
             std::vector<Cand> usable;
             for (const auto& c : sorted)
                 if (g.usable(c.id) && std::isfinite(c.distance)) usable.push_back(c);
-            select(usable, static_cast<std::size_t>(layout.max_links(l)), vectors, dist, dims,
-                   chosen_per_level[static_cast<std::size_t>(l)]);
+            auto& chosen = chosen_per_level[static_cast<std::size_t>(l)];
+            select(usable, static_cast<std::size_t>(layout.max_links(l)), vectors, dist, dims, chosen);
+            core::top_up_neighbors(usable, core::min_out_degree(params.m), chosen);
             if (!sorted.empty()) entry = sorted;
         }
     }

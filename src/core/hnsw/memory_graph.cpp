@@ -210,6 +210,7 @@ void MemoryGraph::connect(Id id, int level, Scratch& s) {
     auto pair_distance = [&](Id a, Id b) { return distance_(vector(a), vector(b), dims_); };
     select_neighbors(s.sorted, max, pair_distance, s.selected);
     std::vector<Candidate<Id>> chosen(s.selected);  // add_reverse_link reuses s.selected
+    top_up_neighbors(s.sorted, min_out_degree(params_.m), chosen);
 
     lock(id);
     std::uint32_t* count = count_ptr(id, level);

@@ -1,0 +1,99 @@
+# rushdb_hnsw on a streaming standby: the index reaches the standby through
+# WAL page for page, so the same queries return the same top-10 ids there as
+# on the primary: after CREATE INDEX, and after each of ten rounds of
+# DELETE + VACUUM (graph repair and element removal) + INSERT. At the end the
+# standby's copy passes hnsw_verify (read-only, so it runs on a standby) and
+# an exhaustive index scan there returns every row.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time);
+
+my $primary = PostgreSQL::Test::Cluster->new('primary');
+$primary->init(allows_streaming => 1);
+$primary->append_conf('postgresql.conf', "shared_buffers = 16MB\nlog_statement = none");
+$primary->start;
+$primary->safe_psql('postgres', q{
+    CREATE EXTENSION rushdb;
+    ALTER DATABASE postgres SET search_path TO public, rushdb;
+    CREATE FUNCTION pvec(seed bigint, dims int) RETURNS rushdb.vector
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT array_agg((('x' || substr(md5(seed::text || ':' || j::text), 1, 8))::bit(32)::int
+                          / 2147483648.0)::real ORDER BY j)::rushdb.vector
+        FROM generate_series(1, dims) j $$;
+});
+$primary->backup('base');
+
+my $standby = PostgreSQL::Test::Cluster->new('standby');
+$standby->init_from_backup($primary, 'base', has_streaming => 1);
+$standby->start;
+
+my $t0 = time;
+$primary->safe_psql('postgres', q{
+    CREATE TABLE t (id int PRIMARY KEY, v vector(32));
+    INSERT INTO t SELECT i, pvec(i, 32) FROM generate_series(1, 5000) i;
+    CREATE INDEX t_v_idx ON t USING rushdb_hnsw (v vector_l2_ops) WITH (m = 16, ef_construction = 64);
+});
+$primary->wait_for_catchup($standby);
+note(sprintf('5,000 rows + index, replicated: %.1f s', time - $t0));
+
+# 20 fixed queries; one line per query: "q:{top-10 ids}".
+my $topk_query = q{
+    SELECT q || ':' || ARRAY(SELECT id FROM t ORDER BY v <-> pvec(100000 + q, 32) LIMIT 10)::text
+    FROM generate_series(1, 20) q ORDER BY q};
+my $topk = "SET enable_seqscan = off; $topk_query";
+
+for my $n ($primary, $standby)
+{
+    like($n->safe_psql('postgres', "SET enable_seqscan = off; EXPLAIN (COSTS OFF) $topk_query"),
+        qr/Index Scan using t_v_idx/, $n->name . ': the top-10 queries use the index');
+}
+
+sub compare_topk
+{
+    my ($stage) = @_;
+    my $p = $primary->safe_psql('postgres', $topk);
+    my $s = $standby->safe_psql('postgres', $topk);
+    my @lines = split /\n/, $p;
+    my $full = grep { /^\d+:\{(\d+,){9}\d+\}$/ } @lines;
+    is($full, 20, "$stage: the primary returns 10 rows for each of the 20 queries");
+    is($s, $p, "$stage: the standby returns the same top-10 ids as the primary");
+}
+
+compare_topk('after CREATE INDEX');
+
+# Ten rounds: delete 300 rows (a slice of ids, scattered through the space),
+# VACUUM, insert 300 new ones.
+for my $round (1 .. 10)
+{
+    my $t1 = time;
+    my ($lo, $hi) = (($round - 1) * 300 + 1, $round * 300);
+    my ($nlo, $nhi) = (5000 + $lo, 5000 + $hi);
+    $primary->safe_psql('postgres', qq{
+        DELETE FROM t WHERE id BETWEEN $lo AND $hi;
+        VACUUM t;
+        INSERT INTO t SELECT i, pvec(i, 32) FROM generate_series($nlo, $nhi) i;
+    });
+    $primary->wait_for_catchup($standby);
+    note(sprintf('round %d: delete + VACUUM + insert, replicated: %.1f s', $round, time - $t1));
+    compare_topk("round $round");
+}
+
+is($standby->safe_psql('postgres', 'SELECT count(*) FROM t'), '5000', 'the standby has the 5,000 current rows');
+for my $n ($primary, $standby)
+{
+    is($n->safe_psql('postgres', q{SELECT string_agg(p, E'\n') FROM rushdb.hnsw_verify('t_v_idx') p}),
+        '', $n->name . ': hnsw_verify is clean after the ten rounds');
+    my $census = $n->safe_psql('postgres', q{
+        SET enable_seqscan = off; SET rushdb.hnsw_ef_search = 1000;
+        SET rushdb.hnsw_max_scan_tuples = 1000000;
+        SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE id BETWEEN 1 AND 3000)
+        FROM (SELECT id FROM t ORDER BY v <-> pvec(-1, 32) LIMIT 1000000) s});
+    is($census, '5000|5000|0', $n->name . ': an index scan returns each of the 5,000 rows once and no deleted one');
+}
+
+$standby->stop;
+$primary->stop;
+done_testing();

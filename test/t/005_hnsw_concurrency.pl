@@ -1,0 +1,212 @@
+# rushdb_hnsw under concurrency:
+#  (a) ten clients insert 1,980-dimensional vectors into an indexed table
+#      (at m = 16 an element of layer 0 holds its vector inline, a taller one
+#      keeps it in chunk pages, so both layouts are written concurrently);
+#      afterwards every row is found by the index, as its own nearest
+#      neighbour, and hnsw_verify is clean;
+#  (b) inserters and searchers run together for 10 s: no error, and every
+#      search (plain and filtered) returns its full LIMIT;
+#  (c) VACUUM runs over and over while other sessions insert, delete and
+#      search: no error, no lost row, hnsw_verify clean.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+use Time::HiRes qw(time sleep);
+
+my $node = PostgreSQL::Test::Cluster->new('concurrency');
+$node->init;
+# pgbench runs thousands of statements; keep the log to what matters.
+$node->append_conf('postgresql.conf', "log_statement = none\nmax_connections = 40");
+$node->start;
+$node->safe_psql('postgres', q{
+    CREATE EXTENSION rushdb;
+    ALTER DATABASE postgres SET search_path TO public, rushdb;
+    CREATE FUNCTION pvec(seed bigint, dims int) RETURNS rushdb.vector
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT array_agg((('x' || substr(md5(seed::text || ':' || j::text), 1, 8))::bit(32)::int
+                          / 2147483648.0)::real ORDER BY j)::rushdb.vector
+        FROM generate_series(1, dims) j $$;
+});
+
+sub verify_problems
+{
+    my ($index) = @_;
+    return $node->safe_psql('postgres', "SELECT string_agg(p, E'\\n') FROM rushdb.hnsw_verify('$index') p");
+}
+
+# Exhaustive index scan: (rows returned, distinct ids, count(*)).
+sub index_census
+{
+    my ($table, $dims) = @_;
+    my $r = $node->safe_psql('postgres', qq{
+        SET enable_seqscan = off; SET enable_bitmapscan = off;
+        SET rushdb.hnsw_ef_search = 1000; SET rushdb.hnsw_max_scan_tuples = 10000000;
+        CREATE TEMP TABLE found AS SELECT id FROM $table ORDER BY v <-> pvec(-1, $dims) LIMIT 10000000;
+        SELECT count(*), count(DISTINCT id), (SELECT count(*) FROM $table),
+               (SELECT string_agg(id::text, ',' ORDER BY id) FROM
+                   (SELECT id FROM $table EXCEPT SELECT id FROM found ORDER BY 1 LIMIT 20) m)
+        FROM found;
+    });
+    my ($found, $distinct, $total, $missing) = split /\|/, $r;
+    note("$table: rows the index scan missed (first 20): $missing") if $missing ne '';
+    return ($found, $distinct, $total);
+}
+
+my $script_no = 0;
+
+sub script_file
+{
+    my ($body) = @_;
+    my $file = $node->basedir . '/script' . ++$script_no . '.sql';
+    append_to_file($file, $body);
+    return $file;
+}
+
+# Starts pgbench in the background; scripts are [file, weight] pairs.
+sub start_pgbench
+{
+    my ($options, $scripts, $out, $err) = @_;
+    my @cmd = ('pgbench', '-n', '-h', $node->host, '-p', $node->port, split(/\s+/, $options));
+    push @cmd, '-f', "$_->[0]\@$_->[1]" for @$scripts;
+    push @cmd, 'postgres';
+    note('running: ' . join(' ', @cmd));
+    return IPC::Run::start(\@cmd, '>', $out, '2>', $err);
+}
+
+sub pgbench_ok
+{
+    my ($name, $h, $out, $err) = @_;
+    $h->finish;
+    my $status = $h->result(0);
+    note("$name: pgbench stdout:\n$$out");
+    is($status, 0, "$name: pgbench exits with status 0") or diag("pgbench stderr:\n$$err");
+    like($$out, qr/number of failed transactions: 0 \(/, "$name: no failed transaction");
+    unlike($$err, qr/ERROR|FATAL|PANIC|aborted/, "$name: no error reported by any client");
+}
+
+# Searches check their own result size: \if raises a division by zero (an
+# error, so the client aborts and pgbench fails) unless LIMIT rows came back.
+sub search_script
+{
+    my ($table, $dims, $filter_rows) = @_;
+    return script_file(qq{
+\\set q random(1, 1000000000)
+SELECT count(*) AS n FROM (SELECT id FROM $table ORDER BY v <-> pvec(:q, $dims) LIMIT 10) s \\gset
+\\if :n != 10
+SELECT 1 / 0 AS "plain search returned fewer than 10 rows";
+\\endif
+SELECT count(*) AS n FROM (SELECT id FROM $table WHERE id % 5 = 0 ORDER BY v <-> pvec(:q, $dims) LIMIT $filter_rows) s \\gset
+\\if :n != $filter_rows
+SELECT 1 / 0 AS "filtered search returned too few rows";
+\\endif
+});
+}
+
+# ---- (a) ten concurrent inserters of 1,980-dimensional vectors -------------
+my $t0 = time;
+$node->safe_psql('postgres', q{
+    CREATE TABLE big (id bigint PRIMARY KEY, v vector(1980));
+    CREATE SEQUENCE big_seq;
+    CREATE INDEX big_v_idx ON big USING rushdb_hnsw (v vector_l2_ops) WITH (m = 16, ef_construction = 64);
+});
+{
+    my ($out, $err) = ('', '');
+    my $h = start_pgbench('-c 10 -j 2 -t 50', [
+        [ script_file("INSERT INTO big (id, v) SELECT n, pvec(n, 1980) FROM (SELECT nextval('big_seq') AS n) s;\n"), 1 ] ],
+        \$out, \$err);
+    pgbench_ok('(a) 10 inserters', $h, \$out, \$err);
+    like($out, qr{actually processed: 500/500}, '(a) 500 rows inserted');
+}
+note(sprintf('(a) inserts: %.1f s', time - $t0));
+is(verify_problems('big_v_idx'), '', '(a) hnsw_verify is clean');
+{
+    my ($found, $distinct, $total) = index_census('big', 1980);
+    is("$found|$distinct|$total", '500|500|500', '(a) an index scan returns each of the 500 rows once');
+}
+is($node->safe_psql('postgres', q{
+    SET enable_seqscan = off; SET rushdb.hnsw_ef_search = 1000;
+    SELECT count(*) FROM big b WHERE (SELECT i.id FROM big i ORDER BY i.v <-> b.v LIMIT 1) = b.id}),
+    '500', '(a) every row is its own nearest neighbour through the index (its stored vector is intact)');
+note(sprintf('(a) total: %.1f s', time - $t0));
+
+# ---- (b) inserters and searchers together for 10 s -------------------------
+$t0 = time;
+$node->safe_psql('postgres', q{
+    CREATE TABLE mix (id bigint PRIMARY KEY, v vector(64));
+    CREATE SEQUENCE mix_seq;
+    INSERT INTO mix SELECT nextval('mix_seq'), pvec(i, 64) FROM generate_series(1, 3000) i;
+    CREATE INDEX mix_v_idx ON mix USING rushdb_hnsw (v vector_l2_ops);
+    ANALYZE mix;
+});
+like($node->safe_psql('postgres', q{
+    SET enable_seqscan = off;
+    EXPLAIN (COSTS OFF) SELECT id FROM mix WHERE id % 5 = 0 ORDER BY v <-> pvec(1, 64) LIMIT 10}),
+    qr/Index Scan using mix_v_idx/, '(b) searches go through the index (with enable_seqscan off)');
+{
+    local $ENV{PGOPTIONS} = '-c enable_seqscan=off';
+    my ($out, $err) = ('', '');
+    my $h = start_pgbench('-c 8 -j 2 -T 10 --random-seed=5', [
+        [ script_file("INSERT INTO mix (id, v) SELECT n, pvec(n, 64) FROM (SELECT nextval('mix_seq') AS n) s;\n"), 1 ],
+        [ search_script('mix', 64, 10), 1 ] ], \$out, \$err);
+    pgbench_ok('(b) inserters + searchers', $h, \$out, \$err);
+    like($out, qr{actually processed: [1-9]\d{2,}}, '(b) hundreds of transactions ran');
+}
+note(sprintf('(b) mixed run: %.1f s', time - $t0));
+is(verify_problems('mix_v_idx'), '', '(b) hnsw_verify is clean');
+{
+    my ($found, $distinct, $total) = index_census('mix', 64);
+    is("$found|$distinct", "$total|$total", "(b) an index scan returns all $total rows once each");
+}
+
+# ---- (c) VACUUM in a loop while others insert, delete and search -----------
+$t0 = time;
+$node->safe_psql('postgres', q{
+    CREATE TABLE churn (id bigint PRIMARY KEY, v vector(64));
+    CREATE SEQUENCE churn_seq;
+    INSERT INTO churn SELECT nextval('churn_seq'), pvec(i, 64) FROM generate_series(1, 3000) i;
+    CREATE INDEX churn_v_idx ON churn USING rushdb_hnsw (v vector_l2_ops);
+    ANALYZE churn;
+});
+my ($vacuums, @vacuum_errors) = (0);
+{
+    local $ENV{PGOPTIONS} = '-c enable_seqscan=off';
+    my ($out, $err) = ('', '');
+    my $h = start_pgbench('-c 6 -j 2 -T 15 --random-seed=11', [
+        [ script_file("INSERT INTO churn (id, v) SELECT n, pvec(n, 64) FROM (SELECT nextval('churn_seq') AS n) s;\n"), 3 ],
+        [ script_file(qq{
+\\set r random(1, 15000)
+DELETE FROM churn WHERE id = (SELECT id FROM churn WHERE id >= :r ORDER BY id LIMIT 1);
+}), 2 ],
+        [ search_script('churn', 64, 5), 1 ] ], \$out, \$err);
+    my $deadline = time + 14;
+    while (time < $deadline)
+    {
+        my ($ret, $stdout, $stderr) = $node->psql('postgres', 'VACUUM churn');
+        if ($ret != 0) { push @vacuum_errors, $stderr; last; }
+        $vacuums++;
+        sleep 0.1;
+    }
+    pgbench_ok('(c) inserts + deletes + searches under VACUUM', $h, \$out, \$err);
+}
+note("(c) VACUUM ran $vacuums times");
+is(join("\n", @vacuum_errors), '', '(c) every VACUUM succeeded');
+cmp_ok($vacuums, '>=', 5, '(c) VACUUM ran repeatedly during the run');
+is(verify_problems('churn_v_idx'), '', '(c) hnsw_verify is clean after the run');
+{
+    my ($found, $distinct, $total) = index_census('churn', 64);
+    is("$found|$distinct", "$total|$total", "(c) an index scan returns all $total rows once each");
+}
+$node->safe_psql('postgres', 'VACUUM churn');
+is(verify_problems('churn_v_idx'), '', '(c) hnsw_verify is clean after a final VACUUM');
+{
+    my ($found, $distinct, $total) = index_census('churn', 64);
+    is("$found|$distinct", "$total|$total", "(c) after a final VACUUM the index still returns all $total rows");
+}
+note(sprintf('(c) total: %.1f s', time - $t0));
+
+ok(!$node->log_contains(qr/terminated by signal|PANIC/), 'no backend crashed and nothing PANICked');
+$node->stop;
+done_testing();
