@@ -130,16 +130,11 @@ DELETE FROM t WHERE id = (SELECT id FROM t WHERE id >= :r ORDER BY id LIMIT 1);
 
     $node->start;
     my $total = $node->safe_psql('postgres', 'SELECT count(*) FROM t');
-    # A crash between VACUUM's two halves (elements marked deleted, lists
-    # not yet repaired) leaves links to marked elements, which hnsw_verify
-    # reports as "(VACUUM pending?)": checked apart from every other problem.
-    my @problems = split /\n/, verify_problems($node, 't_v_idx');
-    my @pending = grep { /links to deleted element .*\(VACUUM pending\?\)$/ } @problems;
-    my @other = grep { !/links to deleted element .*\(VACUUM pending\?\)$/ } @problems;
-    is(join("\n", @other), '', 'round 3: after recovery hnsw_verify reports nothing but pending VACUUM work');
-    note(scalar(@pending) . ' links to elements marked deleted by the interrupted VACUUM') if @pending;
-    is(scalar(@pending), 0, 'round 3: hnsw_verify is clean after recovery (no half-finished VACUUM left behind)')
-        or diag(join("\n", @pending[0 .. ($#pending < 4 ? $#pending : 4)]));
+    # A crash between VACUUM's two halves leaves elements marked deleted and
+    # still linked, exactly the state between the halves of any VACUUM:
+    # searches route through them and never return them; the next VACUUM
+    # finishes the work. hnsw_verify does not count it as a problem.
+    is(verify_problems($node, 't_v_idx'), '', 'round 3: hnsw_verify is clean after recovery');
     my ($found, $distinct) = index_census($node, 't', 64);
     is("$found|$distinct", "$total|$total", "round 3: the index returns all $total committed rows once each");
     $node->safe_psql('postgres', 'VACUUM t');
