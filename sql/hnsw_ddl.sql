@@ -71,6 +71,23 @@ REINDEX INDEX CONCURRENTLY hnsw_ddl_conc;
 SELECT count(*) AS problems FROM rushdb.hnsw_verify('hnsw_ddl_conc');
 SELECT pg_temp.expect_error('SELECT rushdb.hnsw_verify(''hnsw_ddl_pkey'')');
 
+-- A graph that outgrows maintenance_work_mem: NOTICE, then the remaining
+-- rows go through the (slower) insert path; the result is a complete index.
+CREATE TABLE hnsw_spill (id int, v vector(64));
+INSERT INTO hnsw_spill SELECT i, (SELECT array_agg(sin(i * 0.7 + j)) FROM generate_series(1, 64) j)
+FROM generate_series(1, 4000) i;
+SET maintenance_work_mem = '1MB';
+CREATE INDEX hnsw_spill_idx ON hnsw_spill USING rushdb_hnsw (v vector_l2_ops) WITH (m = 8, ef_construction = 32);
+RESET maintenance_work_mem;
+SELECT count(*) AS problems FROM rushdb.hnsw_verify('hnsw_spill_idx');
+SET enable_seqscan = off;
+SET rushdb.hnsw_ef_search = 1000;
+SELECT count(*) AS all_found FROM (SELECT id FROM hnsw_spill ORDER BY v <-> (SELECT v FROM hnsw_spill WHERE id = 1) LIMIT 5000) s;
+SELECT id FROM hnsw_spill ORDER BY v <-> (SELECT v FROM hnsw_spill WHERE id = 3900) LIMIT 1;
+RESET rushdb.hnsw_ef_search;
+RESET enable_seqscan;
+DROP TABLE hnsw_spill;
+
 -- Empty tables and an index created before any row.
 CREATE TABLE hnsw_empty (id int, v vector(4));
 CREATE INDEX hnsw_empty_idx ON hnsw_empty USING rushdb_hnsw (v vector_cosine_ops);

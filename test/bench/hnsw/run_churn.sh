@@ -27,7 +27,7 @@ CREATE TABLE queries (qid int PRIMARY KEY, v rushdb.vector($D));
 \copy items FROM '$DATA/base.csv'
 CREATE TEMP TABLE q_raw (id int, v rushdb.vector($D));
 \copy q_raw FROM '$DATA/queries.csv'
-INSERT INTO queries SELECT id - 1, v FROM q_raw WHERE id <= 200;
+INSERT INTO queries SELECT id - 1, v FROM q_raw;
 SET maintenance_work_mem = '2GB';
 CREATE INDEX items_hnsw ON items USING rushdb_hnsw (embedding rushdb.vector_cosine_ops);
 VACUUM ANALYZE items;
@@ -57,6 +57,7 @@ problems() { "${PSQL[@]}" -c "SELECT count(*) || ' verify problems' || coalesce(
 echo "recall@10 (ef 40) after build: $(recall)"
 echo "insert into built index: $(insert_rate 0 10000)"
 problems
+echo "recall@10 (ef 40) before the delete: $(recall)"
 "${PSQL[@]}" -c "DELETE FROM items WHERE id % 10 = 3"
 t0=$(date +%s.%N); "${PSQL[@]}" -c "VACUUM items"; t1=$(date +%s.%N)
 python3 -c "print(f'VACUUM after deleting 10%: {$t1 - $t0:.2f} s')"
