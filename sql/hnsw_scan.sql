@@ -88,6 +88,14 @@ SELECT id FROM hnsw_items ORDER BY v <-> (SELECT v FROM hnsw_queries WHERE qid =
 SELECT count(*) AS problems FROM rushdb.hnsw_verify('hnsw_items_l2');
 SELECT pg_temp.mismatches('<->') AS l2_mismatches_after_inserts;
 
+-- An UPDATE moves a row in the index (new heap tuple, new element).
+UPDATE hnsw_items SET v = '[9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9]' WHERE id = 1;
+SELECT id FROM hnsw_items ORDER BY v <-> '[9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,8.9]' LIMIT 1;
+UPDATE hnsw_items SET v = '[-9,9,-9,9,-9,9,-9,9,-9,9,-9,9,-9,9,-9,9]' WHERE id = 1;
+SELECT bool_and(id <> 1) AS old_position_gone FROM (SELECT id FROM hnsw_items
+    ORDER BY v <-> '[9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,8.9]' LIMIT 10) s;
+SELECT id FROM hnsw_items ORDER BY v <-> '[-9,9,-9,9,-9,9,-9,9,-9,9,-9,9,-9,9,-9,9.1]' LIMIT 1;
+
 -- Filtered queries return LIMIT rows whenever that many rows match, even
 -- when the filter rejects most candidates (iterative scan).
 SET rushdb.hnsw_ef_search = 10;
