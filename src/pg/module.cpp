@@ -15,6 +15,8 @@ PG_FUNCTION_INFO_V1(rushdb_simd_info);
 namespace {
 
 char* g_simd_setting = nullptr;
+int g_default_embedding_dimensions = 384;
+char* g_default_embedding_model = nullptr;
 
 bool check_simd(char** newval, void** extra, GucSource source) {
     if (*newval == nullptr || std::strcmp(*newval, "auto") == 0) return true;
@@ -45,6 +47,14 @@ void _PG_init(void) {
         "For testing and benchmarking; auto picks the best set the CPU supports.", &g_simd_setting,
         "auto", PGC_USERSET, 0, check_simd, assign_simd, nullptr);
     rushdb::pg::hnsw::register_settings();
+    DefineCustomIntVariable("rushdb.default_embedding_dimensions",
+                            "Dimensions of a managed embedding index created without \"dimensions\".", nullptr,
+                            &g_default_embedding_dimensions, 384, 1, 16000, PGC_USERSET, 0, nullptr, nullptr,
+                            nullptr);
+    DefineCustomStringVariable("rushdb.default_embedding_model",
+                               "Model key of a managed embedding index created without \"modelKey\".", nullptr,
+                               &g_default_embedding_model, "builtin-lexical-v1", PGC_USERSET, 0, nullptr, nullptr,
+                               nullptr);
     MarkGUCPrefixReserved("rushdb");
 }
 

@@ -1,0 +1,131 @@
+--
+-- RushDB catalog: embedding indexes, records with inline vectors,
+-- upsert_vectors, lifecycle and errors.
+--
+\set SHOW_CONTEXT never
+\set VERBOSITY default
+SET search_path = public, rushdb;
+
+CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE sql;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    -- Generated ids differ per run.
+    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<id>', 'g');
+END $$;
+-- Index JSON without the generated id and timestamps.
+CREATE FUNCTION pg_temp.shape(j jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT j - 'id' - 'createdAt' - 'updatedAt'
+$$;
+CREATE FUNCTION pg_temp.rec_shape(j jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT j - '__id'
+$$;
+
+-- Indexes: external needs dimensions; managed takes the defaults.
+SELECT pg_temp.shape(rushdb.create_index('Doc', 'body', 'external', 'cosine', 3));
+SELECT pg_temp.shape(rushdb.create_index('Doc', 'body', 'external', 'euclidean', 3));
+SELECT pg_temp.shape(rushdb.create_index('{"label": "Doc", "propertyName": "title", "external": true, "dimensions": 2}'));
+SELECT pg_temp.shape(rushdb.create_index('Doc', 'body'));
+SELECT jsonb_array_length(rushdb.list_indexes()) AS indexes;
+
+-- Duplicates and bad arguments.
+SELECT pg_temp.expect_error($$SELECT rushdb.create_index('Doc', 'body', 'external', 'cosine', 3)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_index('Doc', 'body', 'external', 'cosine')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_index('Doc', 'body', 'remote', 'cosine', 3)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_index('Doc', 'body', 'external', 'dot', 3)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_index('Doc', 'body', 'external', 'cosine', 0)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_index('Doc', 'body', 'external', 'cosine', 16001)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_index('', 'body', 'external', 'cosine', 3)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_index('Doc', '__id', 'external', 'cosine', 3)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_index('{"label": "Doc", "propertyName": "x", "external": "yes", "dimensions": 3}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_index('[1]'::jsonb)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.get_index('00000000-0000-7000-8000-000000000000')$$);
+
+-- A rolled-back create_index leaves nothing behind.
+BEGIN;
+SELECT pg_temp.shape(rushdb.create_index('Tmp', 'body', 'external', 'cosine', 3));
+ROLLBACK;
+SELECT count(*) AS tmp_indexes FROM rushdb.embedding_indexes WHERE label = 'Tmp';
+SELECT count(*) AS tmp_tables FROM pg_tables WHERE schemaname = 'rushdb' AND tablename LIKE 'vectors_%'
+    AND tablename NOT IN (SELECT vector_table FROM rushdb.embedding_indexes);
+
+-- Records with inline vectors: the external index is found by
+-- (label, propertyName, length[, similarityFunction]).
+SELECT pg_temp.rec_shape(rushdb.create_record('Doc', '{"body": "alpha", "n": 1, "published": "2024-05-01", "tags": ["a", "b"],
+    "__vectors": [{"propertyName": "body", "vector": [1, 0, 0], "similarityFunction": "cosine"},
+                  {"propertyName": "title", "vector": [1, 0]}]}'));
+-- Two indexes of length 3 on body: without similarityFunction it is ambiguous.
+SELECT pg_temp.expect_error($$SELECT rushdb.create_record('Doc', '{"body": "beta", "__vectors": [{"propertyName": "body", "vector": [0, 1, 0]}]}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_record('Doc', '{"body": "beta", "__vectors": [{"propertyName": "nope", "vector": [0, 1, 0]}]}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_record('Doc', '{"body": "beta", "__vectors": [{"propertyName": "title", "vector": [0, 1, 0, 4]}]}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_record('Doc', '{"body": "beta", "__vectors": [{"propertyName": "title", "vector": ["NaN", 1]}]}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_record('Doc', '{"body": "beta", "__vectors": {"propertyName": "title"}}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_record('Doc', '{"__id": "x"}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_record('Doc', '{"$where": 1}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_record('Doc', '{"nested": {"a": 1}}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_record('Doc', '[1, 2]')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_record(NULL, '{}')$$);
+-- Failed calls changed nothing.
+SELECT count(*) AS records FROM rushdb.records;
+-- The separate "vectors" argument spelling.
+SELECT pg_temp.rec_shape(rushdb.create_record('Doc', '{"body": "gamma"}',
+    '[{"propertyName": "body", "vector": [0, 0, 1], "similarityFunction": "euclidean"}]'));
+-- Bulk create with the import spelling $vectors; all or nothing.
+SELECT jsonb_array_length(rushdb.create_records('Doc', '[
+    {"body": "delta", "$vectors": [{"propertyName": "body", "vector": [0.5, 0.5, 0], "similarityFunction": "cosine"}]},
+    {"body": "epsilon", "$vectors": [{"propertyName": "body", "vector": [0, 0.5, 0.5], "similarityFunction": "cosine"}]},
+    {"body": "zeta"}]')) AS created;
+SELECT pg_temp.expect_error($$SELECT rushdb.create_records('Doc', '[{"body": "eta"}, {"body": 5, "__label": "x"}]')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_records('Doc', '{"body": "eta"}')$$);
+SELECT count(*) AS records FROM rushdb.records;
+
+-- Lifecycle: external indexes are ready after their first vector.
+SELECT property_name, source_type, similarity_function, status FROM rushdb.embedding_indexes
+ORDER BY property_name, source_type, similarity_function;
+
+-- Creating an index over a property held as a number is refused.
+SELECT pg_temp.expect_error($$SELECT rushdb.create_index('Doc', 'n', 'external', 'cosine', 3)$$);
+
+-- upsert_vectors: idempotent, last duplicate wins, all or nothing.
+CREATE TEMP TABLE ids AS SELECT id, properties ->> 'body' AS body FROM rushdb.records;
+CREATE TEMP TABLE cos_ix AS SELECT id FROM rushdb.embedding_indexes
+    WHERE property_name = 'body' AND source_type = 'external' AND similarity_function = 'cosine';
+SELECT rushdb.upsert_vectors((SELECT id FROM cos_ix), jsonb_build_array(
+    jsonb_build_object('recordId', (SELECT id FROM ids WHERE body = 'zeta'), 'vector', '[1, 1, 0]'::jsonb),
+    jsonb_build_object('recordId', (SELECT id FROM ids WHERE body = 'zeta'), 'vector', '[1, 1, 1]'::jsonb),
+    jsonb_build_object('recordId', (SELECT id FROM ids WHERE body = 'gamma'), 'vector', '[0, 1, 1]'::jsonb)));
+SELECT rushdb.upsert_vectors(jsonb_build_object('indexId', (SELECT id FROM cos_ix), 'items', jsonb_build_array(
+    jsonb_build_object('recordId', (SELECT id FROM ids WHERE body = 'zeta'), 'vector', '[1, 1, 1]'::jsonb))));
+SELECT rushdb.upsert_vectors((SELECT id FROM cos_ix), ARRAY[(SELECT id FROM ids WHERE body = 'alpha')],
+                             ARRAY['[1, 0.1, 0]'::rushdb.vector]);
+SELECT rushdb.index_stats((SELECT id FROM cos_ix));
+SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, '[{"recordId": "00000000-0000-7000-8000-000000000000", "vector": [1, 2, 3]}]')$$, (SELECT id FROM cos_ix)));
+SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, '[{"recordId": "nope", "vector": [1, 2, 3]}]')$$, (SELECT id FROM cos_ix)));
+SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, %L)$$, (SELECT id FROM cos_ix),
+    jsonb_build_array(jsonb_build_object('recordId', (SELECT id FROM ids WHERE body = 'zeta'), 'vector', '[1, 2]'::jsonb))));
+SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, '{"recordId": "x"}')$$, (SELECT id FROM cos_ix)));
+SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, ARRAY[%L]::uuid[], ARRAY[]::rushdb.vector[])$$,
+    (SELECT id FROM cos_ix), (SELECT id FROM ids WHERE body = 'zeta')));
+SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, '[]')$$,
+    (SELECT id FROM rushdb.embedding_indexes WHERE source_type = 'managed')));
+SELECT rushdb.create_record('Other', '{"body": "x"}') IS NOT NULL AS other_label_record;
+SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, %L)$$, (SELECT id FROM cos_ix),
+    jsonb_build_array(jsonb_build_object('recordId', (SELECT id FROM rushdb.records WHERE label = 'Other'), 'vector', '[1, 2, 3]'::jsonb))));
+
+-- update and delete: a null unsets, vectors go with the record.
+SELECT pg_temp.rec_shape(rushdb.update_record((SELECT id FROM ids WHERE body = 'alpha'), '{"n": null, "extra": true}'));
+SELECT pg_temp.expect_error($$SELECT rushdb.update_record('00000000-0000-7000-8000-000000000000', '{}')$$);
+SELECT rushdb.delete_record((SELECT id FROM ids WHERE body = 'zeta'));
+SELECT rushdb.index_stats((SELECT id FROM cos_ix));
+SELECT rushdb.delete_records(ARRAY(SELECT id FROM ids WHERE body IN ('delta', 'epsilon')));
+SELECT rushdb.index_stats((SELECT id FROM cos_ix));
+
+-- delete_index drops its storage.
+SELECT rushdb.delete_index((SELECT id FROM rushdb.embedding_indexes WHERE property_name = 'title')) ->> 'deleted' AS deleted;
+SELECT count(*) AS orphan_tables FROM pg_tables WHERE schemaname = 'rushdb' AND tablename LIKE 'vectors_%'
+    AND tablename NOT IN (SELECT vector_table FROM rushdb.embedding_indexes);
+
+-- Clean up for later tests.
+SELECT count(*) >= 0 AS cleaned FROM (SELECT rushdb.delete_index(id) FROM rushdb.embedding_indexes) s;
+DELETE FROM rushdb.records;

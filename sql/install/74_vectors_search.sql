@@ -1,0 +1,251 @@
+-- upsert_vectors and search.
+
+-- Checks that every record exists and carries the index's label.
+CREATE FUNCTION rushdb.check_records_for_index(ix rushdb.embedding_indexes, ids uuid[])
+RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    missing uuid;
+    other_label text;
+    other_id uuid;
+BEGIN
+    SELECT i INTO missing FROM unnest(ids) i
+    WHERE i IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rushdb.records r WHERE r.id = i) LIMIT 1;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'no_data_found', MESSAGE = format('record %s does not exist', missing);
+    END IF;
+    SELECT r.id, r.label INTO other_id, other_label FROM rushdb.records r
+    WHERE r.id = ANY (ids) AND r.label <> ix.label LIMIT 1;
+    IF other_id IS NOT NULL THEN
+        PERFORM rushdb.raise_bad(format('record %s has label "%s"; index %s is for label "%s"',
+                                        other_id, other_label, ix.id, ix.label));
+    END IF;
+END $$;
+
+-- The fast form for bulk loads (drivers, COPY-staged data): parallel arrays.
+-- Idempotent by record id; a repeated id in one call: the last one wins.
+CREATE FUNCTION rushdb.upsert_vectors(index_id uuid, record_ids uuid[], vectors rushdb.vector[])
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ix rushdb.embedding_indexes := rushdb.lookup_index(index_id);
+    n integer := coalesce(cardinality(record_ids), 0);
+    bad integer;
+    written bigint;
+BEGIN
+    IF ix.source_type <> 'external' THEN
+        PERFORM rushdb.raise_bad(format('index %s is managed: its vectors are computed by the server', ix.id),
+                                 'upsert_vectors writes to external indexes only.');
+    END IF;
+    IF record_ids IS NULL OR vectors IS NULL THEN
+        PERFORM rushdb.raise_bad('record ids and vectors are required', NULL, '22004');
+    END IF;
+    IF n <> coalesce(cardinality(vectors), 0) THEN
+        PERFORM rushdb.raise_bad(format('%s record ids but %s vectors', n, coalesce(cardinality(vectors), 0)));
+    END IF;
+    SELECT o INTO bad FROM unnest(record_ids, vectors) WITH ORDINALITY AS u(i, v, o)
+    WHERE i IS NULL OR v IS NULL LIMIT 1;
+    IF bad IS NOT NULL THEN
+        PERFORM rushdb.raise_bad(format('item %s has a null record id or vector', bad), NULL, '22004');
+    END IF;
+    SELECT o INTO bad FROM unnest(vectors) WITH ORDINALITY AS u(v, o)
+    WHERE rushdb.vector_dims(v) <> ix.dimensions LIMIT 1;
+    IF bad IS NOT NULL THEN
+        PERFORM rushdb.raise_bad(format('vector %s has %s dimensions; index %s expects %s',
+                                        bad, rushdb.vector_dims(vectors[bad]), ix.id, ix.dimensions));
+    END IF;
+    PERFORM rushdb.check_records_for_index(ix, record_ids);
+    EXECUTE format(
+        'INSERT INTO rushdb.%I AS t (record_id, embedding)
+         SELECT DISTINCT ON (i) i, v FROM unnest($1, $2) WITH ORDINALITY AS u(i, v, o) ORDER BY i, o DESC
+         ON CONFLICT (record_id) DO UPDATE SET embedding = excluded.embedding, updated_at = now()',
+        ix.vector_table) USING record_ids, vectors;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    IF written > 0 AND ix.status = 'awaiting_vectors' THEN
+        UPDATE rushdb.embedding_indexes SET status = 'ready', updated_at = now() WHERE id = ix.id;
+    END IF;
+    RETURN jsonb_build_object('updated', written, 'requested', n);
+END $$;
+
+-- items: [{recordId, vector}], RushDB's upsertVectors body.
+CREATE FUNCTION rushdb.upsert_vectors(index_id uuid, items jsonb)
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ids uuid[] := '{}';
+    vecs rushdb.vector[] := '{}';
+    item jsonb;
+    pos integer := 0;
+BEGIN
+    PERFORM rushdb.lookup_index(index_id);
+    IF items IS NULL OR jsonb_typeof(items) <> 'array' THEN
+        PERFORM rushdb.raise_bad('items must be a JSON array of {recordId, vector}');
+    END IF;
+    FOR item IN SELECT value FROM jsonb_array_elements(items) LOOP
+        pos := pos + 1;
+        IF jsonb_typeof(item) <> 'object' OR jsonb_typeof(item -> 'recordId') IS DISTINCT FROM 'string'
+           OR jsonb_typeof(item -> 'vector') IS DISTINCT FROM 'array' THEN
+            PERFORM rushdb.raise_bad(format('item %s must be {"recordId": "<uuid>", "vector": [numbers]}', pos));
+        END IF;
+        BEGIN
+            ids := ids || (item ->> 'recordId')::uuid;
+        EXCEPTION WHEN invalid_text_representation THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation',
+                MESSAGE = format('item %s: recordId "%s" is not a record id', pos, item ->> 'recordId');
+        END;
+        vecs := vecs || (item -> 'vector')::rushdb.vector;
+    END LOOP;
+    RETURN rushdb.upsert_vectors(index_id, ids, vecs);
+END $$;
+
+-- SDK form: {indexId, items}.
+CREATE FUNCTION rushdb.upsert_vectors(params jsonb) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF params IS NULL OR jsonb_typeof(params) <> 'object' OR jsonb_typeof(params -> 'indexId') IS DISTINCT FROM 'string' THEN
+        PERFORM rushdb.raise_bad('upsert_vectors expects {"indexId": "<uuid>", "items": [...]}');
+    END IF;
+    RETURN rushdb.upsert_vectors((params ->> 'indexId')::uuid, params -> 'items');
+END $$;
+
+-- Picks the index a search runs on; see docs/byov.md.
+CREATE FUNCTION rushdb.resolve_search_index(label text, property_name text, dims integer,
+                                             similarity_function text, source_type text, dimensions integer)
+RETURNS rushdb.embedding_indexes LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_variable
+DECLARE
+    found rushdb.embedding_indexes[];
+    listing text;
+BEGIN
+    IF dimensions IS NOT NULL AND dimensions <> dims THEN
+        PERFORM rushdb.raise_bad(format('queryVector has %s dimensions but dimensions = %s was asked for', dims, dimensions));
+    END IF;
+    SELECT array_agg(e ORDER BY e.created_at) INTO found FROM rushdb.embedding_indexes e
+    WHERE e.label = resolve_search_index.label AND e.property_name = resolve_search_index.property_name
+      AND e.dimensions = dims AND e.enabled
+      AND (similarity_function IS NULL OR e.similarity_function = similarity_function)
+      AND (source_type IS NULL OR e.source_type = source_type);
+    IF found IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = format('no embedding index for label "%s", property "%s" with %s dimensions%s%s',
+                             label, property_name, dims,
+                             CASE WHEN similarity_function IS NULL THEN '' ELSE format(', %s similarity', similarity_function) END,
+                             CASE WHEN source_type IS NULL THEN '' ELSE format(', source %s', source_type) END);
+    END IF;
+    IF cardinality(found) > 1 THEN
+        SELECT string_agg(format('%s (%s, %s)', f.id, f.source_type, f.similarity_function), '; ')
+        INTO listing FROM unnest(found) f;
+        RAISE EXCEPTION USING ERRCODE = 'ambiguous_parameter',
+            MESSAGE = format('several embedding indexes match label "%s", property "%s" with %s dimensions: %s',
+                             label, property_name, dims, listing),
+            HINT = 'Pass similarityFunction or sourceType to choose one.';
+    END IF;
+    IF found[1].source_type = 'external' AND found[1].status = 'awaiting_vectors' THEN
+        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+            MESSAGE = format('embedding index %s has no vectors yet', found[1].id),
+            HINT = 'Write vectors first: inline "__vectors" on create, or rushdb.upsert_vectors.';
+    END IF;
+    RETURN found[1];
+END $$;
+
+-- Where-filter compiler (src/core/filter): returns a boolean SQL expression
+-- over `properties_expr` whose placeholders are elements of one text[]
+-- parameter `$<param_no>`, plus that array. No caller string enters the SQL.
+CREATE FUNCTION rushdb.compile_where(filter jsonb, properties_expr text, param_no integer,
+                                     OUT sql text, OUT params text[])
+    AS 'MODULE_PATHNAME', 'rushdb_compile_where' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- search: records ranked by similarity of a property's vector to
+-- query_vector, best first, each as the record's JSON plus __score
+-- (cosine: (1 + cos) / 2; euclidean: 1 / (1 + d^2)).
+CREATE FUNCTION rushdb.search(
+    label text, property_name text, query_vector rushdb.vector,
+    "limit" integer DEFAULT 20, skip integer DEFAULT 0, "where" jsonb DEFAULT '{}',
+    similarity_function text DEFAULT NULL, source_type text DEFAULT NULL, dimensions integer DEFAULT NULL,
+    mode text DEFAULT 'auto', ef integer DEFAULT NULL)
+RETURNS SETOF jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ix rushdb.embedding_indexes;
+    op text;
+    score text;
+    filter_sql text;
+    filter_params text[];
+    saved_ef text := current_setting('rushdb.hnsw_ef_search');
+    saved_seq text := current_setting('enable_seqscan');
+    saved_idx text := current_setting('enable_indexscan');
+BEGIN
+    IF label IS NULL OR label = '' THEN PERFORM rushdb.raise_bad('label is required', NULL, '22004'); END IF;
+    IF property_name IS NULL OR property_name = '' THEN PERFORM rushdb.raise_bad('propertyName is required', NULL, '22004'); END IF;
+    IF query_vector IS NULL THEN PERFORM rushdb.raise_bad('queryVector is required', NULL, '22004'); END IF;
+    IF "limit" IS NULL OR "limit" < 1 OR "limit" > 1000 THEN
+        PERFORM rushdb.raise_bad(format('limit must be between 1 and 1000, not %s', coalesce("limit"::text, 'null')));
+    END IF;
+    IF skip IS NULL OR skip < 0 THEN
+        PERFORM rushdb.raise_bad(format('skip must be 0 or more, not %s', coalesce(skip::text, 'null')));
+    END IF;
+    IF mode IS NULL OR mode NOT IN ('auto', 'exact', 'ann') THEN
+        PERFORM rushdb.raise_bad(format('mode must be auto, exact or ann, not %s', coalesce(mode, 'null')));
+    END IF;
+    IF ef IS NOT NULL AND (ef < 1 OR ef > 1000) THEN
+        PERFORM rushdb.raise_bad(format('ef must be between 1 and 1000, not %s', ef));
+    END IF;
+    ix := rushdb.resolve_search_index(label, property_name, rushdb.vector_dims(query_vector),
+                                      similarity_function, source_type, dimensions);
+    SELECT c.sql, c.params INTO filter_sql, filter_params
+    FROM rushdb.compile_where(coalesce("where", '{}'), 'r.properties', 5) c;
+
+    IF ix.similarity_function = 'cosine' THEN
+        op := 'OPERATOR(rushdb.<=>)';
+        score := '(1 - s.d / 2)';
+    ELSE
+        op := 'OPERATOR(rushdb.<->)';
+        score := '(1 / (1 + s.d * s.d))';
+    END IF;
+
+    PERFORM set_config('rushdb.hnsw_ef_search', greatest(coalesce(ef, saved_ef::integer), least("limit" + skip, 1000))::text, true);
+    IF mode = 'exact' THEN
+        PERFORM set_config('enable_indexscan', 'off', true);
+    ELSIF mode = 'ann' THEN
+        PERFORM set_config('enable_seqscan', 'off', true);
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT rushdb.record_json(s.r) || jsonb_build_object(''__score'', %s)
+         FROM (SELECT r, v.embedding %s $1 AS d
+               FROM rushdb.%I v JOIN rushdb.records r ON r.id = v.record_id
+               WHERE r.label = $2 AND (%s)
+               ORDER BY v.embedding %s $1
+               LIMIT $3 OFFSET $4) s',
+        score, op, ix.vector_table, filter_sql, op)
+    USING query_vector, label, "limit", skip, filter_params;
+    PERFORM set_config('rushdb.hnsw_ef_search', saved_ef, true);
+    PERFORM set_config('enable_seqscan', saved_seq, true);
+    PERFORM set_config('enable_indexscan', saved_idx, true);
+END $$;
+
+-- SDK form: {label | labels: [one], propertyName, queryVector, where, limit,
+-- skip, similarityFunction, sourceType, dimensions, mode, ef}; returns the
+-- result array.
+CREATE FUNCTION rushdb.search(params jsonb) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    lbl text := params ->> 'label';
+BEGIN
+    IF params IS NULL OR jsonb_typeof(params) <> 'object' THEN
+        PERFORM rushdb.raise_bad('search expects a JSON object {label, propertyName, queryVector, ...}');
+    END IF;
+    IF lbl IS NULL AND jsonb_typeof(params -> 'labels') = 'array' THEN
+        IF jsonb_array_length(params -> 'labels') <> 1 THEN
+            PERFORM rushdb.raise_bad('labels must hold exactly one label for a vector search');
+        END IF;
+        lbl := params -> 'labels' ->> 0;
+    END IF;
+    IF params ? 'query' THEN
+        PERFORM rushdb.raise_bad('"query" (text) searches need a managed index with server-side embeddings; give "queryVector"');
+    END IF;
+    IF jsonb_typeof(params -> 'queryVector') IS DISTINCT FROM 'array' THEN
+        PERFORM rushdb.raise_bad('"queryVector" (an array of numbers) is required', NULL, '22004');
+    END IF;
+    RETURN coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb.search(
+        lbl, params ->> 'propertyName', (params -> 'queryVector')::rushdb.vector,
+        coalesce((params ->> 'limit')::integer, 20), coalesce((params ->> 'skip')::integer, 0),
+        coalesce(params -> 'where', '{}'), params ->> 'similarityFunction', params ->> 'sourceType',
+        (params ->> 'dimensions')::integer, coalesce(params ->> 'mode', 'auto'),
+        (params ->> 'ef')::integer) WITH ORDINALITY AS t(x, o)), '[]');
+END $$;

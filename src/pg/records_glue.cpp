@@ -1,0 +1,135 @@
+// SQL entry points of the records API that run C++ from src/core:
+// UUIDv7 ids, __proptypes inference (with the reserved-key checks), and the
+// where-filter compiler. jsonb crosses the boundary as its text form, parsed
+// by the core's JSON reader: filters and property objects are small, and the
+// core stays free of PostgreSQL.
+#include <string>
+
+#include "boundary.hpp"
+#include "filter/where_compiler.hpp"
+#include "json/json_value.hpp"
+#include "pg_prelude.hpp"
+#include "records/property_types.hpp"
+#include "records/uuid_v7.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "port.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
+#include "utils/uuid.h"
+}
+
+using namespace rushdb::pg;
+namespace json = rushdb::json;
+
+namespace {
+
+uint64_t strong_random64() {
+    uint64_t v = 0;
+    if (!pg_strong_random(&v, sizeof v)) throw std::runtime_error("could not generate random bytes");
+    return v;
+}
+
+// One generator per backend keeps ids monotonic within a millisecond.
+rushdb::records::UuidV7Generator& generator() {
+    static rushdb::records::UuidV7Generator g(strong_random64);
+    return g;
+}
+
+// jsonb -> palloc'd text, done in the caller's (plain C) frame.
+char* jsonb_text(Jsonb* jb) { return JsonbToCString(nullptr, &jb->root, VARSIZE(jb)); }
+
+Datum cstring_to_jsonb(const std::string& s) {
+    return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(pstrdup(s.c_str()))); });
+}
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(rushdb_uuid_v7);
+PG_FUNCTION_INFO_V1(rushdb_record_proptypes);
+PG_FUNCTION_INFO_V1(rushdb_compile_where);
+
+Datum rushdb_uuid_v7(PG_FUNCTION_ARGS) {
+    auto* out = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
+    rushdb::records::Uuid id = guarded([] { return generator().next(); });
+    std::memcpy(out->data, id.bytes.data(), UUID_LEN);
+    PG_RETURN_UUID_P(out);
+}
+
+// Validates record properties (flat, no reserved keys, arrays of one type)
+// and returns the __proptypes map.
+Datum rushdb_record_proptypes(PG_FUNCTION_ARGS) {
+    char* text = jsonb_text(PG_GETARG_JSONB_P(0));
+    return guarded([&]() -> Datum {
+        try {
+            json::JsonValue data = json::parse_json(text);
+            if (!data.is_object()) throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "record data must be a JSON object of properties");
+            auto types = rushdb::records::infer_property_types(data);
+            return cstring_to_jsonb(json::to_json(rushdb::records::property_types_json(types)));
+        } catch (const rushdb::records::PropertyError& e) {
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, e.what());
+        }
+    });
+}
+
+// compile_where(filter jsonb, properties_expr text, param_no int,
+//               OUT sql text, OUT params text[])
+// Placeholders become elements of one text[] parameter ($param_no[i]) so
+// PL/pgSQL can pass any number of values with EXECUTE ... USING.
+Datum rushdb_compile_where(PG_FUNCTION_ARGS) {
+    char* filter_text = jsonb_text(PG_GETARG_JSONB_P(0));
+    char* props = text_to_cstring(PG_GETARG_TEXT_PP(1));
+    int32 param_no = PG_GETARG_INT32(2);
+    if (param_no < 1 || param_no > 65535)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("param_no must be between 1 and 65535")));
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("compile_where must return a record")));
+    desc = BlessTupleDesc(desc);
+
+    Datum values[2];
+    bool nulls[2] = {false, false};
+    guarded([&] {
+        rushdb::filter::CompiledFilter compiled;
+        try {
+            rushdb::filter::CompileOptions options;
+            options.properties_expr = props;
+            options.first_param = 1;
+            compiled = rushdb::filter::compile_where(json::parse_json(filter_text), options);
+        } catch (const rushdb::filter::FilterError& e) {
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("invalid where filter: ") + e.what());
+        }
+        // "$N" -> "$param_no[N]": the compiler emits placeholders only in
+        // its own fixed fragments, never inside literals.
+        std::string sql;
+        const std::string& in = compiled.sql;
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            if (in[i] == '$' && i + 1 < in.size() && std::isdigit(static_cast<unsigned char>(in[i + 1]))) {
+                std::size_t j = i + 1;
+                while (j < in.size() && std::isdigit(static_cast<unsigned char>(in[j]))) ++j;
+                sql += "$" + std::to_string(param_no) + "[" + in.substr(i + 1, j - i - 1) + "]";
+                i = j - 1;
+            } else {
+                sql += in[i];
+            }
+        }
+        values[0] = pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(sql.data(), static_cast<int>(sql.size()))); });
+        std::size_t n = compiled.params.size();
+        Datum* elems = static_cast<Datum*>(pg_call([&] { return palloc(sizeof(Datum) * (n > 0 ? n : 1)); }));
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::string& t = compiled.params[i].text;
+            elems[i] = pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(t.data(), static_cast<int>(t.size()))); });
+        }
+        values[1] = pg_call([&] {
+            return PointerGetDatum(construct_array(elems, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT));
+        });
+    });
+    PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
+}  // extern "C"

@@ -1,0 +1,641 @@
+// The where-filter compiler: the exact SQL and parameters of every operator,
+// every error with its path, and a seeded property test that no caller string
+// ever reaches the SQL text.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <functional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "filter/where_compiler.hpp"
+#include "json/json_value.hpp"
+
+using namespace rushdb::filter;
+using rushdb::json::JsonArray;
+using rushdb::json::JsonObject;
+using rushdb::json::JsonValue;
+using rushdb::json::parse_json;
+
+namespace {
+
+CompileOptions opts(int first_param = 1) {
+    CompileOptions o;
+    o.properties_expr = "r.properties";
+    o.first_param = first_param;
+    return o;
+}
+
+CompiledFilter compile(const std::string& json, int first_param = 1) {
+    return compile_where(parse_json(json), opts(first_param));
+}
+
+Param text(const std::string& s) { return {ParamKind::text, s}; }
+Param jsonb(const std::string& s) { return {ParamKind::jsonb, s}; }
+Param numeric(const std::string& s) { return {ParamKind::numeric, s}; }
+Param timestamptz(const std::string& s) { return {ParamKind::timestamptz, s}; }
+
+// Expected fragments, spelled out once so each test reads as the SQL it pins.
+std::string eq(const std::string& k, const std::string& v) {
+    return "(r.properties @> jsonb_build_object(" + k + "::text, " + v +
+           "::jsonb) OR r.properties @> jsonb_build_object(" + k + "::text, jsonb_build_array(" + v + "::jsonb)))";
+}
+std::string any_value(const std::string& k, const std::string& condition) {
+    return "EXISTS (SELECT 1 FROM rushdb.prop_values(r.properties, " + k + "::text) AS rushdb_e(v) WHERE " +
+           condition + ")";
+}
+std::string num_cmp(const std::string& k, const std::string& op, const std::string& n) {
+    return any_value(k, "CASE WHEN jsonb_typeof(rushdb_e.v) = 'number' THEN rushdb_e.v::numeric " + op + " " + n +
+                            "::numeric ELSE FALSE END");
+}
+std::string time_cmp(const std::string& k, const std::string& op, const std::string& t) {
+    return any_value(k, "jsonb_typeof(rushdb_e.v) = 'string' AND rushdb.try_timestamptz(rushdb_e.v #>> '{}') " +
+                            op + " " + t + "::timestamptz");
+}
+std::string exists(const std::string& k) {
+    return "(r.properties ? " + k + "::text AND jsonb_typeof(r.properties -> " + k + "::text) <> 'null')";
+}
+
+FilterError error_of(const std::string& json) {
+    try {
+        compile(json);
+    } catch (const FilterError& e) {
+        return e;
+    }
+    ADD_FAILURE() << "no FilterError for " << json;
+    return FilterError("", "");
+}
+
+#define EXPECT_FILTER_ERROR(json, expected_path, message_part)                                   \
+    do {                                                                                         \
+        FilterError e_ = error_of(json);                                                         \
+        EXPECT_EQ(e_.path(), expected_path) << json;                                             \
+        EXPECT_NE(e_.message().find(message_part), std::string::npos)                            \
+            << "message: " << e_.message() << "\nwanted: " << (message_part);                   \
+        EXPECT_EQ(std::string(e_.what()), std::string(expected_path) + ": " + e_.message());     \
+    } while (0)
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Shapes
+
+TEST(WhereCompiler, EmptyFilterIsTrue) {
+    CompiledFilter f = compile("{}");
+    EXPECT_EQ(f.sql, "TRUE");
+    EXPECT_TRUE(f.params.empty());
+}
+
+TEST(WhereCompiler, StringEqualityIsContainment) {
+    CompiledFilter f = compile(R"({"name": "John"})");
+    EXPECT_EQ(f.sql,
+              "(r.properties @> jsonb_build_object($1::text, $2::jsonb) OR "
+              "r.properties @> jsonb_build_object($1::text, jsonb_build_array($2::jsonb)))");
+    EXPECT_EQ(f.params, (std::vector<Param>{text("name"), jsonb("\"John\"")}));
+}
+
+TEST(WhereCompiler, NumberAndBooleanEqualityKeepTheValueAsJsonb) {
+    CompiledFilter n = compile(R"({"price": 1.50})");
+    EXPECT_EQ(n.sql, eq("$1", "$2"));
+    EXPECT_EQ(n.params, (std::vector<Param>{text("price"), jsonb("1.50")}));
+
+    CompiledFilter b = compile(R"({"active": false})");
+    EXPECT_EQ(b.params, (std::vector<Param>{text("active"), jsonb("false")}));
+
+    // Beyond double precision: the number's text is what gets bound.
+    CompiledFilter big = compile(R"({"id": 12345678901234567890123.25})");
+    EXPECT_EQ(big.params[1], jsonb("12345678901234567890123.25"));
+}
+
+TEST(WhereCompiler, SeveralKeysAreAnded) {
+    CompiledFilter f = compile(R"({"name": "John", "age": 18})");
+    EXPECT_EQ(f.sql, "(" + eq("$1", "$2") + " AND " + eq("$3", "$4") + ")");
+    EXPECT_EQ(f.params, (std::vector<Param>{text("name"), jsonb("\"John\""), text("age"), jsonb("18")}));
+}
+
+TEST(WhereCompiler, PlaceholdersStartAtFirstParam) {
+    CompiledFilter f = compile(R"({"name": "John"})", 4);
+    EXPECT_EQ(f.sql, eq("$4", "$5"));
+    EXPECT_EQ(f.params.size(), 2u);
+}
+
+TEST(WhereCompiler, IdenticalValuesShareOneParameter) {
+    CompiledFilter f = compile(R"({"$or": [{"a": 1}, {"a": 1}, {"a": "1"}]})");
+    EXPECT_EQ(f.sql, "(" + eq("$1", "$2") + " OR " + eq("$1", "$2") + " OR " + eq("$1", "$3") + ")");
+    EXPECT_EQ(f.params, (std::vector<Param>{text("a"), jsonb("1"), jsonb("\"1\"")}));
+}
+
+// ---------------------------------------------------------------------------
+// Operators
+
+TEST(WhereCompiler, NotEqualIsNegatedEquality) {
+    CompiledFilter f = compile(R"({"status": {"$ne": "archived"}})");
+    EXPECT_EQ(f.sql, "(NOT " + eq("$1", "$2") + ")");
+    EXPECT_EQ(f.params, (std::vector<Param>{text("status"), jsonb("\"archived\"")}));
+}
+
+TEST(WhereCompiler, NumberComparisonsCastOnlyNumbers) {
+    const std::pair<const char*, const char*> ops[] = {{"$gt", ">"}, {"$gte", ">="}, {"$lt", "<"}, {"$lte", "<="}};
+    for (const auto& [op, sql_op] : ops) {
+        CompiledFilter f = compile(std::string(R"({"age": {")") + op + R"(": 18}})");
+        EXPECT_EQ(f.sql, num_cmp("$1", sql_op, "$2")) << op;
+        EXPECT_EQ(f.params, (std::vector<Param>{text("age"), numeric("18")})) << op;
+    }
+    EXPECT_EQ(compile(R"({"x": {"$gt": -1.5e-3}})").params[1], numeric("-1.5e-3"));
+}
+
+TEST(WhereCompiler, OperatorsOnOnePropertyAreAnded) {
+    CompiledFilter f = compile(R"({"age": {"$gte": 18, "$lt": 65}})");
+    EXPECT_EQ(f.sql, "(" + num_cmp("$1", ">=", "$2") + " AND " + num_cmp("$1", "<", "$3") + ")");
+    EXPECT_EQ(f.params, (std::vector<Param>{text("age"), numeric("18"), numeric("65")}));
+}
+
+TEST(WhereCompiler, DatetimeComparisonsBindAnExplicitInstant) {
+    CompiledFilter f = compile(R"({"born": {"$gte": "2024-01-01", "$lt": "2024-06-01T10:30+02:00"}})");
+    EXPECT_EQ(f.sql, "(" + time_cmp("$1", ">=", "$2") + " AND " + time_cmp("$1", "<", "$3") + ")");
+    EXPECT_EQ(f.params, (std::vector<Param>{text("born"), timestamptz("2024-01-01T00:00:00Z"),
+                                            timestamptz("2024-06-01T10:30:00+02:00")}));
+    // No offset means UTC; seconds and fractions are kept.
+    EXPECT_EQ(compile(R"({"t": {"$lte": "2024-02-29T23:59:59.123"}})").params[1],
+              timestamptz("2024-02-29T23:59:59.123Z"));
+}
+
+TEST(WhereCompiler, InIsAnOrOfContainments) {
+    CompiledFilter f = compile(R"({"tags": {"$in": ["a", 2, true]}})");
+    EXPECT_EQ(f.sql, "(" + eq("$1", "$2") + " OR " + eq("$1", "$3") + " OR " + eq("$1", "$4") + ")");
+    EXPECT_EQ(f.params, (std::vector<Param>{text("tags"), jsonb("\"a\""), jsonb("2"), jsonb("true")}));
+
+    EXPECT_EQ(compile(R"({"tags": {"$in": ["a"]}})").sql, eq("$1", "$2"));
+}
+
+TEST(WhereCompiler, NotInNegatesIn) {
+    CompiledFilter f = compile(R"({"tags": {"$nin": ["a", "b"]}})");
+    EXPECT_EQ(f.sql, "(NOT (" + eq("$1", "$2") + " OR " + eq("$1", "$3") + "))");
+    EXPECT_EQ(f.params, (std::vector<Param>{text("tags"), jsonb("\"a\""), jsonb("\"b\"")}));
+}
+
+TEST(WhereCompiler, EmptyInListsAreConstantsWithoutParameters) {
+    CompiledFilter in = compile(R"({"tags": {"$in": []}})");
+    EXPECT_EQ(in.sql, "FALSE");
+    EXPECT_TRUE(in.params.empty());
+    CompiledFilter nin = compile(R"({"tags": {"$nin": []}})");
+    EXPECT_EQ(nin.sql, "TRUE");
+    EXPECT_TRUE(nin.params.empty());
+    // TRUE is left out of an AND.
+    EXPECT_EQ(compile(R"({"tags": {"$nin": []}, "a": 1})").sql, eq("$1", "$2"));
+}
+
+TEST(WhereCompiler, StringOperatorsUsePositionLeftRight) {
+    CompiledFilter c = compile(R"({"name": {"$contains": "%_"}})");
+    EXPECT_EQ(c.sql, any_value("$1", "jsonb_typeof(rushdb_e.v) = 'string' AND "
+                                     "position($2::text IN (rushdb_e.v #>> '{}')) > 0"));
+    EXPECT_EQ(c.params, (std::vector<Param>{text("name"), text("%_")}));
+
+    CompiledFilter s = compile(R"({"name": {"$startsWith": "Jo"}})");
+    EXPECT_EQ(s.sql, any_value("$1", "jsonb_typeof(rushdb_e.v) = 'string' AND "
+                                     "left((rushdb_e.v #>> '{}'), length($2::text)) = $2::text"));
+    EXPECT_EQ(s.params, (std::vector<Param>{text("name"), text("Jo")}));
+
+    CompiledFilter e = compile(R"({"email": {"$endsWith": "@x.org"}})");
+    EXPECT_EQ(e.sql, any_value("$1", "jsonb_typeof(rushdb_e.v) = 'string' AND "
+                                     "right((rushdb_e.v #>> '{}'), length($2::text)) = $2::text"));
+    EXPECT_EQ(e.params, (std::vector<Param>{text("email"), text("@x.org")}));
+}
+
+TEST(WhereCompiler, ExistsTestsKeyAndNonNull) {
+    CompiledFilter t = compile(R"({"nick": {"$exists": true}})");
+    EXPECT_EQ(t.sql, exists("$1"));
+    EXPECT_EQ(t.params, (std::vector<Param>{text("nick")}));
+    CompiledFilter f = compile(R"({"nick": {"$exists": false}})");
+    EXPECT_EQ(f.sql, "(NOT " + exists("$1") + ")");
+}
+
+TEST(WhereCompiler, LogicalOperators) {
+    CompiledFilter a = compile(R"({"$and": [{"a": 1}, {"b": 2}]})");
+    EXPECT_EQ(a.sql, "(" + eq("$1", "$2") + " AND " + eq("$3", "$4") + ")");
+
+    CompiledFilter o = compile(R"({"$or": [{"a": 1}, {"b": 2}]})");
+    EXPECT_EQ(o.sql, "(" + eq("$1", "$2") + " OR " + eq("$3", "$4") + ")");
+
+    CompiledFilter n = compile(R"({"$not": {"a": 1}})");
+    EXPECT_EQ(n.sql, "(NOT " + eq("$1", "$2") + ")");
+
+    // A one-element list is its element; {} inside a list is TRUE.
+    EXPECT_EQ(compile(R"({"$or": [{"a": 1}]})").sql, eq("$1", "$2"));
+    EXPECT_EQ(compile(R"({"$and": [{}]})").sql, "TRUE");
+    EXPECT_EQ(compile(R"({"$or": [{}, {"a": 1}]})").sql, "(TRUE OR " + eq("$1", "$2") + ")");
+
+    CompiledFilter mixed = compile(R"({"$or": [{"age": {"$lt": 18}}, {"$not": {"x": "y"}}], "z": true})");
+    EXPECT_EQ(mixed.sql,
+              "((" + num_cmp("$1", "<", "$2") + " OR (NOT " + eq("$3", "$4") + ")) AND " + eq("$5", "$6") + ")");
+    EXPECT_EQ(mixed.params, (std::vector<Param>{text("age"), numeric("18"), text("x"), jsonb("\"y\""), text("z"),
+                                                jsonb("true")}));
+}
+
+TEST(WhereCompiler, PropertyNamesAreAlwaysParameters) {
+    CompiledFilter f = compile(R"({"it's \"odd\"; --": {"$exists": true}})");
+    EXPECT_EQ(f.sql, exists("$1"));
+    EXPECT_EQ(f.params, (std::vector<Param>{text("it's \"odd\"; --")}));
+}
+
+TEST(WhereCompiler, ThirtyTwoLevelsOfNestingCompile) {
+    std::string json = R"({"a": 1})";
+    for (int i = 1; i < 32; ++i) json = R"({"$not": )" + json + "}";
+    EXPECT_NO_THROW(compile(json));
+}
+
+TEST(WhereCompiler, AThousandParametersCompile) {
+    std::string json = R"({"n": {"$in": [)";
+    for (int i = 0; i < 999; ++i) json += (i ? "," : "") + std::to_string(i);
+    json += "]}}";
+    CompiledFilter f = compile(json);
+    EXPECT_EQ(f.params.size(), 1000u);
+    EXPECT_NE(f.sql.find("$1000::jsonb"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+TEST(WhereCompilerErrors, FilterMustBeAnObject) {
+    EXPECT_FILTER_ERROR("[]", "where", "a filter must be a JSON object");
+    EXPECT_FILTER_ERROR("\"x\"", "where", "not a string");
+    EXPECT_FILTER_ERROR(R"({"$and": [{"a": 1}, 5]})", "where.$and[1]", "a filter must be a JSON object");
+}
+
+TEST(WhereCompilerErrors, UnknownOperatorsListTheSupportedOnes) {
+    EXPECT_FILTER_ERROR(R"({"name": {"$regex": "^J"}})", "where.name.$regex",
+                        "unsupported operator \"$regex\"; the property operators are $ne, $gt, $gte, $lt, $lte, "
+                        "$in, $nin, $contains, $startsWith, $endsWith, $exists");
+    EXPECT_FILTER_ERROR(R"({"name": {"$eq": "J"}})", "where.name.$eq", "unsupported operator \"$eq\"");
+    EXPECT_FILTER_ERROR(R"({"name": {"$gt": 1, "$like": "J%"}})", "where.name.$like", "unsupported operator");
+}
+
+TEST(WhereCompilerErrors, DollarKeysAtFilterLevel) {
+    EXPECT_FILTER_ERROR(R"({"$where": "1=1"})", "where.$where", "unknown logical operator \"$where\"");
+    EXPECT_FILTER_ERROR(R"({"$nor": [{"a": 1}]})", "where.$nor", "$nor is not supported");
+    EXPECT_FILTER_ERROR(R"({"$xor": [{"a": 1}]})", "where.$xor", "$xor is not supported");
+    EXPECT_FILTER_ERROR(R"({"$gt": 5})", "where.$gt", "$gt applies to a property");
+    EXPECT_FILTER_ERROR(R"({"age": {"$or": [{"$lt": 1}]}})", "where.age.$or", "$or combines whole filters");
+    EXPECT_FILTER_ERROR(R"({"age": {"$not": {"$gt": 1}}})", "where.age.$not", "$not negates a whole filter");
+}
+
+TEST(WhereCompilerErrors, LogicalOperandTypes) {
+    EXPECT_FILTER_ERROR(R"({"$and": {"a": 1}})", "where.$and", "$and takes an array of filter objects");
+    EXPECT_FILTER_ERROR(R"({"$and": []})", "where.$and", "$and needs at least one filter object");
+    EXPECT_FILTER_ERROR(R"({"$or": "a"})", "where.$or", "$or takes an array of filter objects");
+    EXPECT_FILTER_ERROR(R"({"$or": []})", "where.$or", "$or needs at least one filter object");
+    EXPECT_FILTER_ERROR(R"({"$not": [{"a": 1}]})", "where.$not", "$not takes one filter object");
+}
+
+TEST(WhereCompilerErrors, ComparisonOperandTypes) {
+    EXPECT_FILTER_ERROR(R"({"age": {"$gt": {"x": 1}}})", "where.age.$gt",
+                        "$gt takes a number or an ISO-8601 datetime string, not an object");
+    EXPECT_FILTER_ERROR(R"({"age": {"$lte": true}})", "where.age.$lte", "not a boolean");
+    EXPECT_FILTER_ERROR(R"({"age": {"$lt": null}})", "where.age.$lt", "not a null");
+    EXPECT_FILTER_ERROR(R"({"age": {"$gte": [1]}})", "where.age.$gte", "not an array");
+    EXPECT_FILTER_ERROR(R"({"age": {"$gt": "18"}})", "where.age.$gt",
+                        "$gt compares numbers or ISO-8601 datetimes, and this string is neither");
+    EXPECT_FILTER_ERROR(R"({"d": {"$gt": "2023-02-29"}})", "where.d.$gt", "is neither");
+    EXPECT_FILTER_ERROR(R"({"d": {"$gt": "2023-01-01 10:00"}})", "where.d.$gt", "YYYY-MM-DD");
+}
+
+TEST(WhereCompilerErrors, ListOperandTypes) {
+    EXPECT_FILTER_ERROR(R"({"tags": {"$in": "a"}})", "where.tags.$in",
+                        "$in takes an array of strings, numbers or booleans, not a string");
+    EXPECT_FILTER_ERROR(R"({"tags": {"$nin": {"a": 1}}})", "where.tags.$nin", "not an object");
+    EXPECT_FILTER_ERROR(R"({"tags": {"$in": ["a", {"b": 1}]}})", "where.tags.$in[1]",
+                        "$in values must be strings, numbers or booleans, not an object");
+    EXPECT_FILTER_ERROR(R"({"tags": {"$nin": [null]}})", "where.tags.$nin[0]", "not a null");
+    EXPECT_FILTER_ERROR(R"({"tags": {"$in": [["a"]]}})", "where.tags.$in[0]", "not an array");
+}
+
+TEST(WhereCompilerErrors, OtherOperandTypes) {
+    EXPECT_FILTER_ERROR(R"({"a": {"$exists": "yes"}})", "where.a.$exists", "$exists takes true or false, not a string");
+    EXPECT_FILTER_ERROR(R"({"a": {"$exists": 1}})", "where.a.$exists", "not a number");
+    EXPECT_FILTER_ERROR(R"({"a": {"$contains": 5}})", "where.a.$contains", "$contains takes a string, not a number");
+    EXPECT_FILTER_ERROR(R"({"a": {"$startsWith": null}})", "where.a.$startsWith", "not a null");
+    EXPECT_FILTER_ERROR(R"({"a": {"$endsWith": ["x"]}})", "where.a.$endsWith", "not an array");
+    EXPECT_FILTER_ERROR(R"({"a": {"$ne": {"b": 1}}})", "where.a.$ne", "$ne takes a string, number or boolean");
+    EXPECT_FILTER_ERROR(R"({"a": {"$ne": null}})", "where.a.$ne", "use {\"$exists\": true}");
+}
+
+TEST(WhereCompilerErrors, PropertyValueShapes) {
+    EXPECT_FILTER_ERROR(R"({"a": null})", "where.a", "use {\"$exists\": false}");
+    EXPECT_FILTER_ERROR(R"({"a": ["x", "y"]})", "where.a", "use {\"$in\": [...]}");
+    EXPECT_FILTER_ERROR(R"({"a": {}})", "where.a", "an operator object needs at least one operator");
+    EXPECT_FILTER_ERROR(R"({"address": {"city": "Paris"}})", "where.address.city", "RushDB properties are flat");
+    EXPECT_FILTER_ERROR(R"({"a": {"$gt": 1, "b": 2}})", "where.a.b", "RushDB properties are flat");
+    EXPECT_FILTER_ERROR(R"({"": 1})", "where[\"\"]", "property names cannot be empty");
+}
+
+TEST(WhereCompilerErrors, ReservedRecordFields) {
+    for (const char* key : {"__id", "__label", "__proptypes", "__score", "__vectors"}) {
+        const std::string k = key;
+        EXPECT_FILTER_ERROR("{\"" + k + "\": \"x\"}", "where." + k,
+                            "\"" + k + "\" is a record field, not a property");
+    }
+    EXPECT_FILTER_ERROR(R"({"$or": [{"__id": {"$in": ["x"]}}]})", "where.$or[0].__id", "record field");
+}
+
+TEST(WhereCompilerErrors, NestingDeeperThan32Levels) {
+    std::string json = R"({"a": 1})";
+    for (int i = 1; i < 33; ++i) json = R"({"$not": )" + json + "}";
+    std::string path = "where";
+    for (int i = 1; i < 33; ++i) path += ".$not";
+    EXPECT_FILTER_ERROR(json, path, "at most 32 levels");
+
+    std::string lists = R"({"a": 1})";
+    for (int i = 1; i < 33; ++i) lists = R"({"$or": [{"b": 2}, )" + lists + "]}";
+    // The first filter found at level 33 is the innermost list's first element.
+    std::string lists_path = "where";
+    for (int i = 1; i < 32; ++i) lists_path += ".$or[1]";
+    EXPECT_FILTER_ERROR(lists, lists_path + ".$or[0]", "at most 32 levels");
+}
+
+TEST(WhereCompilerErrors, MoreThanAThousandParameters) {
+    std::string json = R"({"n": {"$in": [)";
+    for (int i = 0; i < 1000; ++i) json += (i ? "," : "") + std::to_string(i);
+    json += "]}}";
+    EXPECT_FILTER_ERROR(json, "where.n.$in[999]", "more than 1000 parameters");
+}
+
+TEST(WhereCompilerErrors, TextPostgresCannotStore) {
+    EXPECT_FILTER_ERROR(R"({"a\u0000b": 1})", "where[\"a\\u0000b\"]", "NUL character");
+    EXPECT_FILTER_ERROR(R"({"a": "x\u0000"})", "where.a", "NUL character");
+    EXPECT_FILTER_ERROR(R"({"a": {"$contains": "\u0000"}})", "where.a.$contains", "NUL character");
+
+    JsonValue bad = JsonValue::object();
+    bad.add("k", JsonValue::string("\xff"));
+    try {
+        compile_where(bad, opts());
+        ADD_FAILURE() << "invalid UTF-8 accepted";
+    } catch (const FilterError& e) {
+        EXPECT_EQ(e.path(), "where.k");
+        EXPECT_NE(e.message().find("not valid UTF-8"), std::string::npos);
+    }
+    JsonValue bad_key = JsonValue::object();
+    bad_key.add("k\xc3", JsonValue::number(1));
+    try {
+        compile_where(bad_key, opts());
+        ADD_FAILURE() << "invalid UTF-8 key accepted";
+    } catch (const FilterError& e) {
+        EXPECT_EQ(e.path(), "where[\"k\\xc3\"]");
+    }
+}
+
+TEST(WhereCompilerErrors, PathsQuoteUnusualNames) {
+    EXPECT_FILTER_ERROR(R"({"first name": {"$gt": {}}})", "where[\"first name\"].$gt", "not an object");
+    EXPECT_FILTER_ERROR(R"({"$or": [{"a\"b": {"$x": 1}}]})", "where.$or[0][\"a\\\"b\"].$x", "unsupported");
+    EXPECT_FILTER_ERROR(R"({"_a1": {"$x": 1}})", "where._a1.$x", "unsupported");
+    EXPECT_FILTER_ERROR(R"({"1a": {"$x": 1}})", "where[\"1a\"].$x", "unsupported");
+}
+
+TEST(WhereCompilerErrors, InvalidOptionsAreProgrammingErrors) {
+    const JsonValue f = parse_json(R"({"a": 1})");
+    for (const char* expr : {"", "r.", ".r", "r properties", "r.properties; DROP", "\"r\".p", "a.b.c.d", "1r",
+                             "rushdb_e.v", "RUSHDB_E"}) {
+        CompileOptions o;
+        o.properties_expr = expr;
+        EXPECT_THROW(compile_where(f, o), std::invalid_argument) << expr;
+    }
+    for (const char* expr : {"properties", "r.properties", "rushdb.records.properties", "R_1.Props"}) {
+        CompileOptions o;
+        o.properties_expr = expr;
+        EXPECT_NO_THROW(compile_where(f, o)) << expr;
+    }
+    CompileOptions o;
+    o.first_param = 0;
+    EXPECT_THROW(compile_where(f, o), std::invalid_argument);
+    o.first_param = 64537;
+    EXPECT_THROW(compile_where(f, o), std::invalid_argument);
+    o.first_param = 64536;
+    EXPECT_NO_THROW(compile_where(f, o));
+}
+
+// ---------------------------------------------------------------------------
+// Property test: caller strings never reach the SQL text.
+//
+// Random filters (fixed seeds) use marker strings full of SQL metacharacters
+// as property names and values. For every filter: no marker appears in the
+// SQL; the SQL is made only of this compiler's vocabulary, parameter
+// placeholders in range, and the properties expression; and every parameter
+// is used.
+
+namespace {
+
+const std::vector<std::string> kMarkers = {
+    "MARK'; DROP TABLE rushdb.records; --",
+    "MARK\" OR 1=1 --",
+    "MARK$1::text",
+    "MARK\\' OR TRUE)) --",
+    "MARK'||pg_sleep(10)||'",
+    "MARK %_ */ /*",
+    "MARK ünïcødé ☃ 'quote'",
+    "MARK rushdb_e.v #>> '{}'",
+    "MARK\n\t;",
+};
+
+class FilterGenerator {
+public:
+    explicit FilterGenerator(unsigned seed) : rng_(seed) {}
+
+    JsonValue filter(int depth) {
+        JsonValue f = JsonValue::object();
+        const int n = pick(0, 3);
+        for (int i = 0; i < n; ++i) {
+            const int r = pick(0, 9);
+            if (depth < 4 && r == 0) f.add("$and", list(depth));
+            else if (depth < 4 && r == 1) f.add("$or", list(depth));
+            else if (depth < 4 && r == 2) f.add("$not", filter(depth + 1));
+            else f.add(marker() + std::to_string(counter_++), property());
+        }
+        return f;
+    }
+
+private:
+    int pick(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+    std::string marker() { return kMarkers[static_cast<std::size_t>(pick(0, static_cast<int>(kMarkers.size()) - 1))]; }
+
+    JsonValue list(int depth) {
+        JsonValue a = JsonValue::array();
+        const int n = pick(1, 3);
+        for (int i = 0; i < n; ++i) a.push_back(filter(depth + 1));
+        return a;
+    }
+
+    JsonValue scalar() {
+        switch (pick(0, 3)) {
+            case 0: return JsonValue::number(pick(-1000, 1000) / 8.0);
+            case 1: return JsonValue::boolean(pick(0, 1) == 1);
+            default: return JsonValue::string(marker());
+        }
+    }
+
+    JsonValue property() {
+        if (pick(0, 3) == 0) return scalar();
+        JsonValue ops = JsonValue::object();
+        static const char* kOps[] = {"$ne",  "$gt",  "$gte",      "$lt",         "$lte",     "$in",
+                                     "$nin", "$contains", "$startsWith", "$endsWith", "$exists"};
+        const int n = pick(1, 3);
+        for (int i = 0; i < n; ++i) {
+            const std::string op = kOps[pick(0, 10)];
+            if (ops.find(op)) continue;
+            if (op == "$ne") ops.add(op, scalar());
+            else if (op == "$exists") ops.add(op, JsonValue::boolean(pick(0, 1) == 1));
+            else if (op == "$in" || op == "$nin") {
+                JsonValue a = JsonValue::array();
+                const int m = pick(0, 4);
+                for (int j = 0; j < m; ++j) a.push_back(scalar());
+                ops.add(op, a);
+            } else if (op[1] == 'g' || op[1] == 'l') {
+                ops.add(op, pick(0, 1) ? JsonValue::number(pick(-50, 50))
+                                       : JsonValue::string("2024-0" + std::to_string(pick(1, 9)) + "-1" +
+                                                           std::to_string(pick(0, 9)) + "T12:00:00+01:00"));
+            } else {
+                ops.add(op, JsonValue::string(marker()));
+            }
+        }
+        return ops;
+    }
+
+    std::mt19937 rng_;
+    int counter_ = 0;
+};
+
+// Splits SQL into words, quoted literals, placeholders and punctuation, and
+// checks each against the compiler's fixed vocabulary.
+void check_sql_vocabulary(const std::string& sql, const std::string& properties_expr, int first,
+                          std::size_t nparams) {
+    static const std::set<std::string> kWords = {
+        "SELECT", "FROM", "WHERE", "EXISTS", "AS", "AND", "OR", "NOT", "TRUE", "FALSE", "CASE", "WHEN", "THEN",
+        "ELSE", "END", "IN", "rushdb.prop_values", "rushdb.try_timestamptz", "rushdb_e", "rushdb_e.v", "v",
+        "jsonb_typeof", "jsonb_build_object", "jsonb_build_array", "position", "left", "right", "length",
+        "text", "numeric", "jsonb", "timestamptz"};
+    static const std::set<std::string> kLiterals = {"'number'", "'string'", "'null'", "'{}'"};
+    static const std::set<std::string> kNumbers = {"0", "1"};
+    static const std::set<std::string> kPunctuation = {"(", ")", ",", "::", "@>", "?", "->", "#>>", "=", "<>",
+                                                       ">", ">=", "<", "<="};
+    std::vector<bool> used(nparams, false);
+    std::size_t i = 0;
+    while (i < sql.size()) {
+        const char c = sql[i];
+        if (c == ' ') {
+            ++i;
+        } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+            std::size_t j = i;
+            while (j < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_' || sql[j] == '.'))
+                ++j;
+            const std::string word = sql.substr(i, j - i);
+            EXPECT_TRUE(kWords.count(word) || word == properties_expr) << "word '" << word << "' in " << sql;
+            i = j;
+        } else if (c == '\'') {
+            const std::size_t j = sql.find('\'', i + 1);
+            ASSERT_NE(j, std::string::npos) << sql;
+            const std::string literal = sql.substr(i, j + 1 - i);
+            EXPECT_TRUE(kLiterals.count(literal)) << "literal " << literal << " in " << sql;
+            i = j + 1;
+        } else if (c == '$') {
+            std::size_t j = i + 1;
+            while (j < sql.size() && std::isdigit(static_cast<unsigned char>(sql[j]))) ++j;
+            ASSERT_GT(j, i + 1) << sql;
+            const long n = std::stol(sql.substr(i + 1, j - i - 1));
+            ASSERT_GE(n, first);
+            ASSERT_LT(n, first + static_cast<long>(nparams));
+            used[static_cast<std::size_t>(n - first)] = true;
+            ASSERT_EQ(sql.compare(j, 2, "::"), 0) << "placeholder without a cast in " << sql;
+            i = j;
+        } else if (std::isdigit(static_cast<unsigned char>(c))) {
+            std::size_t j = i;
+            while (j < sql.size() && std::isdigit(static_cast<unsigned char>(sql[j]))) ++j;
+            EXPECT_TRUE(kNumbers.count(sql.substr(i, j - i))) << sql;
+            i = j;
+        } else {
+            // Longest punctuation token first ("#>>" before ">", "<>" before "<").
+            std::size_t len = 3;
+            while (len > 0 && !kPunctuation.count(sql.substr(i, len))) --len;
+            ASSERT_GT(len, 0u) << "unexpected character '" << c << "' in " << sql;
+            i += len;
+        }
+    }
+    for (std::size_t k = 0; k < nparams; ++k) EXPECT_TRUE(used[k]) << "parameter " << k + first << " unused";
+}
+
+}  // namespace
+
+TEST(WhereCompilerProperty, CallerStringsOnlyEverReachParameters) {
+    int compiled = 0;
+    for (unsigned seed = 1; seed <= 400; ++seed) {
+        FilterGenerator gen(seed);
+        const JsonValue where = gen.filter(1);
+        const int first = 1 + static_cast<int>(seed % 5);
+        CompileOptions o;
+        o.properties_expr = seed % 2 ? "r.properties" : "properties";
+        o.first_param = first;
+        CompiledFilter f = compile_where(where, o);
+        ++compiled;
+
+        EXPECT_EQ(f.sql.find("MARK"), std::string::npos) << f.sql;
+        EXPECT_EQ(f.sql.find(';'), std::string::npos) << f.sql;
+        EXPECT_EQ(f.sql.find("--"), std::string::npos) << f.sql;
+        EXPECT_EQ(f.sql.find("/*"), std::string::npos) << f.sql;
+        check_sql_vocabulary(f.sql, o.properties_expr, first, f.params.size());
+
+        // Every name and string operand is a marker, so every text parameter
+        // holds one, whole: they went into parameters and nowhere else.
+        for (const Param& p : f.params)
+            if (p.kind == ParamKind::text) {
+                EXPECT_EQ(p.text.rfind("MARK", 0), 0u) << p.text;
+            }
+        std::set<std::pair<int, std::string>> distinct;
+        for (const Param& p : f.params) distinct.insert({static_cast<int>(p.kind), p.text});
+        EXPECT_EQ(distinct.size(), f.params.size()) << "duplicate parameter";
+    }
+    EXPECT_EQ(compiled, 400);
+}
+
+// Arbitrary JSON, valid filter or not: the compiler either compiles it with
+// the same guarantees or rejects it with a FilterError, never anything else.
+TEST(WhereCompilerProperty, ArbitraryJsonCompilesOrFailsCleanly) {
+    std::mt19937 rng(20240601);
+    auto pick = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    static const char* kKeys[] = {"$and", "$or", "$not", "$in", "$nin", "$gt", "$lte", "$exists", "$contains",
+                                  "$ne", "$regex", "__id", "name", "MARK'x", ""};
+    std::function<JsonValue(int)> any = [&](int depth) -> JsonValue {
+        const int r = pick(0, depth > 5 ? 4 : 7);
+        switch (r) {
+            case 0: return JsonValue::null();
+            case 1: return JsonValue::boolean(pick(0, 1));
+            case 2: return JsonValue::number(pick(-9, 9));
+            case 3: return JsonValue::string(pick(0, 1) ? "MARK'; --" : "2024-01-01");
+            case 4: return JsonValue::string("x");
+            case 5: {
+                JsonValue a = JsonValue::array();
+                for (int i = pick(0, 3); i > 0; --i) a.push_back(any(depth + 1));
+                return a;
+            }
+            default: {
+                JsonValue o = JsonValue::object();
+                for (int i = pick(0, 3); i > 0; --i) o.add(kKeys[pick(0, 14)], any(depth + 1));
+                return o;
+            }
+        }
+    };
+    int ok = 0, rejected = 0;
+    for (int i = 0; i < 3000; ++i) {
+        JsonValue where = any(0);
+        try {
+            CompiledFilter f = compile_where(where, opts());
+            ++ok;
+            EXPECT_EQ(f.sql.find("MARK"), std::string::npos) << f.sql;
+            check_sql_vocabulary(f.sql, "r.properties", 1, f.params.size());
+        } catch (const FilterError& e) {
+            ++rejected;
+            EXPECT_EQ(e.path().rfind("where", 0), 0u) << e.path();
+            EXPECT_FALSE(e.message().empty());
+        }
+    }
+    EXPECT_GT(ok, 100);
+    EXPECT_GT(rejected, 100);
+}
