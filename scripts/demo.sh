@@ -26,14 +26,18 @@ FIORI_DIR="$REPO_ROOT/test/bench/data/.cache"
 chmod -R a+rX "$FIORI_DIR"
 "${PSQL[@]}" <<SQL
 DROP TABLE IF EXISTS demo_chunks, demo_raw;
+SELECT count(rushdb.delete_index(id)) FROM rushdb.embedding_indexes WHERE label = 'Chunk' \\g /dev/null
+DELETE FROM rushdb.records WHERE label = 'Chunk';
 CREATE TABLE demo_raw (doc jsonb);
-\copy demo_raw FROM '$FIORI_DIR/fiori.jsonl' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02')
+\\copy demo_raw FROM '$FIORI_DIR/fiori.jsonl' WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')
 CREATE TABLE demo_chunks AS
     SELECT row_number() OVER () AS id, doc->>'title' AS title, doc->>'category' AS category,
            (doc->'vector')::rushdb.vector(384) AS embedding
     FROM demo_raw;
-DROP TABLE demo_raw;
 SQL
+log "demo: the RushDB BYOV flow (external index, records with inline vectors, upsert, search)"
+"${PSQL[@]}" -e -f "$REPO_ROOT/scripts/demo_byov.sql"
+log "demo: rushdb_hnsw directly on a table"
 "${PSQL[@]}" -e -f "$REPO_ROOT/scripts/demo_hnsw.sql"
 
 cat <<MSG

@@ -1,23 +1,19 @@
 -- Helpers the compiled where-filters call (contract: docs/where-filter.md).
 
 -- A property's value, or each element when it is an array; nothing when the
--- property is absent or null.
+-- property is absent or null. No SET search_path (it would stop PostgreSQL
+-- from inlining this into the query); every name is schema-qualified instead.
 CREATE FUNCTION rushdb.prop_values(properties jsonb, key text) RETURNS SETOF jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT e FROM jsonb_array_elements(properties -> key) e WHERE jsonb_typeof(properties -> key) = 'array'
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT e FROM pg_catalog.jsonb_array_elements(properties OPERATOR(pg_catalog.->) key) e
+    WHERE pg_catalog.jsonb_typeof(properties OPERATOR(pg_catalog.->) key) OPERATOR(pg_catalog.=) 'array'
     UNION ALL
-    SELECT properties -> key WHERE jsonb_typeof(properties -> key) NOT IN ('array', 'null')
+    SELECT properties OPERATOR(pg_catalog.->) key
+    WHERE pg_catalog.jsonb_typeof(properties OPERATOR(pg_catalog.->) key) OPERATOR(pg_catalog.<>) ALL (ARRAY['array', 'null'])
 $$;
 
--- The timestamp an ISO-8601 date or datetime string denotes; NULL for any
--- other string (so it never matches a datetime comparison).
+-- The instant an ISO-8601 date or datetime string denotes (a date is
+-- midnight UTC, a missing offset is UTC, as the compiler binds operands);
+-- NULL for any other string, so it never matches a datetime comparison.
 CREATE FUNCTION rushdb.try_timestamptz(value text) RETURNS timestamptz
-LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF value !~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$' THEN
-        RETURN NULL;
-    END IF;
-    RETURN value::timestamptz;
-EXCEPTION WHEN OTHERS THEN
-    RETURN NULL;
-END $$;
+    AS 'MODULE_PATHNAME', 'rushdb_try_timestamptz' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

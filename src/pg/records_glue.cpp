@@ -19,6 +19,7 @@ extern "C" {
 #include "port.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 }
 
@@ -53,6 +54,24 @@ extern "C" {
 PG_FUNCTION_INFO_V1(rushdb_uuid_v7);
 PG_FUNCTION_INFO_V1(rushdb_record_proptypes);
 PG_FUNCTION_INFO_V1(rushdb_compile_where);
+PG_FUNCTION_INFO_V1(rushdb_try_timestamptz);
+
+// try_timestamptz(text): NULL unless the text is an ISO-8601 date/datetime
+// (the core's grammar); converted from its normalised form, which carries an
+// explicit offset, so the result does not depend on the session TimeZone.
+Datum rushdb_try_timestamptz(PG_FUNCTION_ARGS) {
+    char* input = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    char normalized[64];
+    bool ok = guarded([&] {
+        auto n = rushdb::records::normalize_iso8601(input);
+        if (!n || n->size() >= sizeof normalized) return false;
+        std::memcpy(normalized, n->c_str(), n->size() + 1);
+        return true;
+    });
+    if (!ok) PG_RETURN_NULL();
+    PG_RETURN_DATUM(DirectFunctionCall3(timestamptz_in, CStringGetDatum(normalized), ObjectIdGetDatum(InvalidOid),
+                                        Int32GetDatum(-1)));
+}
 
 Datum rushdb_uuid_v7(PG_FUNCTION_ARGS) {
     auto* out = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
@@ -67,12 +86,14 @@ Datum rushdb_record_proptypes(PG_FUNCTION_ARGS) {
     char* text = jsonb_text(PG_GETARG_JSONB_P(0));
     return guarded([&]() -> Datum {
         try {
-            json::JsonValue data = json::parse_json(text);
+            json::JsonValue data = json::parse_json(text);  // JsonParseError: see the catch below
             if (!data.is_object()) throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "record data must be a JSON object of properties");
             auto types = rushdb::records::infer_property_types(data);
             return cstring_to_jsonb(json::to_json(rushdb::records::property_types_json(types)));
         } catch (const rushdb::records::PropertyError& e) {
             throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, e.what());
+        } catch (const json::JsonParseError& e) {
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("record data: ") + e.what());
         }
     });
 }
@@ -102,6 +123,8 @@ Datum rushdb_compile_where(PG_FUNCTION_ARGS) {
             options.first_param = 1;
             compiled = rushdb::filter::compile_where(json::parse_json(filter_text), options);
         } catch (const rushdb::filter::FilterError& e) {
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("invalid where filter: ") + e.what());
+        } catch (const json::JsonParseError& e) {
             throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("invalid where filter: ") + e.what());
         }
         // "$N" -> "$param_no[N]": the compiler emits placeholders only in

@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "records/property_types.hpp"
