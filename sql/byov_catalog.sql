@@ -126,6 +126,27 @@ SELECT rushdb.delete_index((SELECT id FROM rushdb.embedding_indexes WHERE proper
 SELECT count(*) AS orphan_tables FROM pg_tables WHERE schemaname = 'rushdb' AND tablename LIKE 'vectors_%'
     AND tablename NOT IN (SELECT vector_table FROM rushdb.embedding_indexes);
 
+-- A bulk import (1,200 vectors into an empty index) takes the bulk path:
+-- rows written, HNSW index rebuilt; the index is there and consistent.
+SELECT rushdb.create_index('Bulk', 'body', 'external', 'euclidean', 4) ->> 'status' AS bulk_status;
+SELECT jsonb_array_length(rushdb.create_records('Bulk', (
+    SELECT jsonb_agg(jsonb_build_object('body', 'b' || i, 'i', i,
+        '$vectors', jsonb_build_array(jsonb_build_object('propertyName', 'body',
+            'vector', jsonb_build_array(sin(i), cos(i), sin(i * 0.5), i % 7)))))
+    FROM generate_series(1, 1200) i))) AS bulk_created;
+SELECT rushdb.index_stats(id) FROM rushdb.embedding_indexes WHERE label = 'Bulk';
+SELECT count(*) AS hnsw_indexes FROM pg_indexes
+WHERE schemaname = 'rushdb' AND indexname = (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk');
+SELECT count(*) AS problems FROM rushdb.hnsw_verify(
+    ('rushdb.' || (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk'))::regclass);
+SELECT (r ->> 'i')::int AS nearest FROM rushdb.search('Bulk', 'body',
+    (SELECT ARRAY[sin(700), cos(700), sin(350), 700 % 7]::rushdb.vector), 1) r;
+-- The array form re-run with the same vectors is idempotent (small batch: row by row).
+SELECT rushdb.upsert_vectors((SELECT id FROM rushdb.embedding_indexes WHERE label = 'Bulk'),
+    ARRAY(SELECT id FROM rushdb.records WHERE label = 'Bulk' AND (properties ->> 'i')::int <= 10 ORDER BY (properties ->> 'i')::int),
+    ARRAY(SELECT ARRAY[sin(i), cos(i), sin(i * 0.5), i % 7]::rushdb.vector FROM generate_series(1, 10) i));
+SELECT rushdb.index_stats(id) FROM rushdb.embedding_indexes WHERE label = 'Bulk';
+
 -- Clean up for later tests.
 SELECT count(*) >= 0 AS cleaned FROM (SELECT rushdb.delete_index(id) FROM rushdb.embedding_indexes) s;
 DELETE FROM rushdb.records;

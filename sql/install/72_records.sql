@@ -118,26 +118,68 @@ BEGIN
 END $$;
 
 -- Bulk create: a JSON array of property objects (each may carry __vectors
--- or $vectors, RushDB's import spelling). All or nothing.
+-- or $vectors, RushDB's import spelling). All or nothing. Vectors are
+-- gathered per index and written in one batch each (rushdb.store_vectors),
+-- so a large import takes the bulk path.
 CREATE FUNCTION rushdb.create_records(label text, items jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     item jsonb;
-    out jsonb := '[]';
+    entries jsonb;
+    entry jsonb;
+    rec jsonb;
+    out jsonb[] := '{}';
+    item_no integer := 0;
+    entry_no integer;
+    vec rushdb.vector;
+    ix rushdb.embedding_indexes;
+    -- Pending vectors, one entry each (plpgsql appends to arrays in place).
+    entry_index uuid[] := '{}';
+    entry_record uuid[] := '{}';
+    entry_vector rushdb.vector[] := '{}';
+    target uuid;
+    ids uuid[];
+    vecs rushdb.vector[];
 BEGIN
     IF items IS NULL OR jsonb_typeof(items) <> 'array' THEN
         PERFORM rushdb.raise_bad('items must be a JSON array of records');
     END IF;
     FOR item IN SELECT value FROM jsonb_array_elements(items) LOOP
+        item_no := item_no + 1;
         IF jsonb_typeof(item) <> 'object' THEN
-            PERFORM rushdb.raise_bad('every item must be a JSON object of properties');
+            PERFORM rushdb.raise_bad(format('item %s must be a JSON object of properties', item_no));
         END IF;
-        IF item ? '$vectors' THEN
-            item := (item - '$vectors') || jsonb_build_object('__vectors', item -> '$vectors');
+        IF item ? '$vectors' AND item ? '__vectors' THEN
+            PERFORM rushdb.raise_bad(format('item %s has both "$vectors" and "__vectors"', item_no));
         END IF;
-        out := out || jsonb_build_array(rushdb.create_record(label, item));
+        entries := coalesce(item -> '$vectors', item -> '__vectors');
+        IF entries IS NOT NULL AND jsonb_typeof(entries) <> 'array' THEN
+            PERFORM rushdb.raise_bad(format('item %s: vectors must be an array of {propertyName, vector}', item_no));
+        END IF;
+        rec := rushdb.create_record(label, item - '$vectors' - '__vectors');
+        out := out || rec;
+        entry_no := 0;
+        FOR entry IN SELECT value FROM jsonb_array_elements(coalesce(entries, '[]')) LOOP
+            entry_no := entry_no + 1;
+            IF jsonb_typeof(entry) <> 'object' OR jsonb_typeof(entry -> 'propertyName') IS DISTINCT FROM 'string'
+               OR jsonb_typeof(entry -> 'vector') IS DISTINCT FROM 'array' THEN
+                PERFORM rushdb.raise_bad(format('item %s, vector entry %s must be {"propertyName": "...", "vector": [numbers]}',
+                                                item_no, entry_no));
+            END IF;
+            vec := (entry -> 'vector')::rushdb.vector;
+            ix := rushdb.resolve_external_index(label, entry ->> 'propertyName', rushdb.vector_dims(vec),
+                                                entry ->> 'similarityFunction');
+            entry_index := entry_index || ix.id;
+            entry_record := entry_record || (rec ->> '__id')::uuid;
+            entry_vector := entry_vector || vec;
+        END LOOP;
     END LOOP;
-    RETURN out;
+    FOR target IN SELECT DISTINCT t FROM unnest(entry_index) t LOOP
+        SELECT array_agg(r ORDER BY o), array_agg(v ORDER BY o) INTO ids, vecs
+        FROM unnest(entry_index, entry_record, entry_vector) WITH ORDINALITY AS u(t, r, v, o) WHERE t = target;
+        PERFORM rushdb.store_vectors(rushdb.lookup_index(target), ids, vecs);
+    END LOOP;
+    RETURN to_jsonb(out);
 END $$;
 
 CREATE FUNCTION rushdb.lookup_record(record_id uuid) RETURNS rushdb.records
