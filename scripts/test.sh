@@ -64,6 +64,37 @@ for t in "$REPO_ROOT"/test/clients/*.py; do
         record "$name" 0 1
     fi
 done
+# node-postgres: any node + npm on PATH will do. Debian's npm is installed
+# only when npm is missing: it conflicts with NodeSource's nodejs, which
+# bundles its own npm.
+NODE_DIR="$REPO_ROOT/test/clients/node"
+if [ -f "$NODE_DIR/package.json" ]; then
+    node_ready=1
+    if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+        ensure_packages nodejs npm || node_ready=0
+    fi
+    if [ "$node_ready" -eq 1 ]; then
+        if [ -f "$NODE_DIR/package-lock.json" ]; then npm_cmd=(npm ci); else npm_cmd=(npm install); fi
+        if ! (cd "$NODE_DIR" && "${npm_cmd[@]}" --no-audit --no-fund --loglevel=error) >"$WORK/client-npm.log" 2>&1; then
+            cat "$WORK/client-npm.log"
+            node_ready=0
+        fi
+    fi
+    if [ "$node_ready" -eq 0 ]; then
+        record node-deps 0 1
+    else
+        for t in "$NODE_DIR"/test_*.mjs; do
+            [ -e "$t" ] || continue
+            name="$(basename "$t")"
+            if (cd "$NODE_DIR" && node "$t") >"$WORK/client-$name.log" 2>&1; then
+                record "$name" 1 0
+            else
+                cat "$WORK/client-$name.log"
+                record "$name" 0 1
+            fi
+        done
+    fi
+fi
 stop_cluster "$WORK/cluster"
 
 # --- TAP: crash recovery, replicas, concurrency ------------------------------
