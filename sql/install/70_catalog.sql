@@ -98,7 +98,9 @@ BEGIN
             PERFORM rushdb.raise_bad('dimensions is required for an external index',
                                      'External vectors come from your own model; give their length.');
         END IF;
-        dimensions := current_setting('rushdb.default_embedding_dimensions')::integer;
+        -- missing_ok: the setting exists only once the library is loaded,
+        -- which no C function may have done yet in this session.
+        dimensions := coalesce(current_setting('rushdb.default_embedding_dimensions', true), '384')::integer;
     END IF;
     IF dimensions < 1 OR dimensions > 16000 THEN
         PERFORM rushdb.raise_bad(format('dimensions must be between 1 and 16000, not %s', dimensions));
@@ -119,7 +121,7 @@ BEGIN
             (id, label, property_name, source_type, similarity_function, dimensions, model_key, status, vector_table)
         VALUES (new_id, label, property_name, source_type, similarity_function, dimensions,
                 CASE WHEN source_type = 'managed'
-                     THEN coalesce(model_key, current_setting('rushdb.default_embedding_model')) ELSE model_key END,
+                     THEN coalesce(model_key, coalesce(current_setting('rushdb.default_embedding_model', true), 'builtin-lexical-v1')) ELSE model_key END,
                 CASE WHEN source_type = 'external' THEN 'awaiting_vectors' ELSE 'pending' END, tbl)
         RETURNING * INTO ix;
     EXCEPTION WHEN unique_violation THEN

@@ -206,7 +206,8 @@ DECLARE
     score text;
     filter_sql text;
     filter_params text[];
-    saved_ef text := current_setting('rushdb.hnsw_ef_search');
+    -- missing_ok: defined when the library loads, maybe not yet in this session.
+    saved_ef text := coalesce(current_setting('rushdb.hnsw_ef_search', true), '40');
     saved_seq text := current_setting('enable_seqscan');
     saved_idx text := current_setting('enable_indexscan');
 BEGIN

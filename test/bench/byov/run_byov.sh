@@ -78,8 +78,8 @@ SELECT r.properties FROM rushdb.$VT v JOIN rushdb.records r ON r.id = v.record_i
 SQL
 chmod a+r "$BENCH_DIR"/*.sql
 for s in bare bare_records api api_jsonb; do
-    out=$(pgbench -n -M prepared -T 10 -c 1 -f "$BENCH_DIR/$s.sql" 2>&1)
-    lat=$(grep -oP 'latency average = \K[0-9.]+' <<<"$out")
+    out=$(pgbench -n -M prepared -T 10 -c 1 -f "$BENCH_DIR/$s.sql" 2>&1 || true)
+    lat=$(grep -oP 'latency average = \K[0-9.]+' <<<"$out" || true)
     echo "search latency ($s, limit 10, ef_search 40): ${lat:-?} ms"
-    [ -n "$lat" ] || echo "$out" | tail -5
+    [ -n "$lat" ] || echo "$out" | grep -iE "error|abort" | head -5
 done
