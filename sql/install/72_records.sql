@@ -7,9 +7,12 @@ CREATE FUNCTION rushdb.record_proptypes(data jsonb) RETURNS jsonb
 
 -- A record as the RushDB SDK returns it: its properties plus __id, __label
 -- and __proptypes.
+-- No SET search_path here: it would keep PostgreSQL from inlining this into
+-- the search query (one function call per row); every name is qualified.
 CREATE FUNCTION rushdb.record_json(r rushdb.records) RETURNS jsonb
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT r.properties || jsonb_build_object('__id', r.id, '__label', r.label, '__proptypes', r.proptypes)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT r.properties OPERATOR(pg_catalog.||)
+           pg_catalog.jsonb_build_object('__id', r.id, '__label', r.label, '__proptypes', r.proptypes)
 $$;
 
 -- The external index a vector entry targets: (label, propertyName, vector

@@ -191,6 +191,13 @@ CREATE FUNCTION rushdb.compile_where(filter jsonb, properties_expr text, param_n
                                      OUT sql text, OUT params text[])
     AS 'MODULE_PATHNAME', 'rushdb_compile_where' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+-- The ranked query with a cached plan (src/pg/search_api.cpp); called by
+-- rushdb.search after validation and index choice.
+CREATE FUNCTION rushdb.search_run(vector_table text, cosine boolean, query rushdb.vector, label text,
+                                  lim integer, skip integer, filter_sql text, filter_params text[],
+                                  mode text, ef integer)
+    RETURNS SETOF jsonb AS 'MODULE_PATHNAME', 'rushdb_search_run' LANGUAGE C VOLATILE STRICT;
+
 -- search: records ranked by similarity of a property's vector to
 -- query_vector, best first, each as the record's JSON plus __score
 -- (cosine: (1 + cos) / 2; euclidean: 1 / (1 + d^2)).
@@ -202,14 +209,10 @@ CREATE FUNCTION rushdb.search(
 RETURNS SETOF jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ix rushdb.embedding_indexes;
-    op text;
-    score text;
     filter_sql text;
     filter_params text[];
     -- missing_ok: defined when the library loads, maybe not yet in this session.
     saved_ef text := coalesce(current_setting('rushdb.hnsw_ef_search', true), '40');
-    saved_seq text := current_setting('enable_seqscan');
-    saved_idx text := current_setting('enable_indexscan');
 BEGIN
     IF label IS NULL OR label = '' THEN PERFORM rushdb.raise_bad('label is required', NULL, '22004'); END IF;
     IF property_name IS NULL OR property_name = '' THEN PERFORM rushdb.raise_bad('propertyName is required', NULL, '22004'); END IF;
@@ -228,35 +231,18 @@ BEGIN
     END IF;
     ix := rushdb.resolve_search_index(label, property_name, rushdb.vector_dims(query_vector),
                                       similarity_function, source_type, dimensions);
-    SELECT c.sql, c.params INTO filter_sql, filter_params
-    FROM rushdb.compile_where(coalesce("where", '{}'), 'r.properties', 5) c;
-
-    IF ix.similarity_function = 'cosine' THEN
-        op := 'OPERATOR(rushdb.<=>)';
-        score := '(1 - s.d / 2)';
+    IF "where" IS NULL OR "where" = '{}' THEN
+        filter_sql := 'TRUE';
+        filter_params := '{}';
     ELSE
-        op := 'OPERATOR(rushdb.<->)';
-        score := '(1 / (1 + s.d * s.d))';
+        SELECT c.sql, c.params INTO filter_sql, filter_params
+        FROM rushdb.compile_where("where", 'r.properties', 5) c;
     END IF;
 
-    PERFORM set_config('rushdb.hnsw_ef_search', greatest(coalesce(ef, saved_ef::integer), least("limit" + skip, 1000))::text, true);
-    IF mode = 'exact' THEN
-        PERFORM set_config('enable_indexscan', 'off', true);
-    ELSIF mode = 'ann' THEN
-        PERFORM set_config('enable_seqscan', 'off', true);
-    END IF;
-    RETURN QUERY EXECUTE format(
-        'SELECT rushdb.record_json(s.r) || jsonb_build_object(''__score'', %s)
-         FROM (SELECT r, v.embedding %s $1 AS d
-               FROM rushdb.%I v JOIN rushdb.records r ON r.id = v.record_id
-               WHERE r.label = $2 AND (%s)
-               ORDER BY v.embedding %s $1
-               LIMIT $3 OFFSET $4) s',
-        score, op, ix.vector_table, filter_sql, op)
-    USING query_vector, label, "limit", skip, filter_params;
-    PERFORM set_config('rushdb.hnsw_ef_search', saved_ef, true);
-    PERFORM set_config('enable_seqscan', saved_seq, true);
-    PERFORM set_config('enable_indexscan', saved_idx, true);
+    RETURN QUERY SELECT * FROM rushdb.search_run(
+        ix.vector_table, ix.similarity_function = 'cosine', query_vector, label, "limit", skip,
+        filter_sql, filter_params, mode,
+        greatest(coalesce(ef, saved_ef::integer), least("limit" + skip, 1000)));
 END $$;
 
 -- SDK form: {label | labels: [one], propertyName, queryVector, where, limit,

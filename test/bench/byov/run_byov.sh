@@ -18,7 +18,7 @@ chmod -R a+rX "$DATA"
 build_and_install
 BENCH_DIR="${TMPDIR:-/tmp}/rushdb-byov-bench"
 start_cluster "$BENCH_DIR"
-trap 'stop_cluster "$BENCH_DIR"' EXIT
+trap '[ "${RUSHDB_BENCH_KEEP:-0}" = 1 ] || stop_cluster "$BENCH_DIR"' EXIT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -At)
 now() { date +%s.%N; }
 rate() { python3 -c "print(f'{$1 / ($3 - $2):,.0f}/s ({$1} in {$3 - $2:.2f} s)')"; }
