@@ -144,46 +144,6 @@ BEGIN
     RETURN rushdb.upsert_vectors((params ->> 'indexId')::uuid, params -> 'items');
 END $$;
 
--- Picks the index a search runs on; see docs/byov.md.
-CREATE FUNCTION rushdb.resolve_search_index(label text, property_name text, dims integer,
-                                             similarity_function text, source_type text, dimensions integer)
-RETURNS rushdb.embedding_indexes LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-#variable_conflict use_variable
-DECLARE
-    found rushdb.embedding_indexes[];
-    listing text;
-BEGIN
-    IF dimensions IS NOT NULL AND dimensions <> dims THEN
-        PERFORM rushdb.raise_bad(format('queryVector has %s dimensions but dimensions = %s was asked for', dims, dimensions));
-    END IF;
-    SELECT array_agg(e ORDER BY e.created_at) INTO found FROM rushdb.embedding_indexes e
-    WHERE e.label = resolve_search_index.label AND e.property_name = resolve_search_index.property_name
-      AND e.dimensions = dims AND e.enabled
-      AND (similarity_function IS NULL OR e.similarity_function = similarity_function)
-      AND (source_type IS NULL OR e.source_type = source_type);
-    IF found IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
-            MESSAGE = format('no embedding index for label "%s", property "%s" with %s dimensions%s%s',
-                             label, property_name, dims,
-                             CASE WHEN similarity_function IS NULL THEN '' ELSE format(', %s similarity', similarity_function) END,
-                             CASE WHEN source_type IS NULL THEN '' ELSE format(', source %s', source_type) END);
-    END IF;
-    IF cardinality(found) > 1 THEN
-        SELECT string_agg(format('%s (%s, %s)', f.id, f.source_type, f.similarity_function), '; ')
-        INTO listing FROM unnest(found) f;
-        RAISE EXCEPTION USING ERRCODE = 'ambiguous_parameter',
-            MESSAGE = format('several embedding indexes match label "%s", property "%s" with %s dimensions: %s',
-                             label, property_name, dims, listing),
-            HINT = 'Pass similarityFunction or sourceType to choose one.';
-    END IF;
-    IF found[1].source_type = 'external' AND found[1].status = 'awaiting_vectors' THEN
-        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
-            MESSAGE = format('embedding index %s has no vectors yet', found[1].id),
-            HINT = 'Write vectors first: inline "__vectors" on create, or rushdb.upsert_vectors.';
-    END IF;
-    RETURN found[1];
-END $$;
-
 -- Where-filter compiler (src/core/filter): returns a boolean SQL expression
 -- over `properties_expr` whose placeholders are elements of one text[]
 -- parameter `$<param_no>`, plus that array. No caller string enters the SQL.
@@ -191,59 +151,18 @@ CREATE FUNCTION rushdb.compile_where(filter jsonb, properties_expr text, param_n
                                      OUT sql text, OUT params text[])
     AS 'MODULE_PATHNAME', 'rushdb_compile_where' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
--- The ranked query with a cached plan (src/pg/search_api.cpp); called by
--- rushdb.search after validation and index choice.
-CREATE FUNCTION rushdb.search_run(vector_table text, cosine boolean, query rushdb.vector, label text,
-                                  lim integer, skip integer, filter_sql text, filter_params text[],
-                                  mode text, ef integer)
-    RETURNS SETOF jsonb AS 'MODULE_PATHNAME', 'rushdb_search_run' LANGUAGE C VOLATILE STRICT;
-
 -- search: records ranked by similarity of a property's vector to
 -- query_vector, best first, each as the record's JSON plus __score
--- (cosine: (1 + cos) / 2; euclidean: 1 / (1 + d^2)).
+-- (cosine: (1 + cos) / 2; euclidean: 1 / (1 + d^2)). Implemented in C
+-- (src/pg/search_api.cpp): argument checks, the index choice of
+-- resolve_search_index, the where-filter compiler, and the ranked query from
+-- a backend-cached plan, so the API adds little to the bare query.
 CREATE FUNCTION rushdb.search(
     label text, property_name text, query_vector rushdb.vector,
     "limit" integer DEFAULT 20, skip integer DEFAULT 0, "where" jsonb DEFAULT '{}',
     similarity_function text DEFAULT NULL, source_type text DEFAULT NULL, dimensions integer DEFAULT NULL,
     mode text DEFAULT 'auto', ef integer DEFAULT NULL)
-RETURNS SETOF jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    ix rushdb.embedding_indexes;
-    filter_sql text;
-    filter_params text[];
-    -- missing_ok: defined when the library loads, maybe not yet in this session.
-    saved_ef text := coalesce(current_setting('rushdb.hnsw_ef_search', true), '40');
-BEGIN
-    IF label IS NULL OR label = '' THEN PERFORM rushdb.raise_bad('label is required', NULL, '22004'); END IF;
-    IF property_name IS NULL OR property_name = '' THEN PERFORM rushdb.raise_bad('propertyName is required', NULL, '22004'); END IF;
-    IF query_vector IS NULL THEN PERFORM rushdb.raise_bad('queryVector is required', NULL, '22004'); END IF;
-    IF "limit" IS NULL OR "limit" < 1 OR "limit" > 1000 THEN
-        PERFORM rushdb.raise_bad(format('limit must be between 1 and 1000, not %s', coalesce("limit"::text, 'null')));
-    END IF;
-    IF skip IS NULL OR skip < 0 THEN
-        PERFORM rushdb.raise_bad(format('skip must be 0 or more, not %s', coalesce(skip::text, 'null')));
-    END IF;
-    IF mode IS NULL OR mode NOT IN ('auto', 'exact', 'ann') THEN
-        PERFORM rushdb.raise_bad(format('mode must be auto, exact or ann, not %s', coalesce(mode, 'null')));
-    END IF;
-    IF ef IS NOT NULL AND (ef < 1 OR ef > 1000) THEN
-        PERFORM rushdb.raise_bad(format('ef must be between 1 and 1000, not %s', ef));
-    END IF;
-    ix := rushdb.resolve_search_index(label, property_name, rushdb.vector_dims(query_vector),
-                                      similarity_function, source_type, dimensions);
-    IF "where" IS NULL OR "where" = '{}' THEN
-        filter_sql := 'TRUE';
-        filter_params := '{}';
-    ELSE
-        SELECT c.sql, c.params INTO filter_sql, filter_params
-        FROM rushdb.compile_where("where", 'r.properties', 5) c;
-    END IF;
-
-    RETURN QUERY SELECT * FROM rushdb.search_run(
-        ix.vector_table, ix.similarity_function = 'cosine', query_vector, label, "limit", skip,
-        filter_sql, filter_params, mode,
-        greatest(coalesce(ef, saved_ef::integer), least("limit" + skip, 1000)));
-END $$;
+RETURNS SETOF jsonb AS 'MODULE_PATHNAME', 'rushdb_search' LANGUAGE C VOLATILE ROWS 20;
 
 -- SDK form: {label | labels: [one], propertyName, queryVector, where, limit,
 -- skip, similarityFunction, sourceType, dimensions, mode, ef}; returns the

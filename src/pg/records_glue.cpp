@@ -6,6 +6,7 @@
 #include <string>
 
 #include "boundary.hpp"
+#include "filter_glue.hpp"
 #include "filter/where_compiler.hpp"
 #include "json/json_value.hpp"
 #include "pg_prelude.hpp"
@@ -48,6 +49,41 @@ Datum cstring_to_jsonb(const std::string& s) {
 }
 
 }  // namespace
+
+namespace rushdb::pg {
+
+void compile_filter(const char* filter_json, const char* properties_expr, int param_no, std::string& sql,
+                    std::vector<std::string>& params) {
+    rushdb::filter::CompiledFilter compiled;
+    try {
+        rushdb::filter::CompileOptions options;
+        options.properties_expr = properties_expr;
+        options.first_param = 1;
+        compiled = rushdb::filter::compile_where(json::parse_json(filter_json), options);
+    } catch (const rushdb::filter::FilterError& e) {
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("invalid where filter: ") + e.what());
+    } catch (const json::JsonParseError& e) {
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("invalid where filter: ") + e.what());
+    }
+    // "$N" -> "$param_no[N]": the compiler emits placeholders only in its
+    // own fixed fragments, never inside literals.
+    sql.clear();
+    const std::string& in = compiled.sql;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] == '$' && i + 1 < in.size() && std::isdigit(static_cast<unsigned char>(in[i + 1]))) {
+            std::size_t j = i + 1;
+            while (j < in.size() && std::isdigit(static_cast<unsigned char>(in[j]))) ++j;
+            sql += "$" + std::to_string(param_no) + "[" + in.substr(i + 1, j - i - 1) + "]";
+            i = j - 1;
+        } else {
+            sql += in[i];
+        }
+    }
+    params.clear();
+    for (const auto& p : compiled.params) params.push_back(p.text);
+}
+
+}  // namespace rushdb::pg
 
 extern "C" {
 
@@ -116,36 +152,14 @@ Datum rushdb_compile_where(PG_FUNCTION_ARGS) {
     Datum values[2];
     bool nulls[2] = {false, false};
     guarded([&] {
-        rushdb::filter::CompiledFilter compiled;
-        try {
-            rushdb::filter::CompileOptions options;
-            options.properties_expr = props;
-            options.first_param = 1;
-            compiled = rushdb::filter::compile_where(json::parse_json(filter_text), options);
-        } catch (const rushdb::filter::FilterError& e) {
-            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("invalid where filter: ") + e.what());
-        } catch (const json::JsonParseError& e) {
-            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("invalid where filter: ") + e.what());
-        }
-        // "$N" -> "$param_no[N]": the compiler emits placeholders only in
-        // its own fixed fragments, never inside literals.
         std::string sql;
-        const std::string& in = compiled.sql;
-        for (std::size_t i = 0; i < in.size(); ++i) {
-            if (in[i] == '$' && i + 1 < in.size() && std::isdigit(static_cast<unsigned char>(in[i + 1]))) {
-                std::size_t j = i + 1;
-                while (j < in.size() && std::isdigit(static_cast<unsigned char>(in[j]))) ++j;
-                sql += "$" + std::to_string(param_no) + "[" + in.substr(i + 1, j - i - 1) + "]";
-                i = j - 1;
-            } else {
-                sql += in[i];
-            }
-        }
+        std::vector<std::string> params;
+        compile_filter(filter_text, props, param_no, sql, params);
         values[0] = pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(sql.data(), static_cast<int>(sql.size()))); });
-        std::size_t n = compiled.params.size();
+        std::size_t n = params.size();
         Datum* elems = static_cast<Datum*>(pg_call([&] { return palloc(sizeof(Datum) * (n > 0 ? n : 1)); }));
         for (std::size_t i = 0; i < n; ++i) {
-            const std::string& t = compiled.params[i].text;
+            const std::string& t = params[i];
             elems[i] = pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(t.data(), static_cast<int>(t.size()))); });
         }
         values[1] = pg_call([&] {

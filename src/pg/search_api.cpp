@@ -12,7 +12,10 @@
 #include <unordered_map>
 
 #include "boundary.hpp"
+#include "filter_glue.hpp"
+#include "hnsw_am.hpp"
 #include "pg_prelude.hpp"
+#include "vector_type.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -21,6 +24,9 @@ extern "C" {
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
+#include "lib/stringinfo.h"
 }
 
 using namespace rushdb::pg;
@@ -36,26 +42,10 @@ std::unordered_map<std::string, SPIPlanPtr>& plan_cache() {
 
 }  // namespace
 
-extern "C" {
-
-PG_FUNCTION_INFO_V1(rushdb_search_run);
-
-// search_run(vector_table text, cosine bool, query vector, label text,
-//            lim int, skip int, filter_sql text, filter_params text[],
-//            mode text, ef int) RETURNS SETOF jsonb
-Datum rushdb_search_run(PG_FUNCTION_ARGS) {
-    char* table = text_to_cstring(PG_GETARG_TEXT_PP(0));
-    bool cosine = PG_GETARG_BOOL(1);
-    Datum query = PG_GETARG_DATUM(2);
-    Datum label = PG_GETARG_DATUM(3);
-    int32 limit = PG_GETARG_INT32(4);
-    int32 skip = PG_GETARG_INT32(5);
-    char* filter_sql = text_to_cstring(PG_GETARG_TEXT_PP(6));
-    Datum filter_params = PG_GETARG_DATUM(7);
-    char* mode = text_to_cstring(PG_GETARG_TEXT_PP(8));
-    int32 ef = PG_GETARG_INT32(9);
-    Oid vector_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
-
+// Runs the ranked query for a resolved index and fills the SRF's tuplestore.
+static void run_search(FunctionCallInfo fcinfo, const char* table, bool cosine, Datum query, Oid vector_type,
+                Datum label, int32 limit, int32 skip, const char* filter_sql, Datum filter_params,
+                const char* mode, int32 ef) {
     // The statement text, and its cache key, depend on the table, the
     // metric, the filter shape and LIMIT/OFFSET (integers, written into the
     // text so the cached generic plan is costed for the real row count:
@@ -115,6 +105,140 @@ Datum rushdb_search_run(PG_FUNCTION_ARGS) {
     }
     SPI_finish();
     AtEOXact_GUC(true, nest);
+}
+
+namespace {
+
+[[noreturn]] void bad(int code, const char* msg) { ereport(ERROR, (errcode(code), errmsg("%s", msg))); pg_unreachable(); }
+
+// The index a search runs on: (label, property, query length), narrowed by
+// similarity / source when given. Fills table, cosine; raises when none,
+// several, or an external index without vectors. Prepared once per backend.
+void resolve_index(Datum label, Datum property, int dims, Datum similarity, bool similarity_null, Datum source,
+                   bool source_null, char** table, bool* cosine) {
+    static SPIPlanPtr plan = nullptr;
+    if (plan == nullptr) {
+        Oid types[5] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
+        plan = SPI_prepare(
+            "SELECT id::text, source_type, status, similarity_function, vector_table "
+            "FROM rushdb.embedding_indexes e WHERE e.label OPERATOR(pg_catalog.=) $1 "
+            "AND e.property_name OPERATOR(pg_catalog.=) $2 AND e.dimensions OPERATOR(pg_catalog.=) $3 AND e.enabled "
+            "AND ($4 IS NULL OR e.similarity_function OPERATOR(pg_catalog.=) $4) "
+            "AND ($5 IS NULL OR e.source_type OPERATOR(pg_catalog.=) $5) ORDER BY e.created_at, e.id",
+            5, types);
+        if (plan == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+        SPI_keepplan(plan);
+    }
+    Datum values[5] = {label, property, Int32GetDatum(dims), similarity, source};
+    char nulls[5] = {' ', ' ', ' ', similarity_null ? 'n' : ' ', source_null ? 'n' : ' '};
+    if (SPI_execute_plan(plan, values, nulls, true, 0) != SPI_OK_SELECT) elog(ERROR, "index lookup failed");
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    char* label_text = TextDatumGetCString(label);
+    char* property_text = TextDatumGetCString(property);
+    if (SPI_processed == 0) {
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                        errmsg("no embedding index for label \"%s\", property \"%s\" with %d dimensions%s%s%s%s",
+                               label_text, property_text, dims,
+                               similarity_null ? "" : ", ", similarity_null ? "" : psprintf("%s similarity", TextDatumGetCString(similarity)),
+                               source_null ? "" : ", source ", source_null ? "" : TextDatumGetCString(source))));
+    }
+    if (SPI_processed > 1) {
+        StringInfoData list;
+        initStringInfo(&list);
+        for (uint64 i = 0; i < SPI_processed; ++i) {
+            HeapTuple t = SPI_tuptable->vals[i];
+            appendStringInfo(&list, "%s%s (%s, %s)", i ? "; " : "", SPI_getvalue(t, desc, 1), SPI_getvalue(t, desc, 2),
+                             SPI_getvalue(t, desc, 4));
+        }
+        ereport(ERROR, (errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+                        errmsg("several embedding indexes match label \"%s\", property \"%s\" with %d dimensions: %s",
+                               label_text, property_text, dims, list.data),
+                        errhint("Pass similarityFunction or sourceType to choose one.")));
+    }
+    HeapTuple t = SPI_tuptable->vals[0];
+    if (strcmp(SPI_getvalue(t, desc, 2), "external") == 0 && strcmp(SPI_getvalue(t, desc, 3), "awaiting_vectors") == 0)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("embedding index %s has no vectors yet", SPI_getvalue(t, desc, 1)),
+                        errhint("Write vectors first: inline \"__vectors\" on create, or rushdb.upsert_vectors.")));
+    *cosine = strcmp(SPI_getvalue(t, desc, 4), "cosine") == 0;
+    *table = SPI_getvalue(t, desc, 5);  // palloc'd in the SPI context: copy before SPI_finish
+}
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(rushdb_search);
+
+// rushdb.search(label, property_name, query_vector, limit, skip, where,
+//               similarity_function, source_type, dimensions, mode, ef)
+Datum rushdb_search(PG_FUNCTION_ARGS) {
+    auto text_or_empty = [&](int n) { return PG_ARGISNULL(n) ? pstrdup("") : TextDatumGetCString(PG_GETARG_DATUM(n)); };
+    if (PG_ARGISNULL(0) || text_or_empty(0)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "label is required");
+    if (PG_ARGISNULL(1) || text_or_empty(1)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "propertyName is required");
+    if (PG_ARGISNULL(2)) bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "queryVector is required");
+    if (PG_ARGISNULL(3) || PG_GETARG_INT32(3) < 1 || PG_GETARG_INT32(3) > 1000)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("limit must be between 1 and 1000, not %s",
+                               PG_ARGISNULL(3) ? "null" : psprintf("%d", PG_GETARG_INT32(3)))));
+    if (PG_ARGISNULL(4) || PG_GETARG_INT32(4) < 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("skip must be 0 or more, not %s", PG_ARGISNULL(4) ? "null" : psprintf("%d", PG_GETARG_INT32(4)))));
+    char* mode = PG_ARGISNULL(9) ? nullptr : TextDatumGetCString(PG_GETARG_DATUM(9));
+    if (mode == nullptr || (strcmp(mode, "auto") != 0 && strcmp(mode, "exact") != 0 && strcmp(mode, "ann") != 0))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("mode must be auto, exact or ann, not %s", mode ? mode : "null")));
+    if (!PG_ARGISNULL(10) && (PG_GETARG_INT32(10) < 1 || PG_GETARG_INT32(10) > 1000))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("ef must be between 1 and 1000, not %d", PG_GETARG_INT32(10))));
+    int32 limit = PG_GETARG_INT32(3), skip = PG_GETARG_INT32(4);
+    Datum query = PG_GETARG_DATUM(2);
+    int dims = reinterpret_cast<Vector*>(PG_DETOAST_DATUM(query))->dim;
+    if (!PG_ARGISNULL(8) && PG_GETARG_INT32(8) != dims)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("queryVector has %d dimensions but dimensions = %d was asked for", dims, PG_GETARG_INT32(8))));
+
+    // Filter: compiled once per call; '{}' (and NULL) is no filter.
+    const char* filter_sql = "TRUE";
+    Datum filter_params = PointerGetDatum(construct_empty_array(TEXTOID));
+    if (!PG_ARGISNULL(5)) {
+        Jsonb* where = PG_GETARG_JSONB_P(5);
+        if (!(JB_ROOT_IS_OBJECT(where) && JB_ROOT_COUNT(where) == 0)) {
+            char* where_text = JsonbToCString(nullptr, &where->root, VARSIZE(where));
+            char* sql_out = nullptr;
+            ArrayType* params_out = nullptr;
+            guarded([&] {
+                std::string sql;
+                std::vector<std::string> params;
+                compile_filter(where_text, "r.properties", 5, sql, params);
+                sql_out = static_cast<char*>(pg_call([&] { return static_cast<void*>(pstrdup(sql.c_str())); }));
+                std::size_t n = params.size();
+                Datum* elems = static_cast<Datum*>(pg_call([&] { return palloc(sizeof(Datum) * (n ? n : 1)); }));
+                for (std::size_t i = 0; i < n; ++i) {
+                    const std::string& p = params[i];
+                    elems[i] = pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(p.data(), static_cast<int>(p.size()))); });
+                }
+                params_out = pg_call([&] { return construct_array(elems, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT); });
+            });
+            filter_sql = sql_out;
+            filter_params = PointerGetDatum(params_out);
+        }
+    }
+
+    char* table = nullptr;
+    bool cosine = true;
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    resolve_index(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), dims, PG_ARGISNULL(6) ? (Datum)0 : PG_GETARG_DATUM(6),
+                  PG_ARGISNULL(6), PG_ARGISNULL(7) ? (Datum)0 : PG_GETARG_DATUM(7), PG_ARGISNULL(7), &table, &cosine);
+    table = strcpy(static_cast<char*>(SPI_palloc(strlen(table) + 1)), table);  // outlives SPI_finish
+    SPI_finish();
+
+    int32 ef = hnsw::g_ef_search;
+    if (!PG_ARGISNULL(10)) ef = PG_GETARG_INT32(10);
+    int32 wanted = limit + skip > 1000 ? 1000 : limit + skip;
+    if (ef < wanted) ef = wanted;
+    run_search(fcinfo, table, cosine, query, get_fn_expr_argtype(fcinfo->flinfo, 2), PG_GETARG_DATUM(0), limit, skip,
+               filter_sql, filter_params, mode, ef);
     return (Datum)0;
 }
 

@@ -76,8 +76,14 @@ cat > "$BENCH_DIR/bare_records.sql" <<SQL
 \\set q random(1, 1000)
 SELECT r.properties FROM rushdb.$VT v JOIN rushdb.records r ON r.id = v.record_id ORDER BY v.embedding OPERATOR(rushdb.<=>) (SELECT v FROM queries WHERE qid = :q) LIMIT 10;
 SQL
+cat > "$BENCH_DIR/bare_json.sql" <<SQL
+\\set q random(1, 1000)
+SELECT rushdb.record_json(s.r) || jsonb_build_object('__score', 1 - s.d / 2) FROM (SELECT r, v.embedding OPERATOR(rushdb.<=>) (SELECT v FROM queries WHERE qid = :q) AS d FROM rushdb.$VT v JOIN rushdb.records r ON r.id = v.record_id WHERE r.label = 'Item' ORDER BY v.embedding OPERATOR(rushdb.<=>) (SELECT v FROM queries WHERE qid = :q) LIMIT 10) s;
+SQL
 chmod a+r "$BENCH_DIR"/*.sql
-for s in bare bare_records api api_jsonb; do
+# bare: ids only; bare_records: properties; bare_json: the same JSON the API
+# returns (record + __score), i.e. the like-for-like comparison.
+for s in bare bare_records bare_json api api_jsonb; do
     out=$(pgbench -n -M prepared -T 10 -c 1 -f "$BENCH_DIR/$s.sql" 2>&1 || true)
     lat=$(grep -oP 'latency average = \K[0-9.]+' <<<"$out" || true)
     echo "search latency ($s, limit 10, ef_search 40): ${lat:-?} ms"
