@@ -87,6 +87,15 @@ SELECT pg_temp.hits(rushdb.search('{"label": "Book", "propertyName": "summary", 
 SELECT rushdb.create_index('Book', 'summary', 'external', 'cosine', 2) IS NOT NULL AS two_dim_index;
 SELECT pg_temp.expect_error($$SELECT rushdb.search('Book', 'summary', '[1,0]')$$);
 
+-- A managed index still pending answers with what it already holds (nothing yet).
+SELECT rushdb.create_index('Book', 'summary', 'managed', 'cosine', 4) ->> 'status' AS managed_status;
+SELECT count(*) AS pending_results FROM rushdb.search('Book', 'summary', '[1,0,0,0]');
+
+-- The SDK object forms of record creation.
+SELECT rushdb.create_record('{"label": "Book", "data": {"name": "g", "year": 2025}}') ->> 'name' AS created_from_object;
+SELECT jsonb_array_length(rushdb.create_records('{"label": "Book", "data": [{"name": "h"}, {"name": "i"}]}')) AS created_many;
+SELECT pg_temp.expect_error($$SELECT rushdb.create_record('"x"'::jsonb)$$);
+
 -- Row-level security on records is honoured: a role sees only its rows.
 CREATE ROLE regress_byov_reader;
 GRANT USAGE ON SCHEMA rushdb TO regress_byov_reader;

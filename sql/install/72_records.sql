@@ -241,3 +241,23 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN jsonb_build_object('deleted', n);
 END $$;
+
+-- SDK forms: records.create({label, data, vectors?}) and
+-- records.createMany / importJson({label, data: [...]}).
+CREATE FUNCTION rushdb.create_record(params jsonb) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF params IS NULL OR jsonb_typeof(params) <> 'object' THEN
+        PERFORM rushdb.raise_bad('create_record expects {"label": "...", "data": {...}}');
+    END IF;
+    RETURN rushdb.create_record(params ->> 'label', params -> 'data', params -> 'vectors');
+END $$;
+
+CREATE FUNCTION rushdb.create_records(params jsonb) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF params IS NULL OR jsonb_typeof(params) <> 'object' THEN
+        PERFORM rushdb.raise_bad('create_records expects {"label": "...", "data": [...]}');
+    END IF;
+    RETURN rushdb.create_records(params ->> 'label', params -> 'data');
+END $$;
