@@ -194,3 +194,10 @@ BEGIN
         (params ->> 'dimensions')::integer, coalesce(params ->> 'mode', 'auto'),
         (params ->> 'ef')::integer) WITH ORDINALITY AS t(x, o)), '[]');
 END $$;
+
+-- Server-side embedding with a built-in model (builtin-lexical-v1: offline,
+-- deterministic, lexical — see src/core/embed/README.md). An empty or
+-- wordless text gives the zero vector.
+CREATE FUNCTION rushdb.embed_text(input text, dimensions integer DEFAULT 384,
+                                  model_key text DEFAULT 'builtin-lexical-v1')
+    RETURNS rushdb.vector AS 'MODULE_PATHNAME', 'rushdb_embed_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
