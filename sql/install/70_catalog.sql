@@ -64,6 +64,16 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = code, MESSAGE = msg, DETAIL = detail;
 END $$;
 
+-- The HNSW index over an embedding index's storage, with the operator class
+-- of its similarity function (used at creation and by bulk rebuilds).
+CREATE FUNCTION rushdb.create_vector_index(ix rushdb.embedding_indexes) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE format('CREATE INDEX %I ON rushdb.%I USING rushdb_hnsw (embedding rushdb.%I)',
+                   ix.vector_table || '_hnsw', ix.vector_table,
+                   CASE ix.similarity_function WHEN 'cosine' THEN 'vector_cosine_ops' ELSE 'vector_l2_ops' END);
+END $$;
+
 -- create_index: RushDB's POST /ai/indexes.
 --   external indexes need dimensions and start awaiting_vectors;
 --   managed ones default their dimensions from rushdb.default_embedding_dimensions
@@ -77,7 +87,6 @@ DECLARE
     ix rushdb.embedding_indexes;
     new_id uuid := rushdb.uuid_v7();
     tbl text := 'vectors_' || replace(new_id::text, '-', '');
-    opclass text;
     clash_type text;
 BEGIN
     IF label IS NULL OR label = '' THEN PERFORM rushdb.raise_bad('label is required'); END IF;
@@ -131,13 +140,11 @@ BEGIN
             HINT = 'Use a different sourceType, similarityFunction or dimensions, or delete the existing index.';
     END;
 
-    opclass := CASE similarity_function WHEN 'cosine' THEN 'vector_cosine_ops' ELSE 'vector_l2_ops' END;
     EXECUTE format('CREATE TABLE rushdb.%I (
                         record_id uuid PRIMARY KEY REFERENCES rushdb.records (id) ON DELETE CASCADE,
                         embedding rushdb.vector(%s) NOT NULL,
                         updated_at timestamptz NOT NULL DEFAULT now())', tbl, dimensions);
-    EXECUTE format('CREATE INDEX %I ON rushdb.%I USING rushdb_hnsw (embedding rushdb.%I)',
-                   tbl || '_hnsw', tbl, opclass);
+    PERFORM rushdb.create_vector_index(ix);
     RETURN rushdb.index_json(ix);
 END $$;
 

@@ -55,13 +55,7 @@ BEGIN
         PERFORM rushdb.raise_bad(format('vector has %s dimensions; index %s (label "%s", property "%s") expects %s',
                                         rushdb.vector_dims(vec), ix.id, ix.label, ix.property_name, ix.dimensions));
     END IF;
-    EXECUTE format('INSERT INTO rushdb.%I AS v (record_id, embedding) VALUES ($1, $2)
-                    ON CONFLICT (record_id) DO UPDATE SET embedding = excluded.embedding, updated_at = now()',
-                   ix.vector_table) USING record_id, vec;
-    IF ix.status = 'awaiting_vectors' THEN
-        UPDATE rushdb.embedding_indexes SET status = 'ready', updated_at = now()
-        WHERE id = ix.id AND status = 'awaiting_vectors';
-    END IF;
+    PERFORM rushdb.store_vectors(ix, ARRAY[record_id], ARRAY[vec]);
 END $$;
 
 -- Parses one vector entry {propertyName, vector, similarityFunction?}.

@@ -35,7 +35,6 @@ DECLARE
     present bigint;
     written bigint;
     rebuild boolean := false;
-    opclass text := CASE ix.similarity_function WHEN 'cosine' THEN 'vector_cosine_ops' ELSE 'vector_l2_ops' END;
     mwm_kb bigint;
 BEGIN
     IF n >= 1000 THEN
@@ -59,11 +58,11 @@ BEGIN
         mwm_kb := least(greatest(present * (ix.dimensions * 4 + 400) * 12 / 10240,
                                  pg_size_bytes(current_setting('maintenance_work_mem')) / 1024), 8 * 1024 * 1024);
         PERFORM set_config('maintenance_work_mem', mwm_kb || 'kB', true);
-        EXECUTE format('CREATE INDEX %I ON rushdb.%I USING rushdb_hnsw (embedding rushdb.%I)',
-                       ix.vector_table || '_hnsw', ix.vector_table, opclass);
+        PERFORM rushdb.create_vector_index(ix);
     END IF;
     IF written > 0 AND ix.status = 'awaiting_vectors' THEN
-        UPDATE rushdb.embedding_indexes SET status = 'ready', updated_at = now() WHERE id = ix.id;
+        UPDATE rushdb.embedding_indexes SET status = 'ready', updated_at = now()
+        WHERE id = ix.id AND status = 'awaiting_vectors';
     END IF;
     RETURN written;
 END $$;
@@ -143,13 +142,6 @@ BEGIN
     END IF;
     RETURN rushdb.upsert_vectors((params ->> 'indexId')::uuid, params -> 'items');
 END $$;
-
--- Where-filter compiler (src/core/filter): returns a boolean SQL expression
--- over `properties_expr` whose placeholders are elements of one text[]
--- parameter `$<param_no>`, plus that array. No caller string enters the SQL.
-CREATE FUNCTION rushdb.compile_where(filter jsonb, properties_expr text, param_no integer,
-                                     OUT sql text, OUT params text[])
-    AS 'MODULE_PATHNAME', 'rushdb_compile_where' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- search: records ranked by similarity of a property's vector to
 -- query_vector, best first, each as the record's JSON plus __score

@@ -119,7 +119,11 @@ public:
 
     // Distance from the query; records the element's state and heap TID.
     // An element that vanished (removed by VACUUM) is infinitely far.
-    float distance(Id id) { return measure(id, query_); }
+    float distance(Id id) {
+        float d;
+        distances(&id, 1, &d);
+        return d;
+    }
 
     // A batch of distances from the query. All pages are pinned first and
     // their headers, line pointers and tuples prefetched, so the cache misses
@@ -195,14 +199,6 @@ public:
         }
     }
 
-    // Distance between the query-independent vectors of two elements
-    // (neighbour selection). +inf when either is gone.
-    float pair_distance(Id a, Id b, std::vector<float>& va) {
-        va.resize(static_cast<std::size_t>(layout_.dims));
-        if (!copy_vector(a, va.data())) return std::numeric_limits<float>::infinity();
-        return measure(b, va.data(), /*record=*/false);
-    }
-
     bool usable(Id id) const {
         const ElementInfo* info = visited_.find(id);
         return info != nullptr && info->state == kLive;
@@ -258,48 +254,6 @@ public:
     }
 
 private:
-    float measure(Id id, const float* from, bool record = true) {
-        ItemPointerData tid = unpack_tid(id);
-        float d = std::numeric_limits<float>::infinity();
-        ElementInfo seen{kGone, 0, {}, 0};
-        bool chunked = false;
-        ItemPointerData first_chunk;
-        int dims = layout_.dims;
-        pg_call([&] {
-            Buffer buf = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
-            LockBuffer(buf, BUFFER_LOCK_SHARE);
-            ElementHeader* e = element_at(BufferGetPage(buf), ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
-            if (e != nullptr) {
-                seen.state = (e->flags & kFlagDeleted) ? kDeleted : kLive;
-                seen.level = e->level;
-                seen.heap_tid = e->heap_tid;
-                if (e->vector_inline) {
-                    ElementView view{e, &layout_};
-                    d = distance_(from, view.vector(), static_cast<std::size_t>(dims));
-                } else {
-                    chunked = true;
-                    first_chunk = e->first_chunk;
-                }
-            }
-            UnlockReleaseBuffer(buf);
-        });
-        if (chunked) {
-            float* v = scratch_.data();
-            bool ok = pg_call([&] { return read_chunked_vector(index_, first_chunk, v, dims); });
-            if (ok)
-                d = distance_(from, v, static_cast<std::size_t>(dims));
-            else
-                seen.state = kGone;
-        }
-        if (record) {
-            bool inserted;
-            ElementInfo& slot = visited_.find_or_insert(id, inserted);
-            seen.visit_round = slot.visit_round;
-            slot = seen;
-        }
-        return d;
-    }
-
     Relation index_;
     ElementLayout layout_;
     rushdb::hnsw::GraphDistance distance_;

@@ -16,11 +16,6 @@ namespace rushdb::pg::hnsw {
 bool insert_vector(Relation index, Relation heap, const float* x, int dims, ItemPointer heap_tid,
                    const IndexParams& params);
 
-// Shared page-writing helpers (also used by vacuum).
-struct PlacedTuple {
-    ItemPointerData tid;
-};
-
 // Adds `size` bytes of `data` to a page of `kind` with room, starting at the
 // metapage hint `*hint`; extends the index when none has room. WAL-logged.
 ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::size_t size,

@@ -120,10 +120,6 @@ struct ElementLayout {
     std::size_t tuple_size(int level) const {
         return vector_inline(level) ? size_with_vector(level) : size_without_vector(level);
     }
-    // Chunks needed for a vector stored out of line.
-    int chunk_count() const {
-        return static_cast<int>((static_cast<std::size_t>(dims) + kChunkMaxFloats - 1) / kChunkMaxFloats);
-    }
 };
 
 // Accessors over an element tuple in a page.

@@ -41,13 +41,11 @@ struct Scan {
     double live = 0;
 };
 
-// Reads every element page: collects D (first pass) or the lists pointing
-// into D (second pass).
-void scan_elements(Relation index, BufferAccessStrategy strategy, const ElementLayout& layout, Scan& s,
-                   bool find_links) {
+// Calls f(id, element) for every element tuple, one share-locked page at a
+// time (f runs under the page's lock: it must only read and record).
+template <class F>
+void for_each_element(Relation index, BufferAccessStrategy strategy, F&& f) {
     BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
-    if (!find_links) s.live = 0;
-    s.to_repair.clear();
     for (BlockNumber blk = 1; blk < nblocks; ++blk) {
         pg_call([&] {
             vacuum_delay_point();
@@ -61,35 +59,45 @@ void scan_elements(Relation index, BufferAccessStrategy strategy, const ElementL
                     if (e == nullptr) continue;
                     ItemPointerData tid;
                     ItemPointerSet(&tid, blk, off);
-                    Id id = pack_tid(tid);
-                    bool dead = (e->flags & kFlagDeleted) != 0;
-                    if (!find_links) {
-                        if (dead) {
-                            s.deleted.insert(id);
-                        } else {
-                            s.live += 1;
-                            if (e->level > s.tallest_level) {
-                                s.tallest_level = e->level;
-                                s.tallest = id;
-                            }
-                        }
-                        continue;
-                    }
-                    if (dead) continue;
-                    ElementView view{e, &layout};
-                    for (int l = 0; l <= e->level; ++l) {
-                        int n = std::min<int>(view.counts()[l], layout.max_links(l));
-                        for (int i = 0; i < n; ++i)
-                            if (s.deleted.count(pack_tid(view.links(l)[i]))) {
-                                s.to_repair.emplace_back(id, l);
-                                break;
-                            }
-                    }
+                    f(pack_tid(tid), e);
                 }
             }
             UnlockReleaseBuffer(buf);
         });
     }
+}
+
+// Reads every element page: collects D (first pass) or the lists pointing
+// into D (second pass).
+void scan_elements(Relation index, BufferAccessStrategy strategy, const ElementLayout& layout, Scan& s,
+                   bool find_links) {
+    if (!find_links) s.live = 0;
+    s.to_repair.clear();
+    for_each_element(index, strategy, [&](Id id, ElementHeader* e) {
+        bool dead = (e->flags & kFlagDeleted) != 0;
+        if (!find_links) {
+            if (dead) {
+                s.deleted.insert(id);
+            } else {
+                s.live += 1;
+                if (e->level > s.tallest_level) {
+                    s.tallest_level = e->level;
+                    s.tallest = id;
+                }
+            }
+            return;
+        }
+        if (dead) return;
+        ElementView view{e, &layout};
+        for (int l = 0; l <= e->level; ++l) {
+            int n = std::min<int>(view.counts()[l], layout.max_links(l));
+            for (int i = 0; i < n; ++i)
+                if (s.deleted.count(pack_tid(view.links(l)[i]))) {
+                    s.to_repair.emplace_back(id, l);
+                    break;
+                }
+        }
+    });
 }
 
 // Recomputes element's list on `level` without its deleted neighbours.
@@ -210,28 +218,13 @@ double restore_reachability(Relation index, BufferAccessStrategy strategy, const
                             PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
                             core::Metric metric, int ef_construction) {
     std::unordered_map<Id, std::vector<Id>> adjacency;
-    BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
-    for (BlockNumber blk = 1; blk < nblocks; ++blk) {
-        pg_call([&] {
-            Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, strategy);
-            LockBuffer(buf, BUFFER_LOCK_SHARE);
-            Page page = BufferGetPage(buf);
-            if (page_kind(page) == kPageElements) {
-                OffsetNumber max = PageGetMaxOffsetNumber(page);
-                for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-                    ElementHeader* e = element_in_page(page, off);
-                    if (e == nullptr || (e->flags & kFlagDeleted)) continue;
-                    ItemPointerData tid;
-                    ItemPointerSet(&tid, blk, off);
-                    ElementView view{e, &layout};
-                    auto& list = adjacency[pack_tid(tid)];
-                    int n = std::min<int>(view.counts()[0], layout.max_links(0));
-                    for (int i = 0; i < n; ++i) list.push_back(pack_tid(view.links(0)[i]));
-                }
-            }
-            UnlockReleaseBuffer(buf);
-        });
-    }
+    for_each_element(index, strategy, [&](Id id, ElementHeader* e) {
+        if (e->flags & kFlagDeleted) return;
+        ElementView view{e, &layout};
+        auto& list = adjacency[id];
+        int n = std::min<int>(view.counts()[0], layout.max_links(0));
+        for (int i = 0; i < n; ++i) list.push_back(pack_tid(view.links(0)[i]));
+    });
     MetaPageData meta;
     pg_call([&] { read_meta(index, &meta); });
     if (!ItemPointerIsValid(&meta.entry) || adjacency.empty()) return 0;

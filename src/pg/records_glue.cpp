@@ -1,6 +1,7 @@
 // SQL entry points of the records API that run C++ from src/core:
-// UUIDv7 ids, __proptypes inference (with the reserved-key checks), and the
-// where-filter compiler. jsonb crosses the boundary as its text form, parsed
+// UUIDv7 ids, __proptypes inference (with the reserved-key checks), the
+// where-filter compiler (used by rushdb.search, src/pg/search_api.cpp) and
+// the datetime test the compiled filters call. jsonb crosses the boundary as its text form, parsed
 // by the core's JSON reader: filters and property objects are small, and the
 // core stays free of PostgreSQL.
 #include <string>
@@ -14,11 +15,7 @@
 #include "records/uuid_v7.hpp"
 
 extern "C" {
-#include "access/htup_details.h"
-#include "catalog/pg_type.h"
-#include "funcapi.h"
 #include "port.h"
-#include "utils/array.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
@@ -89,7 +86,6 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(rushdb_uuid_v7);
 PG_FUNCTION_INFO_V1(rushdb_record_proptypes);
-PG_FUNCTION_INFO_V1(rushdb_compile_where);
 PG_FUNCTION_INFO_V1(rushdb_try_timestamptz);
 
 // try_timestamptz(text): NULL unless the text is an ISO-8601 date/datetime
@@ -132,41 +128,6 @@ Datum rushdb_record_proptypes(PG_FUNCTION_ARGS) {
             throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("record data: ") + e.what());
         }
     });
-}
-
-// compile_where(filter jsonb, properties_expr text, param_no int,
-//               OUT sql text, OUT params text[])
-// Placeholders become elements of one text[] parameter ($param_no[i]) so
-// PL/pgSQL can pass any number of values with EXECUTE ... USING.
-Datum rushdb_compile_where(PG_FUNCTION_ARGS) {
-    char* filter_text = jsonb_text(PG_GETARG_JSONB_P(0));
-    char* props = text_to_cstring(PG_GETARG_TEXT_PP(1));
-    int32 param_no = PG_GETARG_INT32(2);
-    if (param_no < 1 || param_no > 65535)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("param_no must be between 1 and 65535")));
-    TupleDesc desc;
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("compile_where must return a record")));
-    desc = BlessTupleDesc(desc);
-
-    Datum values[2];
-    bool nulls[2] = {false, false};
-    guarded([&] {
-        std::string sql;
-        std::vector<std::string> params;
-        compile_filter(filter_text, props, param_no, sql, params);
-        values[0] = pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(sql.data(), static_cast<int>(sql.size()))); });
-        std::size_t n = params.size();
-        Datum* elems = static_cast<Datum*>(pg_call([&] { return palloc(sizeof(Datum) * (n > 0 ? n : 1)); }));
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::string& t = params[i];
-            elems[i] = pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(t.data(), static_cast<int>(t.size()))); });
-        }
-        values[1] = pg_call([&] {
-            return PointerGetDatum(construct_array(elems, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT));
-        });
-    });
-    PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
 }  // extern "C"
