@@ -116,6 +116,11 @@ SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, %L)$$, (SE
 -- update and delete: a null unsets, vectors go with the record.
 SELECT pg_temp.rec_shape(rushdb.update_record((SELECT id FROM ids WHERE body = 'alpha'), '{"n": null, "extra": true}'));
 SELECT pg_temp.expect_error($$SELECT rushdb.update_record('00000000-0000-7000-8000-000000000000', '{}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.get_record('00000000-0000-7000-8000-000000000000')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.delete_record(NULL)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.delete_records(NULL)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.delete_index('00000000-0000-7000-8000-000000000000')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.index_stats(NULL)$$);
 SELECT rushdb.delete_record((SELECT id FROM ids WHERE body = 'zeta'));
 SELECT rushdb.index_stats((SELECT id FROM cos_ix));
 SELECT rushdb.delete_records(ARRAY(SELECT id FROM ids WHERE body IN ('delta', 'epsilon')));
