@@ -34,7 +34,7 @@ override with_llvm = no
 PG_CPPFLAGS = -Isrc/core -Isrc/pg
 PG_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -fno-omit-frame-pointer -Wno-unused-parameter \
               -Wno-missing-field-initializers -Wno-register
-SHLIB_LINK  = -lstdc++
+SHLIB_LINK  = -lstdc++ -lcurl
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -33,6 +33,7 @@ BASE_PACKAGES=(
     "postgresql-${PG_MAJOR}" "postgresql-server-dev-${PG_MAJOR}" postgresql-contrib
     libxsimd-dev libgtest-dev libbenchmark-dev
     libipc-run-perl
+    libcurl4-openssl-dev python3
 )
 
 ensure_packages() {
