@@ -80,7 +80,10 @@ SELECT pg_temp.expect_error($$SELECT rushdb.create_records('Doc', '[{"body": "et
 SELECT pg_temp.expect_error($$SELECT rushdb.create_records('Doc', '{"body": "eta"}')$$);
 SELECT count(*) AS records FROM rushdb.records;
 
--- Lifecycle: external indexes are ready after their first vector.
+-- Lifecycle: external indexes are ready after their first vector; the
+-- managed one once the worker has embedded the records (docs/managed.md).
+SELECT rushdb.wait_for_index(id, 60) ->> 'status' AS managed_status FROM rushdb.embedding_indexes
+WHERE source_type = 'managed';
 SELECT property_name, source_type, similarity_function, status FROM rushdb.embedding_indexes
 ORDER BY property_name, source_type, similarity_function;
 

@@ -87,9 +87,15 @@ SELECT pg_temp.hits(rushdb.search('{"label": "Book", "propertyName": "summary", 
 SELECT rushdb.create_index('Book', 'summary', 'external', 'cosine', 2) IS NOT NULL AS two_dim_index;
 SELECT pg_temp.expect_error($$SELECT rushdb.search('Book', 'summary', '[1,0]')$$);
 
--- A managed index still pending answers with what it already holds (nothing yet).
+-- A managed index still pending answers with what it already holds
+-- (nothing yet: the worker cannot see the uncommitted backfill queue).
+BEGIN;
 SELECT rushdb.create_index('Book', 'summary', 'managed', 'cosine', 4) ->> 'status' AS managed_status;
 SELECT count(*) AS pending_results FROM rushdb.search('Book', 'summary', '[1,0,0,0]');
+COMMIT;
+-- No Book has a summary text, so the worker has nothing to embed: ready.
+SELECT rushdb.wait_for_index(id, 60) ->> 'status' AS managed_status FROM rushdb.embedding_indexes
+WHERE label = 'Book' AND source_type = 'managed';
 
 -- The SDK object forms of record creation.
 SELECT rushdb.create_record('{"label": "Book", "data": {"name": "g", "year": 2025}}') ->> 'name' AS created_from_object;

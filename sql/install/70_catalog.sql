@@ -28,7 +28,9 @@ CREATE TABLE rushdb.embedding_indexes (
     model_key text,
     status text NOT NULL CHECK (status IN ('pending', 'indexing', 'awaiting_vectors', 'ready', 'error')),
     enabled boolean NOT NULL DEFAULT true,
-    error text,
+    error text,                   -- why the index is in error (or the last failed attempt)
+    failures integer NOT NULL DEFAULT 0,  -- consecutive failed embedding batches (managed)
+    retry_at timestamptz,         -- no new attempt before this (backoff after a failure)
     vector_table text NOT NULL,   -- rushdb.<vector_table>: one row per record
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
@@ -44,13 +46,37 @@ CREATE FUNCTION rushdb.uuid_v7() RETURNS uuid
 ALTER TABLE rushdb.records ALTER COLUMN id SET DEFAULT rushdb.uuid_v7();
 ALTER TABLE rushdb.embedding_indexes ALTER COLUMN id SET DEFAULT rushdb.uuid_v7();
 
+-- Work for the embedding worker: one row per (managed index, record) whose
+-- property was written since it was last embedded. Rows are only appended
+-- (by the triggers on rushdb.records and by create_index) and deleted by
+-- the worker in the transaction that stores the vectors, so a crash never
+-- loses work nor embeds a record twice, and a write never waits for the
+-- worker: a record written again while the worker embeds it has a newer row.
+CREATE TABLE rushdb.embedding_queue (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    index_id uuid NOT NULL REFERENCES rushdb.embedding_indexes (id) ON DELETE CASCADE,
+    record_id uuid NOT NULL
+);
+CREATE INDEX embedding_queue_index_idx ON rushdb.embedding_queue (index_id, seq);
+COMMENT ON TABLE rushdb.embedding_queue IS 'Records waiting to be embedded into managed indexes';
+
+-- The status a user sees: a ready managed index with queued records is
+-- pending again until the worker has embedded them (computed, so writers
+-- never update, and never queue behind each other on, the catalog row).
+CREATE FUNCTION rushdb.index_status(ix rushdb.embedding_indexes) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN ix.source_type = 'managed' AND ix.status = 'ready'
+                     AND EXISTS (SELECT 1 FROM rushdb.embedding_queue q WHERE q.index_id = ix.id)
+                THEN 'pending' ELSE ix.status END
+$$;
+
 -- The index as the RushDB SDK shows it.
 CREATE FUNCTION rushdb.index_json(ix rushdb.embedding_indexes) RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT jsonb_strip_nulls(jsonb_build_object(
         'id', ix.id, 'label', ix.label, 'propertyName', ix.property_name,
         'sourceType', ix.source_type, 'similarityFunction', ix.similarity_function,
-        'dimensions', ix.dimensions, 'modelKey', ix.model_key, 'status', ix.status,
+        'dimensions', ix.dimensions, 'modelKey', ix.model_key, 'status', rushdb.index_status(ix),
         'enabled', ix.enabled, 'error', ix.error,
         'createdAt', ix.created_at, 'updatedAt', ix.updated_at))
 $$;
@@ -124,13 +150,18 @@ BEGIN
             format('cannot index property "%s" of label "%s": records hold it as %s', property_name, label, clash_type),
             'Embedding indexes cover string and string-array properties only.');
     END IF;
+    IF source_type = 'managed' THEN
+        model_key := coalesce(model_key, current_setting('rushdb.default_embedding_model', true), 'builtin-lexical-v1');
+        -- One test embedding of the right length, so a misconfigured
+        -- provider fails here and not later in the background.
+        PERFORM rushdb.check_embedding_provider(model_key, dimensions);
+    END IF;
 
     BEGIN
         INSERT INTO rushdb.embedding_indexes AS e
             (id, label, property_name, source_type, similarity_function, dimensions, model_key, status, vector_table)
         VALUES (new_id, label, property_name, source_type, similarity_function, dimensions,
-                CASE WHEN source_type = 'managed'
-                     THEN coalesce(model_key, coalesce(current_setting('rushdb.default_embedding_model', true), 'builtin-lexical-v1')) ELSE model_key END,
+                model_key,
                 CASE WHEN source_type = 'external' THEN 'awaiting_vectors' ELSE 'pending' END, tbl)
         RETURNING * INTO ix;
     EXCEPTION WHEN unique_violation THEN
@@ -145,6 +176,13 @@ BEGIN
                         embedding rushdb.vector(%s) NOT NULL,
                         updated_at timestamptz NOT NULL DEFAULT now())', tbl, dimensions);
     PERFORM rushdb.create_vector_index(ix);
+    IF source_type = 'managed' THEN
+        -- Backfill: every record that has the property, oldest first.
+        INSERT INTO rushdb.embedding_queue (index_id, record_id)
+        SELECT ix.id, r.id FROM rushdb.records r
+        WHERE r.label = ix.label AND r.properties ? ix.property_name ORDER BY r.id;
+        PERFORM rushdb.wake_embedding_worker();
+    END IF;
     RETURN rushdb.index_json(ix);
 END $$;
 
@@ -204,16 +242,26 @@ BEGIN
     RETURN jsonb_build_object('deleted', true, 'id', ix.id);
 END $$;
 
--- {totalRecords, indexedRecords} for the index's label + property.
+-- {totalRecords, indexedRecords, status} for the index's label + property;
+-- managed indexes add pendingRecords (records queued for embedding), the
+-- consecutive failure count and the last error.
 CREATE FUNCTION rushdb.index_stats(index_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ix rushdb.embedding_indexes := rushdb.lookup_index(index_id);
     total bigint;
     indexed bigint;
+    queued bigint;
 BEGIN
     SELECT count(*) INTO total FROM rushdb.records r
     WHERE r.label = ix.label AND r.properties ? ix.property_name AND r.properties -> ix.property_name <> 'null';
     EXECUTE format('SELECT count(*) FROM rushdb.%I', ix.vector_table) INTO indexed;
-    RETURN jsonb_build_object('totalRecords', total, 'indexedRecords', indexed);
+    IF ix.source_type = 'external' THEN
+        RETURN jsonb_build_object('totalRecords', total, 'indexedRecords', indexed, 'status', ix.status);
+    END IF;
+    SELECT count(DISTINCT q.record_id) INTO queued FROM rushdb.embedding_queue q WHERE q.index_id = ix.id;
+    RETURN jsonb_strip_nulls(jsonb_build_object(
+        'totalRecords', total, 'indexedRecords', indexed, 'pendingRecords', queued,
+        'status', rushdb.index_status(ix), 'failures', ix.failures, 'error', ix.error,
+        'retryAt', ix.retry_at));
 END $$;

@@ -156,16 +156,27 @@ CREATE FUNCTION rushdb.search(
     mode text DEFAULT 'auto', ef integer DEFAULT NULL)
 RETURNS SETOF jsonb AS 'MODULE_PATHNAME', 'rushdb_search' LANGUAGE C VOLATILE ROWS 20;
 
--- SDK form: {label | labels: [one], propertyName, queryVector, where, limit,
--- skip, similarityFunction, sourceType, dimensions, mode, ef}; returns the
--- result array.
+-- search_text: the same search with a natural-language query, embedded by
+-- the managed index's provider (RushDB's default mode). source_type may
+-- only be NULL or 'managed'; a property with only an external index is an
+-- error that says to give a query vector.
+CREATE FUNCTION rushdb.search_text(
+    label text, property_name text, query text,
+    "limit" integer DEFAULT 20, skip integer DEFAULT 0, "where" jsonb DEFAULT '{}',
+    similarity_function text DEFAULT NULL, source_type text DEFAULT NULL, dimensions integer DEFAULT NULL,
+    mode text DEFAULT 'auto', ef integer DEFAULT NULL)
+RETURNS SETOF jsonb AS 'MODULE_PATHNAME', 'rushdb_search_text' LANGUAGE C VOLATILE ROWS 20;
+
+-- SDK form: {label | labels: [one], propertyName, queryVector | query,
+-- where, limit, skip, similarityFunction, sourceType, dimensions, mode, ef};
+-- returns the result array.
 CREATE FUNCTION rushdb.search(params jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     lbl text := params ->> 'label';
 BEGIN
     IF params IS NULL OR jsonb_typeof(params) <> 'object' THEN
-        PERFORM rushdb.raise_bad('search expects a JSON object {label, propertyName, queryVector, ...}');
+        PERFORM rushdb.raise_bad('search expects a JSON object {label, propertyName, queryVector | query, ...}');
     END IF;
     IF lbl IS NULL AND jsonb_typeof(params -> 'labels') = 'array' THEN
         IF jsonb_array_length(params -> 'labels') <> 1 THEN
@@ -173,11 +184,22 @@ BEGIN
         END IF;
         lbl := params -> 'labels' ->> 0;
     END IF;
+    IF params ? 'query' AND params ? 'queryVector' THEN
+        PERFORM rushdb.raise_bad('give either "query" (text, for a managed index) or "queryVector", not both');
+    END IF;
     IF params ? 'query' THEN
-        PERFORM rushdb.raise_bad('"query" (text) searches need a managed index with server-side embeddings; give "queryVector"');
+        IF jsonb_typeof(params -> 'query') <> 'string' THEN
+            PERFORM rushdb.raise_bad('"query" must be a string');
+        END IF;
+        RETURN coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb.search_text(
+            lbl, params ->> 'propertyName', params ->> 'query',
+            coalesce((params ->> 'limit')::integer, 20), coalesce((params ->> 'skip')::integer, 0),
+            coalesce(params -> 'where', '{}'), params ->> 'similarityFunction', params ->> 'sourceType',
+            (params ->> 'dimensions')::integer, coalesce(params ->> 'mode', 'auto'),
+            (params ->> 'ef')::integer) WITH ORDINALITY AS t(x, o)), '[]');
     END IF;
     IF jsonb_typeof(params -> 'queryVector') IS DISTINCT FROM 'array' THEN
-        PERFORM rushdb.raise_bad('"queryVector" (an array of numbers) is required', NULL, '22004');
+        PERFORM rushdb.raise_bad('"queryVector" (an array of numbers) or "query" (text) is required', NULL, '22004');
     END IF;
     RETURN coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb.search(
         lbl, params ->> 'propertyName', (params -> 'queryVector')::rushdb.vector,
@@ -187,9 +209,12 @@ BEGIN
         (params ->> 'ef')::integer) WITH ORDINALITY AS t(x, o)), '[]');
 END $$;
 
--- Server-side embedding with a built-in model (builtin-lexical-v1: offline,
--- deterministic, lexical — see src/core/embed/README.md). An empty or
--- wordless text gives the zero vector.
+-- Server-side embedding of one text with a managed-index provider: a
+-- built-in model (builtin-lexical-v1: offline, deterministic, lexical; see
+-- src/core/embed/README.md) or, for any other model key, the
+-- OpenAI-compatible API at rushdb.embedding_endpoint. An empty or wordless
+-- text gives the built-in model's zero vector. STABLE, not IMMUTABLE: what
+-- an HTTP model returns depends on settings and on the server.
 CREATE FUNCTION rushdb.embed_text(input text, dimensions integer DEFAULT 384,
                                   model_key text DEFAULT 'builtin-lexical-v1')
-    RETURNS rushdb.vector AS 'MODULE_PATHNAME', 'rushdb_embed_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    RETURNS rushdb.vector AS 'MODULE_PATHNAME', 'rushdb_embed_text' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;

@@ -1,40 +1,171 @@
-// rushdb.embed_text(text, dimensions, model_key): server-side embedding with
-// a built-in provider. Today only builtin-lexical-v1 (src/core/embed), the
-// offline lexical embedder; the managed-index backfill and text-query search
-// build on this.
+// Embedding from SQL: the rushdb.embedding_* settings, rushdb.embed_text and
+// rushdb.check_embedding_provider. The providers themselves are in
+// src/core/embed; the background worker is embed_worker.cpp.
+#include "embed_glue.hpp"
+
+#include <climits>
 #include <cstring>
 
 #include "boundary.hpp"
-#include "embed/lexical_embedder.hpp"
 #include "pg_prelude.hpp"
 #include "vector_type.hpp"
 
+extern "C" {
+#include "miscadmin.h"
+#include "utils/guc.h"
+}
+
+namespace rushdb::pg::embed {
+
+namespace {
+
+char* g_endpoint = nullptr;
+char* g_api_key = nullptr;
+int g_timeout_ms = 30000;
+int g_max_retries = 3;
+int g_request_batch = 64;
+bool g_send_dimensions = true;
+int g_batch_size = 500;
+int g_retry_base_ms = 1000;
+int g_max_failures = 3;
+int g_naptime_s = 60;
+
+}  // namespace
+
+void register_settings() {
+    // The endpoint and key are superuser-only: an endpoint chosen by any
+    // role would let it make the server send requests (and the key) where
+    // it likes; the key is hidden from other roles' SHOW and pg_settings.
+    DefineCustomStringVariable(
+        "rushdb.embedding_endpoint", "Base URL of the OpenAI-compatible embeddings API (POST {url}/embeddings).",
+        "For managed indexes whose model key is not a built-in one, e.g. http://127.0.0.1:11434/v1.", &g_endpoint,
+        "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable("rushdb.embedding_api_key", "API key sent as a Bearer token to the embeddings API.",
+                               "Visible to superusers only.", &g_api_key, "", PGC_SUSET,
+                               GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE, nullptr, nullptr,
+                               nullptr);
+    DefineCustomIntVariable("rushdb.embedding_timeout", "Timeout of one request to the embeddings API.", nullptr,
+                            &g_timeout_ms, 30000, 100, 600000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("rushdb.embedding_max_retries",
+                            "Retries of a request that failed for a transient cause (network, 429, 5xx).", nullptr,
+                            &g_max_retries, 3, 0, 10, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("rushdb.embedding_request_size", "Texts sent in one request to the embeddings API.",
+                            nullptr, &g_request_batch, 64, 1, 2048, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("rushdb.embedding_send_dimensions",
+                             "Send \"dimensions\" in requests to the embeddings API.",
+                             "Turn off for servers and models that reject the field.", &g_send_dimensions, true,
+                             PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("rushdb.embedding_batch_size",
+                            "Records the embedding worker embeds and commits per transaction.", nullptr,
+                            &g_batch_size, 500, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("rushdb.embedding_retry_delay",
+                            "Wait after a failed embedding batch; doubles with each consecutive failure.", nullptr,
+                            &g_retry_base_ms, 1000, 10, 3600000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
+                            nullptr);
+    DefineCustomIntVariable("rushdb.embedding_max_failures",
+                            "Consecutive failed batches after which a managed index goes to status error.", nullptr,
+                            &g_max_failures, 3, 1, 100, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("rushdb.embedding_launcher_naptime",
+                            "How often the embedding launcher (shared_preload_libraries) looks for work.", nullptr,
+                            &g_naptime_s, 60, 1, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+}
+
+int worker_batch_size() { return g_batch_size; }
+int retry_base_ms() { return g_retry_base_ms; }
+int max_failures() { return g_max_failures; }
+int launcher_naptime_s() { return g_naptime_s; }
+
+rushdb::embed::ProviderSettings provider_settings() {
+    rushdb::embed::ProviderSettings s;
+    s.endpoint = g_endpoint ? g_endpoint : "";
+    s.api_key = g_api_key ? g_api_key : "";
+    s.timeout_ms = g_timeout_ms;
+    s.max_retries = g_max_retries;
+    s.request_batch = static_cast<std::size_t>(g_request_batch);
+    s.send_dimensions = g_send_dimensions;
+    // Reading the flag is all a signal-safe check can do here; the caller
+    // processes the interrupt once the C++ frames are gone.
+    s.should_abort = [] { return InterruptPending != 0; };
+    return s;
+}
+
+std::vector<std::vector<float>> embed_texts(const std::string& model_key, std::size_t dims,
+                                            const std::vector<std::string>& texts) {
+    using rushdb::embed::ProviderError;
+    using rushdb::embed::ProviderErrorKind;
+    try {
+        auto provider = rushdb::embed::make_provider(model_key, dims, provider_settings());
+        return provider->embed(texts);
+    } catch (const ProviderError& e) {
+        switch (e.kind()) {
+            case ProviderErrorKind::configuration:
+                throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, e.what(), {},
+                                "Managed indexes embed with a built-in model (builtin-lexical-v1) or an "
+                                "OpenAI-compatible API set by rushdb.embedding_endpoint.");
+            case ProviderErrorKind::transient:
+                throw UserError(ERRCODE_CONNECTION_FAILURE, e.what());
+            case ProviderErrorKind::permanent:
+                throw UserError(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION, e.what());
+            case ProviderErrorKind::aborted:
+                pg_call([] { CHECK_FOR_INTERRUPTS(); });
+                throw UserError(ERRCODE_QUERY_CANCELED, "embedding request canceled");
+        }
+        throw;
+    }
+}
+
+}  // namespace rushdb::pg::embed
+
 using namespace rushdb::pg;
+
+namespace {
+
+void require_dims(int32 dims) {
+    if (dims < 1 || dims > kMaxDims)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("dimensions must be between 1 and %d, not %d", kMaxDims, dims)));
+}
+
+}  // namespace
 
 extern "C" {
 
 PG_FUNCTION_INFO_V1(rushdb_embed_text);
+PG_FUNCTION_INFO_V1(rushdb_check_embedding_provider);
 
+// rushdb.embed_text(text, dimensions, model_key): one text through a provider.
 Datum rushdb_embed_text(PG_FUNCTION_ARGS) {
     text* input = PG_GETARG_TEXT_PP(0);
     int32 dims = PG_GETARG_INT32(1);
     char* model = text_to_cstring(PG_GETARG_TEXT_PP(2));
-    if (dims < 1 || dims > kMaxDims)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("dimensions must be between 1 and %d, not %d", kMaxDims, dims)));
-    if (strcmp(model, "builtin-lexical-v1") != 0)
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                        errmsg("unknown embedding model \"%s\"", model),
-                        errhint("The built-in model is builtin-lexical-v1.")));
+    require_dims(dims);
     Vector* v = new_vector(dims);
-    const char* data = VARDATA_ANY(input);
-    std::size_t len = VARSIZE_ANY_EXHDR(input);
+    std::string_view in(VARDATA_ANY(input), VARSIZE_ANY_EXHDR(input));
     float* out = v->x;
     guarded([&] {
-        rushdb::embed::LexicalEmbedder embedder(static_cast<std::size_t>(dims));
-        embedder.embed(std::string_view(data, len), out);
+        auto vectors = embed::embed_texts(model, static_cast<std::size_t>(dims), {std::string(in)});
+        std::memcpy(out, vectors.at(0).data(), sizeof(float) * static_cast<std::size_t>(dims));
     });
     RUSHDB_RETURN_VECTOR(v);
+}
+
+// rushdb.check_embedding_provider(model_key, dimensions): one test embedding.
+Datum rushdb_check_embedding_provider(PG_FUNCTION_ARGS) {
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("model key and dimensions are required")));
+    char* model = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    int32 dims = PG_GETARG_INT32(1);
+    require_dims(dims);
+    guarded([&] {
+        try {
+            embed::embed_texts(model, static_cast<std::size_t>(dims), {"rushdb embedding provider check"});
+        } catch (const UserError& e) {
+            throw UserError(e.sqlstate(),
+                            std::string("embedding provider check failed for model \"") + model + "\": " + e.what(),
+                            e.detail(), e.hint());
+        }
+    });
+    PG_RETURN_VOID();
 }
 
 }  // extern "C"

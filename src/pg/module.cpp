@@ -1,5 +1,6 @@
 // Library entry: PG_MODULE_MAGIC, GUCs, and the one-time kernel choice.
 #include "distance/kernels.hpp"
+#include "embed_glue.hpp"
 #include "hnsw_am.hpp"
 #include "pg_prelude.hpp"
 
@@ -55,7 +56,9 @@ void _PG_init(void) {
                                "Model key of a managed embedding index created without \"modelKey\".", nullptr,
                                &g_default_embedding_model, "builtin-lexical-v1", PGC_USERSET, 0, nullptr, nullptr,
                                nullptr);
+    rushdb::pg::embed::register_settings();
     MarkGUCPrefixReserved("rushdb");
+    rushdb::pg::embed::register_launcher();
 }
 
 // The active kernel set, for EXPLAIN-style introspection and tests.

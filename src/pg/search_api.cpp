@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "boundary.hpp"
+#include "embed_glue.hpp"
 #include "filter_glue.hpp"
 #include "hnsw_am.hpp"
 #include "pg_prelude.hpp"
@@ -111,18 +112,39 @@ namespace {
 
 [[noreturn]] void bad(int code, const char* msg) { ereport(ERROR, (errcode(code), errmsg("%s", msg))); pg_unreachable(); }
 
-// The index a search runs on: (label, property, query length), narrowed by
-// similarity / source when given. Fills table, cosine; raises when none,
-// several, or an external index without vectors. Prepared once per backend.
-void resolve_index(Datum label, Datum property, int dims, Datum similarity, bool similarity_null, Datum source,
-                   bool source_null, char** table, bool* cosine) {
+struct ResolvedIndex {
+    char* id;
+    char* source;
+    char* status;  // as users see it (rushdb.index_status)
+    char* table;
+    char* model;
+    char* error;
+    bool cosine;
+    int dims;
+};
+
+// Copies a column into the caller's (pre-SPI) memory context.
+char* column_copy(HeapTuple t, TupleDesc desc, int col) {
+    char* v = SPI_getvalue(t, desc, col);
+    if (v == nullptr) return nullptr;
+    return strcpy(static_cast<char*>(SPI_palloc(strlen(v) + 1)), v);
+}
+
+// The index a search runs on: (label, property[, query length]), narrowed
+// by similarity / source when given (dims 0: any length). Raises when none,
+// several, an external index without vectors, or an index in error.
+// Prepared once per backend.
+ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similarity, bool similarity_null,
+                            Datum source, bool source_null) {
     static SPIPlanPtr plan = nullptr;
     if (plan == nullptr) {
         Oid types[5] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
         plan = SPI_prepare(
-            "SELECT id::text, source_type, status, similarity_function, vector_table "
+            "SELECT id::text, source_type, rushdb.index_status(e), similarity_function, vector_table, model_key, "
+            "       dimensions, error "
             "FROM rushdb.embedding_indexes e WHERE e.label OPERATOR(pg_catalog.=) $1 "
-            "AND e.property_name OPERATOR(pg_catalog.=) $2 AND e.dimensions OPERATOR(pg_catalog.=) $3 AND e.enabled "
+            "AND e.property_name OPERATOR(pg_catalog.=) $2 "
+            "AND ($3 OPERATOR(pg_catalog.=) 0 OR e.dimensions OPERATOR(pg_catalog.=) $3) AND e.enabled "
             "AND ($4 IS NULL OR e.similarity_function OPERATOR(pg_catalog.=) $4) "
             "AND ($5 IS NULL OR e.source_type OPERATOR(pg_catalog.=) $5) ORDER BY e.created_at, e.id",
             5, types);
@@ -135,10 +157,11 @@ void resolve_index(Datum label, Datum property, int dims, Datum similarity, bool
     TupleDesc desc = SPI_tuptable->tupdesc;
     char* label_text = TextDatumGetCString(label);
     char* property_text = TextDatumGetCString(property);
+    const char* dims_text = dims ? psprintf(" with %d dimensions", dims) : "";
     if (SPI_processed == 0) {
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-                        errmsg("no embedding index for label \"%s\", property \"%s\" with %d dimensions%s%s%s%s",
-                               label_text, property_text, dims,
+                        errmsg("no embedding index for label \"%s\", property \"%s\"%s%s%s%s%s",
+                               label_text, property_text, dims_text,
                                similarity_null ? "" : ", ", similarity_null ? "" : psprintf("%s similarity", TextDatumGetCString(similarity)),
                                source_null ? "" : ", source ", source_null ? "" : TextDatumGetCString(source))));
     }
@@ -147,36 +170,77 @@ void resolve_index(Datum label, Datum property, int dims, Datum similarity, bool
         initStringInfo(&list);
         for (uint64 i = 0; i < SPI_processed; ++i) {
             HeapTuple t = SPI_tuptable->vals[i];
-            appendStringInfo(&list, "%s%s (%s, %s)", i ? "; " : "", SPI_getvalue(t, desc, 1), SPI_getvalue(t, desc, 2),
-                             SPI_getvalue(t, desc, 4));
+            appendStringInfo(&list, "%s%s (%s, %s%s)", i ? "; " : "", SPI_getvalue(t, desc, 1),
+                             SPI_getvalue(t, desc, 2), SPI_getvalue(t, desc, 4),
+                             dims ? "" : psprintf(", %s dimensions", SPI_getvalue(t, desc, 7)));
         }
         ereport(ERROR, (errcode(ERRCODE_AMBIGUOUS_PARAMETER),
-                        errmsg("several embedding indexes match label \"%s\", property \"%s\" with %d dimensions: %s",
-                               label_text, property_text, dims, list.data),
-                        errhint("Pass similarityFunction or sourceType to choose one.")));
+                        errmsg("several embedding indexes match label \"%s\", property \"%s\"%s: %s",
+                               label_text, property_text, dims_text, list.data),
+                        errhint("Pass similarityFunction, sourceType or dimensions to choose one.")));
     }
     HeapTuple t = SPI_tuptable->vals[0];
-    if (strcmp(SPI_getvalue(t, desc, 2), "external") == 0 && strcmp(SPI_getvalue(t, desc, 3), "awaiting_vectors") == 0)
+    ResolvedIndex ix;
+    ix.id = column_copy(t, desc, 1);
+    ix.source = column_copy(t, desc, 2);
+    ix.status = column_copy(t, desc, 3);
+    ix.cosine = strcmp(SPI_getvalue(t, desc, 4), "cosine") == 0;
+    ix.table = column_copy(t, desc, 5);
+    ix.model = column_copy(t, desc, 6);
+    ix.dims = atoi(SPI_getvalue(t, desc, 7));
+    ix.error = column_copy(t, desc, 8);
+    if (strcmp(ix.source, "external") == 0 && strcmp(ix.status, "awaiting_vectors") == 0)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("embedding index %s has no vectors yet", SPI_getvalue(t, desc, 1)),
+                        errmsg("embedding index %s has no vectors yet", ix.id),
                         errhint("Write vectors first: inline \"__vectors\" on create, or rushdb.upsert_vectors.")));
-    *cosine = strcmp(SPI_getvalue(t, desc, 4), "cosine") == 0;
-    *table = SPI_getvalue(t, desc, 5);  // palloc'd in the SPI context: copy before SPI_finish
+    if (strcmp(ix.status, "error") == 0)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("embedding index %s is in error: %s", ix.id, ix.error ? ix.error : "unknown cause"),
+                        errhint("Fix the embedding provider; the next write to the property, or "
+                                "rushdb.retry_index('%s'), retries it.", ix.id)));
+    return ix;
 }
 
-}  // namespace
+// Is there an external index on (label, property)? For the error a text
+// query on it gets.
+char* external_index_id(Datum label, Datum property) {
+    Oid types[2] = {TEXTOID, TEXTOID};
+    Datum values[2] = {label, property};
+    if (SPI_execute_with_args("SELECT id::text FROM rushdb.embedding_indexes e WHERE e.label OPERATOR(pg_catalog.=) $1 "
+                              "AND e.property_name OPERATOR(pg_catalog.=) $2 AND e.source_type OPERATOR(pg_catalog.=) 'external' "
+                              "ORDER BY e.created_at LIMIT 1",
+                              2, types, values, nullptr, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "index lookup failed");
+    return SPI_processed ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : nullptr;
+}
 
-extern "C" {
+// Embeds a text query with the index's provider.
+Datum embed_query(const ResolvedIndex& ix, const char* query) {
+    Vector* v = new_vector(ix.dims);
+    float* out = v->x;
+    int dims = ix.dims;
+    const char* model = ix.model;
+    bool zero = guarded([&] {
+        auto vectors = embed::embed_texts(model, static_cast<std::size_t>(dims), {std::string(query)});
+        std::memcpy(out, vectors.at(0).data(), sizeof(float) * static_cast<std::size_t>(dims));
+        for (float x : vectors[0])
+            if (x != 0.0f) return false;
+        return true;
+    });
+    if (zero)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("query \"%s\" has nothing to embed (no words)", query)));
+    return PointerGetDatum(v);
+}
 
-PG_FUNCTION_INFO_V1(rushdb_search);
-
-// rushdb.search(label, property_name, query_vector, limit, skip, where,
-//               similarity_function, source_type, dimensions, mode, ef)
-Datum rushdb_search(PG_FUNCTION_ARGS) {
+// rushdb.search and rushdb.search_text share their arguments:
+// (label, property_name, query_vector | query, limit, skip, where,
+//  similarity_function, source_type, dimensions, mode, ef).
+Datum search(FunctionCallInfo fcinfo, bool text_query) {
     auto text_or_empty = [&](int n) { return PG_ARGISNULL(n) ? pstrdup("") : TextDatumGetCString(PG_GETARG_DATUM(n)); };
     if (PG_ARGISNULL(0) || text_or_empty(0)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "label is required");
     if (PG_ARGISNULL(1) || text_or_empty(1)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "propertyName is required");
-    if (PG_ARGISNULL(2)) bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "queryVector is required");
+    if (PG_ARGISNULL(2)) bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, text_query ? "query is required" : "queryVector is required");
     if (PG_ARGISNULL(3) || PG_GETARG_INT32(3) < 1 || PG_GETARG_INT32(3) > 1000)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("limit must be between 1 and 1000, not %s",
@@ -191,12 +255,28 @@ Datum rushdb_search(PG_FUNCTION_ARGS) {
     if (!PG_ARGISNULL(10) && (PG_GETARG_INT32(10) < 1 || PG_GETARG_INT32(10) > 1000))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("ef must be between 1 and 1000, not %d", PG_GETARG_INT32(10))));
-    int32 limit = PG_GETARG_INT32(3), skip = PG_GETARG_INT32(4);
-    Datum query = PG_GETARG_DATUM(2);
-    int dims = reinterpret_cast<Vector*>(PG_DETOAST_DATUM(query))->dim;
-    if (!PG_ARGISNULL(8) && PG_GETARG_INT32(8) != dims)
+    if (!PG_ARGISNULL(8) && (PG_GETARG_INT32(8) < 1 || PG_GETARG_INT32(8) > kMaxDims))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("queryVector has %d dimensions but dimensions = %d was asked for", dims, PG_GETARG_INT32(8))));
+                        errmsg("dimensions must be between 1 and %d, not %d", kMaxDims, PG_GETARG_INT32(8))));
+    int32 limit = PG_GETARG_INT32(3), skip = PG_GETARG_INT32(4);
+    Datum query = (Datum)0;
+    char* query_text = nullptr;
+    int dims = 0;
+    if (text_query) {
+        query_text = TextDatumGetCString(PG_GETARG_DATUM(2));
+        if (query_text[0] == '\0') bad(ERRCODE_INVALID_PARAMETER_VALUE, "query must not be empty");
+        if (!PG_ARGISNULL(7) && strcmp(text_or_empty(7), "managed") != 0)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("a text query needs a managed index, not sourceType \"%s\"", text_or_empty(7)),
+                            errhint("Search external indexes with queryVector.")));
+        if (!PG_ARGISNULL(8)) dims = PG_GETARG_INT32(8);
+    } else {
+        query = PG_GETARG_DATUM(2);
+        dims = reinterpret_cast<Vector*>(PG_DETOAST_DATUM(query))->dim;
+        if (!PG_ARGISNULL(8) && PG_GETARG_INT32(8) != dims)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("queryVector has %d dimensions but dimensions = %d was asked for", dims, PG_GETARG_INT32(8))));
+    }
 
     // Filter: compiled once per call; '{}' (and NULL) is no filter.
     const char* filter_sql = "TRUE";
@@ -225,21 +305,66 @@ Datum rushdb_search(PG_FUNCTION_ARGS) {
         }
     }
 
-    char* table = nullptr;
-    bool cosine = true;
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    resolve_index(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), dims, PG_ARGISNULL(6) ? (Datum)0 : PG_GETARG_DATUM(6),
-                  PG_ARGISNULL(6), PG_ARGISNULL(7) ? (Datum)0 : PG_GETARG_DATUM(7), PG_ARGISNULL(7), &table, &cosine);
-    table = strcpy(static_cast<char*>(SPI_palloc(strlen(table) + 1)), table);  // outlives SPI_finish
+    Datum similarity = PG_ARGISNULL(6) ? (Datum)0 : PG_GETARG_DATUM(6);
+    Datum source = PG_ARGISNULL(7) ? (Datum)0 : PG_GETARG_DATUM(7);
+    bool source_null = PG_ARGISNULL(7);
+    if (text_query) {
+        source = CStringGetTextDatum("managed");
+        source_null = false;
+        // A text query on a property that has only an external index gets
+        // an error that says so, not "no index".
+        Datum sim_arg = similarity;
+        bool sim_null = PG_ARGISNULL(6);
+        Oid types[5] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
+        Datum values[5] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), Int32GetDatum(dims), sim_arg, source};
+        char nulls[5] = {' ', ' ', ' ', sim_null ? 'n' : ' ', ' '};
+        if (SPI_execute_with_args("SELECT 1 FROM rushdb.embedding_indexes e WHERE e.label OPERATOR(pg_catalog.=) $1 "
+                                  "AND e.property_name OPERATOR(pg_catalog.=) $2 "
+                                  "AND ($3 OPERATOR(pg_catalog.=) 0 OR e.dimensions OPERATOR(pg_catalog.=) $3) "
+                                  "AND ($4 IS NULL OR e.similarity_function OPERATOR(pg_catalog.=) $4) "
+                                  "AND e.source_type OPERATOR(pg_catalog.=) $5",
+                                  5, types, values, nulls, true, 1) != SPI_OK_SELECT)
+            elog(ERROR, "index lookup failed");
+        if (SPI_processed == 0) {
+            char* external = external_index_id(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1));
+            if (external != nullptr)
+                ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                                errmsg("embedding index %s on label \"%s\", property \"%s\" is external: a text query "
+                                       "needs a managed index", external, text_or_empty(0), text_or_empty(1)),
+                                errhint("Give queryVector (a vector from your model) instead of query.")));
+        }
+    }
+    ResolvedIndex ix = resolve_index(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), dims, similarity, PG_ARGISNULL(6),
+                                     source, source_null);
     SPI_finish();
+
+    Oid vector_type;
+    if (text_query) {
+        query = embed_query(ix, query_text);
+        vector_type = vector_type_oid();
+    } else {
+        vector_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
+    }
 
     int32 ef = hnsw::g_ef_search;
     if (!PG_ARGISNULL(10)) ef = PG_GETARG_INT32(10);
     int32 wanted = limit + skip > 1000 ? 1000 : limit + skip;
     if (ef < wanted) ef = wanted;
-    run_search(fcinfo, table, cosine, query, get_fn_expr_argtype(fcinfo->flinfo, 2), PG_GETARG_DATUM(0), limit, skip,
-               filter_sql, filter_params, mode, ef);
+    run_search(fcinfo, ix.table, ix.cosine, query, vector_type, PG_GETARG_DATUM(0), limit, skip, filter_sql,
+               filter_params, mode, ef);
     return (Datum)0;
 }
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(rushdb_search);
+PG_FUNCTION_INFO_V1(rushdb_search_text);
+
+Datum rushdb_search(PG_FUNCTION_ARGS) { return search(fcinfo, false); }
+
+Datum rushdb_search_text(PG_FUNCTION_ARGS) { return search(fcinfo, true); }
 
 }  // extern "C"

@@ -1,6 +1,16 @@
 #include "vector_type.hpp"
+extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "utils/syscache.h"
+}
 
 namespace rushdb::pg {
+
+Oid vector_type_oid() {
+    return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("vector"),
+                           ObjectIdGetDatum(get_namespace_oid("rushdb", false)));
+}
 
 Vector* new_vector(int dim) {
     std::size_t size = vector_size(dim);

@@ -30,6 +30,10 @@ inline Vector* datum_to_vector(Datum d) { return reinterpret_cast<Vector*>(PG_DE
 // palloc0'd vector of `dim` elements (dimension already validated).
 Vector* new_vector(int dim);
 
+// OID of rushdb.vector, looked up each time (a cached OID would go stale if
+// the extension were dropped and recreated in this session).
+Oid vector_type_oid();
+
 // ereport unless 1 <= dim <= kMaxDims.
 void check_dims(long dim);
 // ereport unless the two operands have the same number of dimensions.
