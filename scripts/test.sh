@@ -104,6 +104,7 @@ log "TAP tests"
 PGXS_DIR="$(dirname "$(pg_config --pgxs)")/.."
 mkdir -p "$WORK/tap"
 cp -r "$REPO_ROOT/test/t" "$WORK/tap/t"
+cp -r "$REPO_ROOT/test/support" "$WORK/tap/support"  # the fake embeddings server
 if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$WORK/tap"; fi
 (
     cd "$WORK/tap"
