@@ -168,6 +168,29 @@ SELECT pg_temp.expect_error($$SELECT rushdb.search('{"label": "Article", "proper
 SELECT pg_temp.titles(rushdb.search('{"label": "Article", "propertyName": "title", "query": "odata model", "dimensions": 64, "limit": 1}'));
 SELECT pg_temp.titles(rushdb.search('{"label": "Article", "propertyName": "title", "query": "odata model", "similarityFunction": "cosine", "limit": 1}'));
 
+-- A large backfill embeds with the HNSW index dropped and rebuilds it once
+-- drained: ready means the graph is back and holds every vector.
+SELECT jsonb_array_length(rushdb.create_records('Bulk', (SELECT jsonb_agg(jsonb_build_object(
+    'body', 'bulk record number ' || i || CASE WHEN i % 7 = 0 THEN ' seventh' ELSE '' END)) FROM generate_series(1, 2500) i))) AS bulk_records;
+BEGIN;
+SELECT rushdb.create_index('Bulk', 'body') ->> 'status' AS bulk_status;
+CREATE TEMP TABLE graph_before AS SELECT ('rushdb.' || vector_table || '_hnsw')::regclass::oid AS oid
+FROM rushdb.embedding_indexes WHERE label = 'Bulk';
+COMMIT;
+SELECT rushdb.wait_for_index(pg_temp.ix('Bulk', 'body'), 120) ->> 'status' AS bulk_ready;
+-- A new index: the worker dropped the graph for the backfill and rebuilt it.
+SELECT ('rushdb.' || vector_table || '_hnsw')::regclass::oid <> (SELECT oid FROM graph_before) AS graph_rebuilt
+FROM rushdb.embedding_indexes WHERE label = 'Bulk';
+SELECT pg_temp.vector_count('Bulk', 'body') AS bulk_vectors;
+SELECT count(*) AS bulk_hnsw FROM pg_indexes WHERE schemaname = 'rushdb'
+   AND indexname = (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk');
+SELECT count(*) AS verify_problems FROM rushdb.hnsw_verify(
+    ('rushdb.' || (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk'))::regclass);
+SELECT count(*) FILTER (WHERE x ->> 'body' LIKE '%seventh') AS seventh_hits FROM jsonb_array_elements(
+    rushdb.search('{"label": "Bulk", "propertyName": "body", "query": "seventh", "limit": 20, "mode": "ann"}')) x;
+SELECT rushdb.delete_index(pg_temp.ix('Bulk', 'body')) ->> 'deleted' AS bulk_deleted;
+SELECT rushdb.delete_records(ARRAY(SELECT id FROM rushdb.records WHERE label = 'Bulk')) ->> 'deleted' AS bulk_cleaned;
+
 -- delete_index removes the queue rows with the index.
 SELECT rushdb.delete_index(id) ->> 'deleted' AS deleted FROM rushdb.embedding_indexes WHERE label = 'Article';
 SELECT count(*) AS queue_rows FROM rushdb.embedding_queue;

@@ -100,6 +100,23 @@ BEGIN
                    CASE ix.similarity_function WHEN 'cosine' THEN 'vector_cosine_ops' ELSE 'vector_l2_ops' END);
 END $$;
 
+-- (Re)builds the HNSW index of an embedding index's storage in memory, with
+-- enough maintenance_work_mem for the whole graph (about 4 bytes per
+-- dimension plus 400 bytes of links per row, capped at 8 GB) for this
+-- transaction only. Used after bulk writes that dropped the index.
+CREATE FUNCTION rushdb.build_vector_index(ix rushdb.embedding_indexes) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    present bigint;
+    mwm_kb bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM rushdb.%I', ix.vector_table) INTO present;
+    mwm_kb := least(greatest(present * (ix.dimensions * 4 + 400) * 12 / 10240,
+                             pg_size_bytes(current_setting('maintenance_work_mem')) / 1024), 8 * 1024 * 1024);
+    PERFORM set_config('maintenance_work_mem', mwm_kb || 'kB', true);
+    PERFORM rushdb.create_vector_index(ix);
+END $$;
+
 -- create_index: RushDB's POST /ai/indexes.
 --   external indexes need dimensions and start awaiting_vectors;
 --   managed ones default their dimensions from rushdb.default_embedding_dimensions

@@ -35,7 +35,6 @@ DECLARE
     present bigint;
     written bigint;
     rebuild boolean := false;
-    mwm_kb bigint;
 BEGIN
     IF n >= 1000 THEN
         EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM rushdb.%I LIMIT $1) s', ix.vector_table)
@@ -52,13 +51,7 @@ BEGIN
         ix.vector_table) USING record_ids, vectors;
     GET DIAGNOSTICS written = ROW_COUNT;
     IF rebuild THEN
-        -- Enough maintenance_work_mem for the whole graph in memory (about
-        -- 4 bytes per dimension plus 400 bytes of links per row), capped.
-        EXECUTE format('SELECT count(*) FROM rushdb.%I', ix.vector_table) INTO present;
-        mwm_kb := least(greatest(present * (ix.dimensions * 4 + 400) * 12 / 10240,
-                                 pg_size_bytes(current_setting('maintenance_work_mem')) / 1024), 8 * 1024 * 1024);
-        PERFORM set_config('maintenance_work_mem', mwm_kb || 'kB', true);
-        PERFORM rushdb.create_vector_index(ix);
+        PERFORM rushdb.build_vector_index(ix);
     END IF;
     IF written > 0 AND ix.status = 'awaiting_vectors' THEN
         UPDATE rushdb.embedding_indexes SET status = 'ready', updated_at = now()

@@ -20,6 +20,8 @@
 //      queued, so nothing is lost and nothing is stored twice.
 // A failed batch counts against the index: it goes back to pending with a
 // growing delay, and to error after rushdb.embedding_max_failures in a row.
+// A backlog much larger than the index (a new index's backfill) is embedded
+// with the HNSW index dropped, which is rebuilt in memory once drained.
 //
 // Rights: the worker connects as the bootstrap superuser for the catalog and
 // the queue (owned by the extension's owner), but writes an index's vector
@@ -29,6 +31,7 @@
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "boundary.hpp"
@@ -307,6 +310,23 @@ bool read_batch(const IndexWork& ix, Batch& batch) {
          {INT4OID, Int32GetDatum(worker_batch_size())}},
         SPI_OK_SELECT);
     if (n == 0) {
+        // Drained. A backfill that dropped the HNSW index rebuilds it first,
+        // in this transaction, so the index is never ready without it.
+        uint64 missing = run(
+            "SELECT c.relowner FROM rushdb.embedding_indexes e "
+            "JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table)) "
+            "WHERE e.id = $1::uuid "
+            "  AND pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table || '_hnsw')) IS NULL",
+            {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
+        if (missing > 0) {
+            bool isnull;
+            Oid owner = DatumGetObjectId(column_datum(0, 1, &isnull));
+            pg_call([&] { pgstat_report_activity(STATE_RUNNING, "rushdb: building the HNSW index after a backfill"); });
+            as_role(owner, [&] {
+                run("SELECT rushdb.build_vector_index(e) FROM rushdb.embedding_indexes e WHERE e.id = $1::uuid",
+                    {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
+            });
+        }
         run("UPDATE rushdb.embedding_indexes e SET status = 'ready', failures = 0, error = NULL, retry_at = NULL, "
             "       updated_at = now() "
             "WHERE e.id = $1::uuid AND e.status IN ('pending', 'indexing') "
@@ -500,11 +520,46 @@ void record_failure(const IndexWork& ix, const std::string& cause) {
     txn.commit();
 }
 
+// A backlog this many times larger than what the index holds (and at least
+// kBulkBackfillMin records) is embedded with the HNSW index dropped: inserting
+// into the graph row by row is the slowest step of a backfill, and one
+// parallel in-memory build at the end (read_batch, when drained) is several
+// times faster. Searches meanwhile scan the vectors stored so far exactly.
+constexpr int64 kBulkBackfillMin = 2000;
+constexpr int64 kBulkBackfillRatio = 2;
+
+void maybe_drop_graph_for_backfill(const IndexWork& ix) {
+    Txn txn("rushdb: sizing the embedding backlog");
+    uint64 n = run(
+        "SELECT (SELECT count(*) FROM rushdb.embedding_queue q WHERE q.index_id = e.id), c.relowner "
+        "FROM rushdb.embedding_indexes e "
+        "JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table)) "
+        "WHERE e.id = $1::uuid "
+        "  AND pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table || '_hnsw')) IS NOT NULL",
+        {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
+    if (n > 0) {
+        bool isnull;
+        int64 queued = DatumGetInt64(column_datum(0, 1, &isnull));
+        Oid owner = DatumGetObjectId(column_datum(0, 2, &isnull));
+        std::string table = pg_call([&] { return std::string(quote_identifier(ix.table.c_str())); });
+        std::string index = pg_call([&] { return std::string(quote_identifier((ix.table + "_hnsw").c_str())); });
+        if (queued >= kBulkBackfillMin) {
+            run(("SELECT count(*) FROM (SELECT 1 FROM rushdb." + table + " LIMIT $1) s").c_str(),
+                {{INT8OID, Int64GetDatum(queued / kBulkBackfillRatio)}}, SPI_OK_SELECT);
+            int64 stored = DatumGetInt64(column_datum(0, 1, &isnull));
+            if (stored * kBulkBackfillRatio < queued)
+                as_role(owner, [&] { run(("DROP INDEX rushdb." + index).c_str(), {}, SPI_OK_UTILITY); });
+        }
+    }
+    txn.commit();
+}
+
 // One batch of one index; true when queue rows were consumed.
-bool run_batch(const IndexWork& ix) {
+bool run_batch(const IndexWork& ix, bool first_batch) {
     Batch batch;
     std::vector<std::vector<float>> vectors;
     try {
+        if (first_batch) maybe_drop_graph_for_backfill(ix);
         if (!read_batch(ix, batch)) return false;
         vectors = embed_batch(ix, batch);
         store_batch(ix, batch, vectors);
@@ -544,6 +599,7 @@ bool extension_installed() {
 
 void worker_loop(Oid dboid) {
     if (!extension_installed()) return;
+    std::unordered_set<std::string> sized;
     if (!pg_call([&] { return try_worker_lock(dboid); })) return;  // another worker has it
     for (;;) {
         wait_ms(0);  // interrupts and config reload
@@ -564,7 +620,10 @@ void worker_loop(Oid dboid) {
                 sleep = std::min(sleep, std::max(1L, static_cast<long>(ix.wait_ms)));
                 continue;
             }
-            progressed |= run_batch(ix);
+            // The backlog is sized once per index and worker life: the start
+            // of a backfill, or its resumption after a crash or restart.
+            bool first_batch = sized.insert(ix.id).second;
+            progressed |= run_batch(ix, first_batch);
         }
         if (!progressed) wait_ms(sleep);
     }
