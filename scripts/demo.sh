@@ -37,6 +37,8 @@ CREATE TABLE demo_chunks AS
 SQL
 log "demo: the RushDB BYOV flow (external index, records with inline vectors, upsert, search)"
 "${PSQL[@]}" -e -f "$REPO_ROOT/scripts/demo_byov.sql"
+log "demo: managed embeddings (the server embeds; search with query text)"
+"${PSQL[@]}" -e -f "$REPO_ROOT/scripts/demo_managed.sql"
 log "demo: rushdb_hnsw directly on a table"
 "${PSQL[@]}" -e -f "$REPO_ROOT/scripts/demo_hnsw.sql"
 
