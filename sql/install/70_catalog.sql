@@ -254,7 +254,7 @@ CREATE FUNCTION rushdb.delete_index(index_id uuid) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE ix rushdb.embedding_indexes := rushdb.lookup_index(index_id);
 BEGIN
-    EXECUTE format('DROP TABLE rushdb.%I', ix.vector_table);
+    EXECUTE format('DROP TABLE IF EXISTS rushdb.%I', ix.vector_table);  -- may have been dropped by hand
     DELETE FROM rushdb.embedding_indexes WHERE id = ix.id;
     RETURN jsonb_build_object('deleted', true, 'id', ix.id);
 END $$;

@@ -421,6 +421,14 @@ void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std:
         "WHERE e.id = $1::uuid FOR KEY SHARE OF e",
         {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
     if (n == 0) {
+        // The index was deleted meanwhile (its queue rows went with it), or
+        // its storage table was dropped by hand: then the batch fails, so
+        // the index ends in error instead of the worker spinning on it.
+        uint64 exists = run("SELECT 1 FROM rushdb.embedding_indexes WHERE id = $1::uuid",
+                            {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
+        if (exists > 0)
+            throw UserError(ERRCODE_UNDEFINED_TABLE, "the vector table rushdb." + ix.table + " of index " + ix.id +
+                                                         " is missing; delete and recreate the index");
         txn.commit();
         return;
     }
