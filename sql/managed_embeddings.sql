@@ -137,7 +137,12 @@ SELECT pg_temp.expect_error($$SELECT rushdb.create_index('Article', 'body', 'man
 RESET rushdb.embedding_endpoint;
 RESET rushdb.embedding_max_retries;
 SELECT count(*) AS body_indexes FROM rushdb.embedding_indexes WHERE property_name = 'body';
--- Only a superuser sets the endpoint and key; nobody else reads the key.
+-- Only a superuser sets the endpoint and key; nobody reads the key back,
+-- superusers included (it shows as "(hidden)").
+SET rushdb.embedding_api_key = 'sk-regress-secret';
+SHOW rushdb.embedding_api_key;
+SELECT count(*) AS key_in_pg_settings FROM pg_settings WHERE setting LIKE '%sk-regress%';
+RESET rushdb.embedding_api_key;
 CREATE ROLE regress_managed_user;
 SET ROLE regress_managed_user;
 SELECT pg_temp.expect_error($$SET rushdb.embedding_endpoint = 'http://evil.example/v1'$$);

@@ -20,7 +20,40 @@ namespace rushdb::pg::embed {
 namespace {
 
 char* g_endpoint = nullptr;
-char* g_api_key = nullptr;
+char* g_api_key_shown = nullptr;  // always kHiddenKey
+const char* g_api_key = "";       // the real value: the current `extra` of the setting
+bool g_preloaded = false;         // loaded by shared_preload_libraries (inherited by forks)
+
+// The API key setting shows this to everyone, superusers included, whatever
+// it holds; the real value is kept in the check hook's `extra`. That keeps it
+// out of SHOW and pg_settings, and out of the log: on a configuration reload
+// PostgreSQL logs a setting's new value only when its shown value changed.
+constexpr const char* kHiddenKey = "(hidden)";
+
+char* malloc_copy(const char* s) {
+    std::size_t n = std::strlen(s) + 1;
+    char* copy = static_cast<char*>(malloc(n));
+    if (copy != nullptr) std::memcpy(copy, s, n);
+    return copy;
+}
+
+bool check_api_key(char** newval, void** extra, GucSource) {
+    // GUC strings and extras are malloc'd and freed by the GUC machinery.
+    char* real = malloc_copy(*newval ? *newval : "");
+    char* shown = malloc_copy(kHiddenKey);
+    if (real == nullptr || shown == nullptr) {
+        free(real);
+        free(shown);
+        GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+        return false;
+    }
+    free(*newval);
+    *newval = shown;
+    *extra = real;
+    return true;
+}
+
+void assign_api_key(const char*, void* extra) { g_api_key = extra ? static_cast<const char*>(extra) : ""; }
 int g_timeout_ms = 30000;
 int g_max_retries = 3;
 int g_request_batch = 64;
@@ -40,10 +73,12 @@ void register_settings() {
         "rushdb.embedding_endpoint", "Base URL of the OpenAI-compatible embeddings API (POST {url}/embeddings).",
         "For managed indexes whose model key is not a built-in one, e.g. http://127.0.0.1:11434/v1.", &g_endpoint,
         "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    g_preloaded = process_shared_preload_libraries_in_progress;
     DefineCustomStringVariable("rushdb.embedding_api_key", "API key sent as a Bearer token to the embeddings API.",
-                               "Visible to superusers only.", &g_api_key, "", PGC_SUSET,
-                               GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE, nullptr, nullptr,
-                               nullptr);
+                               "Always shown as (hidden). Used only when rushdb is in shared_preload_libraries.",
+                               &g_api_key_shown, "", PGC_SUSET,
+                               GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE, check_api_key,
+                               assign_api_key, nullptr);
     DefineCustomIntVariable("rushdb.embedding_timeout", "Timeout of one request to the embeddings API.", nullptr,
                             &g_timeout_ms, 30000, 100, 600000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("rushdb.embedding_max_retries",
@@ -78,7 +113,7 @@ int launcher_naptime_s() { return g_naptime_s; }
 rushdb::embed::ProviderSettings provider_settings() {
     rushdb::embed::ProviderSettings s;
     s.endpoint = g_endpoint ? g_endpoint : "";
-    s.api_key = g_api_key ? g_api_key : "";
+    s.api_key = g_api_key;
     s.timeout_ms = g_timeout_ms;
     s.max_retries = g_max_retries;
     s.request_batch = static_cast<std::size_t>(g_request_batch);
@@ -93,6 +128,13 @@ std::vector<std::vector<float>> embed_texts(const std::string& model_key, std::s
                                             const std::vector<std::string>& texts) {
     using rushdb::embed::ProviderError;
     using rushdb::embed::ProviderErrorKind;
+    if (g_api_key[0] != '\0' && !g_preloaded && model_key.rfind("builtin-", 0) != 0)
+        // Until a session loads the library, PostgreSQL keeps the setting as
+        // a placeholder any role can read, and logs its reloaded value.
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                        "rushdb.embedding_api_key is used only when rushdb is loaded by shared_preload_libraries",
+                        "Without it, PostgreSQL shows the setting to every role until the library is loaded.",
+                        "Add rushdb to shared_preload_libraries and restart the server.");
     try {
         auto provider = rushdb::embed::make_provider(model_key, dims, provider_settings());
         return provider->embed(texts);
