@@ -97,7 +97,9 @@ def record_count(cur, label):
 
 
 def stats(cur, ix):
-    return one(cur, "SELECT rushdb.index_stats(%s::uuid)", (ix,))
+    """The record counts of index_stats (it also reports the status)."""
+    s = one(cur, "SELECT rushdb.index_stats(%s::uuid)", (ix,))
+    return {k: s[k] for k in ("totalRecords", "indexedRecords")}
 
 
 def run(cur, label, created_indexes):
