@@ -322,10 +322,16 @@ bool read_batch(const IndexWork& ix, Batch& batch) {
             bool isnull;
             Oid owner = DatumGetObjectId(column_datum(0, 1, &isnull));
             pg_call([&] { pgstat_report_activity(STATE_RUNNING, "rushdb: building the HNSW index after a backfill"); });
+            std::string table = pg_call([&] { return std::string(quote_identifier(ix.table.c_str())); });
             as_role(owner, [&] {
                 run("SELECT rushdb.build_vector_index(e) FROM rushdb.embedding_indexes e WHERE e.id = $1::uuid",
                     {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
+                run(("ANALYZE rushdb." + table).c_str(), {}, SPI_OK_UTILITY);
             });
+            // Fresh statistics, so the first searches after a backfill get
+            // the HNSW plan: without them the planner guesses a few hundred
+            // records per label and ranks every vector of the label instead.
+            run("ANALYZE rushdb.records", {}, SPI_OK_UTILITY);
         }
         run("UPDATE rushdb.embedding_indexes e SET status = 'ready', failures = 0, error = NULL, retry_at = NULL, "
             "       updated_at = now() "

@@ -4,7 +4,9 @@
 #   2. backfill: create_index over N records with 2 KB texts until ready
 #      (wait_for_index), at several rushdb.embedding_batch_size values
 #   3. keeping current: update 2,000 records' text, time until ready again
-#   4. the HTTP provider against test/support/fake_embeddings_server.py
+#   4. search latency by text (search_text: embed the query, then the same
+#      ranked query) against search by a precomputed query vector, pgbench
+#   5. the HTTP provider against test/support/fake_embeddings_server.py
 #      (a Python server: measures our pipeline, not a model)
 # Texts are the real SAP Fiori documentation chunks (fetch_fiori.sh), cut or
 # repeated to 2,000 bytes, cycled to N records with a distinct suffix each.
@@ -66,6 +68,13 @@ backfill() {  # $1 = batch size, $2 = model key, $3 = label for the output
         status=$("${PSQL[@]}" -c "SELECT rushdb.wait_for_index('$id', 3600) ->> 'status'")
         t1=$(now)
         echo "re-embedding 2,000 updated records, batch $1: $(rate 2000 "$t0" "$t1") records (status $status)"
+        # 4. Text query vs precomputed vector, one client, 5 s each.
+        echo "SELECT count(*) FROM rushdb.search_text('Chunk', 'body', 'deploy a fiori application to cloud foundry', 10)" >"$BENCH_DIR/text.sql"
+        echo "SELECT count(*) FROM rushdb.search('Chunk', 'body', (SELECT v FROM qv), 10)" >"$BENCH_DIR/vector.sql"
+        "${PSQL[@]}" -c "DROP TABLE IF EXISTS qv" -c "CREATE TABLE qv AS SELECT rushdb.embed_text('deploy a fiori application to cloud foundry', 384) AS v"
+        for q in vector text; do
+            echo "search by $q, limit 10, pgbench 1 client 5 s: $(pgbench -n -T 5 -c 1 -f "$BENCH_DIR/$q.sql" 2>/dev/null | grep -oP 'latency average = \K.*')"
+        done
     fi
     "${PSQL[@]}" -c "SELECT rushdb.delete_index('$id')" >/dev/null
 }
@@ -73,7 +82,7 @@ backfill() {  # $1 = batch size, $2 = model key, $3 = label for the output
 # 2. Backfill with the built-in model.
 for b in 100 500 2000; do backfill "$b" builtin-lexical-v1 "builtin-lexical-v1"; done
 
-# 4. The HTTP provider against the local fake server.
+# 5. The HTTP provider against the local fake server.
 exec 3< <(python3 "$REPO_ROOT/test/support/fake_embeddings_server.py" --port 0)
 SERVER_PID=$!
 read -r _ PORT <&3
