@@ -135,9 +135,32 @@ std::vector<std::vector<float>> embed_texts(const std::string& model_key, std::s
                         "rushdb.embedding_api_key is used only when rushdb is loaded by shared_preload_libraries",
                         "Without it, PostgreSQL shows the setting to every role until the library is loaded.",
                         "Add rushdb to shared_preload_libraries and restart the server.");
+    // One provider per backend, kept while the model and settings stay the
+    // same: an HTTP provider keeps its connection (and TLS session) open, so
+    // text queries and worker batches do not pay a new handshake each.
+    static rushdb::embed::Provider* cached = nullptr;  // never freed at exit: the process ends
+    static std::string cached_key;
     try {
-        auto provider = rushdb::embed::make_provider(model_key, dims, provider_settings());
-        return provider->embed(texts);
+        rushdb::embed::ProviderSettings settings = provider_settings();
+        std::string key = model_key + '\x1f' + std::to_string(dims) + '\x1f' + settings.endpoint + '\x1f' +
+                          settings.api_key + '\x1f' + std::to_string(settings.timeout_ms) + '\x1f' +
+                          std::to_string(settings.max_retries) + '\x1f' + std::to_string(settings.request_batch) +
+                          '\x1f' + (settings.send_dimensions ? "1" : "0");
+        if (cached == nullptr || key != cached_key) {
+            delete cached;
+            cached = nullptr;
+            cached = rushdb::embed::make_provider(model_key, dims, settings).release();
+            cached_key = std::move(key);
+        }
+        try {
+            return cached->embed(texts);
+        } catch (...) {
+            // A failed or cancelled request may leave the connection in any
+            // state: start afresh next time.
+            delete cached;
+            cached = nullptr;
+            throw;
+        }
     } catch (const ProviderError& e) {
         switch (e.kind()) {
             case ProviderErrorKind::configuration:
