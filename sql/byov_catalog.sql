@@ -6,14 +6,7 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    -- Generated ids differ per run.
-    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<id>', 'g');
-END $$;
+\i sql/include/expect_error.sql
 -- Index JSON without the generated id and timestamps.
 CREATE FUNCTION pg_temp.shape(j jsonb) RETURNS jsonb LANGUAGE sql AS $$
     SELECT j - 'id' - 'createdAt' - 'updatedAt'

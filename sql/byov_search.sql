@@ -6,13 +6,7 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<id>', 'g');
-END $$;
+\i sql/include/expect_error.sql
 -- name and score of each result, in order.
 CREATE FUNCTION pg_temp.hits(results jsonb) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg((r ->> 'name') || '=' || round((r ->> '__score')::numeric, 4), ', ' ORDER BY o)

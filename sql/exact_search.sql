@@ -5,13 +5,7 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/expect_error.sql
 
 CREATE TABLE exact_items (id int PRIMARY KEY, label text, v vector);
 INSERT INTO exact_items

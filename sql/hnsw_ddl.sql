@@ -5,13 +5,7 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/expect_error.sql
 
 CREATE TABLE hnsw_ddl (id int PRIMARY KEY, v vector(3), w vector, t text);
 INSERT INTO hnsw_ddl SELECT i, ARRAY[sin(i), cos(i), i % 7], ARRAY[i, 1], i::text FROM generate_series(1, 100) i;

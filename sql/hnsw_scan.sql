@@ -7,13 +7,7 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/expect_error.sql
 
 -- 3,000 deterministic 16-dim points in 30 clusters.
 CREATE TABLE hnsw_items (id int PRIMARY KEY, category int, v vector(16));

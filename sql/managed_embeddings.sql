@@ -8,13 +8,7 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<id>', 'g');
-END $$;
+\i sql/include/expect_error.sql
 -- Titles of a search result, in rank order.
 CREATE FUNCTION pg_temp.titles(j jsonb) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg(coalesce(x ->> 'title', x ->> 'name'), ' | ' ORDER BY o) FROM jsonb_array_elements(j) WITH ORDINALITY AS t(x, o)

@@ -6,13 +6,7 @@
 SET search_path = public, rushdb;
 
 -- SQLSTATE and message of a statement that is expected to fail.
-CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i sql/include/expect_error.sql
 
 -- The casts the extension defines, and how they apply.
 SELECT format_type(c.castsource, NULL) AS source, format_type(c.casttarget, NULL) AS target,
