@@ -54,7 +54,7 @@ record pg_regress "$ok" "$bad"
 # --- client drivers ----------------------------------------------------------
 # Debian's interpreter, where python3-psycopg2 lives (not a pyenv one on PATH).
 log "client driver tests"
-for t in "$REPO_ROOT"/test/clients/*.py; do
+for t in "$REPO_ROOT"/test/clients/test_*.py; do
     [ -e "$t" ] || continue
     name="$(basename "$t")"
     if /usr/bin/python3 "$t" >"$WORK/client-$name.log" 2>&1; then

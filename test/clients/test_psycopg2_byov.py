@@ -19,21 +19,12 @@ import uuid
 import psycopg2
 import psycopg2.extras
 from psycopg2.extras import Json
+from checks import check, one
 
 BULK = 2000
 TOL = 1e-5
 
 
-def check(cond, what):
-    if not cond:
-        print("FAIL:", what)
-        sys.exit(1)
-    print("ok:", what)
-
-
-def one(cur, query, params=()):
-    cur.execute(query, params)
-    return cur.fetchone()[0]
 
 
 def expect_error(cur, sqlstate, what, query, params=()):

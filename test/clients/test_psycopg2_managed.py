@@ -12,18 +12,9 @@ import uuid
 
 import psycopg2
 from psycopg2.extras import Json
+from checks import check, one
 
 
-def check(cond, what):
-    if not cond:
-        print("FAIL:", what)
-        sys.exit(1)
-    print("ok:", what)
-
-
-def one(cur, query, params=()):
-    cur.execute(query, params)
-    return cur.fetchone()[0]
 
 
 def expect_error(conn, sqlstate, what, query, params=()):

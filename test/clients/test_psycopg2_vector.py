@@ -9,13 +9,8 @@ import struct
 import sys
 
 import psycopg2
+from checks import check, one
 
-
-def check(cond, what):
-    if not cond:
-        print("FAIL:", what)
-        sys.exit(1)
-    print("ok:", what)
 
 
 def main():
