@@ -112,6 +112,19 @@ namespace {
 
 [[noreturn]] void bad(int code, const char* msg) { ereport(ERROR, (errcode(code), errmsg("%s", msg))); pg_unreachable(); }
 
+// Is there an external index on (label, property)? For the error a text
+// query on it gets.
+char* external_index_id(Datum label, Datum property) {
+    Oid types[2] = {TEXTOID, TEXTOID};
+    Datum values[2] = {label, property};
+    if (SPI_execute_with_args("SELECT id::text FROM rushdb.embedding_indexes e WHERE e.label OPERATOR(pg_catalog.=) $1 "
+                              "AND e.property_name OPERATOR(pg_catalog.=) $2 AND e.source_type OPERATOR(pg_catalog.=) 'external' "
+                              "ORDER BY e.created_at LIMIT 1",
+                              2, types, values, nullptr, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "index lookup failed");
+    return SPI_processed ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : nullptr;
+}
+
 struct ResolvedIndex {
     char* id;
     char* source;
@@ -135,7 +148,7 @@ char* column_copy(HeapTuple t, TupleDesc desc, int col) {
 // several, an external index without vectors, or an index in error.
 // Prepared once per backend.
 ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similarity, bool similarity_null,
-                            Datum source, bool source_null) {
+                            Datum source, bool source_null, bool text_query) {
     static SPIPlanPtr plan = nullptr;
     if (plan == nullptr) {
         Oid types[5] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
@@ -159,6 +172,14 @@ ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similar
     char* property_text = TextDatumGetCString(property);
     const char* dims_text = dims ? psprintf(" with %d dimensions", dims) : "";
     if (SPI_processed == 0) {
+        // A text query on a property that has only an external index gets
+        // an error that says so, not "no index".
+        char* external = text_query ? external_index_id(label, property) : nullptr;
+        if (external != nullptr)
+            ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                            errmsg("embedding index %s on label \"%s\", property \"%s\" is external: a text query "
+                                   "needs a managed index", external, label_text, property_text),
+                            errhint("Give queryVector (a vector from your model) instead of query.")));
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
                         errmsg("no embedding index for label \"%s\", property \"%s\"%s%s%s%s%s",
                                label_text, property_text, dims_text,
@@ -199,19 +220,6 @@ ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similar
                         errhint("Fix the embedding provider; the next write to the property, or "
                                 "rushdb.retry_index('%s'), retries it.", ix.id)));
     return ix;
-}
-
-// Is there an external index on (label, property)? For the error a text
-// query on it gets.
-char* external_index_id(Datum label, Datum property) {
-    Oid types[2] = {TEXTOID, TEXTOID};
-    Datum values[2] = {label, property};
-    if (SPI_execute_with_args("SELECT id::text FROM rushdb.embedding_indexes e WHERE e.label OPERATOR(pg_catalog.=) $1 "
-                              "AND e.property_name OPERATOR(pg_catalog.=) $2 AND e.source_type OPERATOR(pg_catalog.=) 'external' "
-                              "ORDER BY e.created_at LIMIT 1",
-                              2, types, values, nullptr, true, 1) != SPI_OK_SELECT)
-        elog(ERROR, "index lookup failed");
-    return SPI_processed ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : nullptr;
 }
 
 // Embeds a text query with the index's provider.
@@ -312,31 +320,9 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     if (text_query) {
         source = CStringGetTextDatum("managed");
         source_null = false;
-        // A text query on a property that has only an external index gets
-        // an error that says so, not "no index".
-        Datum sim_arg = similarity;
-        bool sim_null = PG_ARGISNULL(6);
-        Oid types[5] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
-        Datum values[5] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), Int32GetDatum(dims), sim_arg, source};
-        char nulls[5] = {' ', ' ', ' ', sim_null ? 'n' : ' ', ' '};
-        if (SPI_execute_with_args("SELECT 1 FROM rushdb.embedding_indexes e WHERE e.label OPERATOR(pg_catalog.=) $1 "
-                                  "AND e.property_name OPERATOR(pg_catalog.=) $2 "
-                                  "AND ($3 OPERATOR(pg_catalog.=) 0 OR e.dimensions OPERATOR(pg_catalog.=) $3) "
-                                  "AND ($4 IS NULL OR e.similarity_function OPERATOR(pg_catalog.=) $4) "
-                                  "AND e.source_type OPERATOR(pg_catalog.=) $5",
-                                  5, types, values, nulls, true, 1) != SPI_OK_SELECT)
-            elog(ERROR, "index lookup failed");
-        if (SPI_processed == 0) {
-            char* external = external_index_id(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1));
-            if (external != nullptr)
-                ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                                errmsg("embedding index %s on label \"%s\", property \"%s\" is external: a text query "
-                                       "needs a managed index", external, text_or_empty(0), text_or_empty(1)),
-                                errhint("Give queryVector (a vector from your model) instead of query.")));
-        }
     }
     ResolvedIndex ix = resolve_index(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), dims, similarity, PG_ARGISNULL(6),
-                                     source, source_null);
+                                     source, source_null, text_query);
     SPI_finish();
 
     Oid vector_type;
