@@ -35,6 +35,20 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         END
 $$;
 
+-- After a statement queued records for these indexes: an index in error is
+-- retried (RushDB: a later write retries it), and a worker is asked for at
+-- commit. Called by the queue triggers below (SECURITY DEFINER callers).
+CREATE FUNCTION rushdb.after_queueing(touched uuid[]) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF touched IS NULL THEN
+        RETURN;
+    END IF;
+    UPDATE rushdb.embedding_indexes e SET status = 'pending', failures = 0, retry_at = NULL, updated_at = now()
+    WHERE e.id = ANY (touched) AND e.status = 'error';
+    PERFORM rushdb.wake_embedding_worker();
+END $$;
+
 -- Queue maintenance on rushdb.records, one statement at a time (a bulk
 -- create_records is one INSERT, so one join against the catalog).
 -- SECURITY DEFINER, owned by the extension's owner: a role that may write
@@ -44,7 +58,7 @@ $$;
 CREATE FUNCTION rushdb.queue_inserted_records() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    queued bigint;
+    touched uuid[];
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM rushdb.embedding_indexes e WHERE e.source_type = 'managed') THEN
         RETURN NULL;
@@ -55,14 +69,8 @@ BEGIN
         JOIN rushdb.embedding_indexes e ON e.label = n.label AND e.source_type = 'managed'
         WHERE n.properties ? e.property_name
         RETURNING index_id)
-    SELECT count(*) INTO queued FROM (SELECT DISTINCT index_id FROM q) d;
-    IF queued > 0 THEN
-        UPDATE rushdb.embedding_indexes e SET status = 'pending', failures = 0, retry_at = NULL, updated_at = now()
-        WHERE e.status = 'error' AND e.source_type = 'managed'
-          AND e.id IN (SELECT e2.id FROM rushdb.embedding_indexes e2 JOIN new_rows n
-                       ON e2.label = n.label AND n.properties ? e2.property_name);
-        PERFORM rushdb.wake_embedding_worker();
-    END IF;
+    SELECT array_agg(DISTINCT index_id) INTO touched FROM q;
+    PERFORM rushdb.after_queueing(touched);
     RETURN NULL;
 END $$;
 
@@ -86,11 +94,7 @@ BEGIN
         INSERT INTO rushdb.embedding_queue (index_id, record_id)
         SELECT index_id, record_id FROM changed RETURNING index_id)
     SELECT array_agg(DISTINCT index_id) INTO touched FROM q;
-    IF touched IS NOT NULL THEN
-        UPDATE rushdb.embedding_indexes e SET status = 'pending', failures = 0, retry_at = NULL, updated_at = now()
-        WHERE e.id = ANY (touched) AND e.status = 'error';
-        PERFORM rushdb.wake_embedding_worker();
-    END IF;
+    PERFORM rushdb.after_queueing(touched);
     RETURN NULL;
 END $$;
 
