@@ -250,6 +250,16 @@ void as_role(Oid role, Fn&& fn) {
     SetUserIdAndSecContext(saved_user, saved_context);
 }
 
+// An index's vector table as pg_class row c (for its owner), joined to the
+// catalog row e; and its HNSW index, NULL when dropped for a backfill.
+#define VECTOR_TABLE_JOIN_SQL \
+    " JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table)) "
+#define GRAPH_REGCLASS_SQL "pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table || '_hnsw'))"
+
+std::string quoted(const std::string& name) {
+    return pg_call([&] { return std::string(quote_identifier(name.c_str())); });
+}
+
 // ---------------------------------------------------------------------------
 // The work.
 
@@ -314,15 +324,15 @@ bool read_batch(const IndexWork& ix, Batch& batch) {
         // in this transaction, so the index is never ready without it.
         uint64 missing = run(
             "SELECT c.relowner FROM rushdb.embedding_indexes e "
-            "JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table)) "
+            VECTOR_TABLE_JOIN_SQL
             "WHERE e.id = $1::uuid "
-            "  AND pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table || '_hnsw')) IS NULL",
+            "  AND " GRAPH_REGCLASS_SQL " IS NULL",
             {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
         if (missing > 0) {
             bool isnull;
             Oid owner = DatumGetObjectId(column_datum(0, 1, &isnull));
             pg_call([&] { pgstat_report_activity(STATE_RUNNING, "rushdb: building the HNSW index after a backfill"); });
-            std::string table = pg_call([&] { return std::string(quote_identifier(ix.table.c_str())); });
+            std::string table = quoted(ix.table);
             as_role(owner, [&] {
                 run("SELECT rushdb.build_vector_index(e) FROM rushdb.embedding_indexes e WHERE e.id = $1::uuid",
                     {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
@@ -423,7 +433,7 @@ void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std:
     // The index may have been deleted meanwhile; KEY SHARE keeps it until commit.
     uint64 n = run(
         "SELECT c.relowner FROM rushdb.embedding_indexes e "
-        "JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table)) "
+        VECTOR_TABLE_JOIN_SQL
         "WHERE e.id = $1::uuid FOR KEY SHARE OF e",
         {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
     if (n == 0) {
@@ -485,7 +495,7 @@ void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std:
             clear_ids.push_back(&r.id);
         }
     }
-    std::string quoted_table = pg_call([&] { return quote_identifier(ix.table.c_str()); });
+    std::string quoted_table = quoted(ix.table);
     std::string upsert = "INSERT INTO rushdb." + quoted_table +
                          " AS t (record_id, embedding) SELECT * FROM unnest($1, $2) "
                          "ON CONFLICT (record_id) DO UPDATE SET embedding = excluded.embedding, updated_at = now()";
@@ -547,16 +557,16 @@ void maybe_drop_graph_for_backfill(const IndexWork& ix) {
     uint64 n = run(
         "SELECT (SELECT count(*) FROM rushdb.embedding_queue q WHERE q.index_id = e.id), c.relowner "
         "FROM rushdb.embedding_indexes e "
-        "JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table)) "
+        VECTOR_TABLE_JOIN_SQL
         "WHERE e.id = $1::uuid "
-        "  AND pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table || '_hnsw')) IS NOT NULL",
+        "  AND " GRAPH_REGCLASS_SQL " IS NOT NULL",
         {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
     if (n > 0) {
         bool isnull;
         int64 queued = DatumGetInt64(column_datum(0, 1, &isnull));
         Oid owner = DatumGetObjectId(column_datum(0, 2, &isnull));
-        std::string table = pg_call([&] { return std::string(quote_identifier(ix.table.c_str())); });
-        std::string index = pg_call([&] { return std::string(quote_identifier((ix.table + "_hnsw").c_str())); });
+        std::string table = quoted(ix.table);
+        std::string index = quoted(ix.table + "_hnsw");
         if (queued >= kBulkBackfillMin) {
             run(("SELECT count(*) FROM (SELECT 1 FROM rushdb." + table + " LIMIT $1) s").c_str(),
                 {{INT8OID, Int64GetDatum(queued / kBulkBackfillRatio)}}, SPI_OK_SELECT);
