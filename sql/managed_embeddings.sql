@@ -150,8 +150,18 @@ DROP ROLE regress_managed_user;
 SELECT rushdb.create_record('Article', '{"views": 10}') ? 'views' AS numeric_record;
 SELECT pg_temp.expect_error($$SELECT rushdb.create_index('Article', 'views')$$);
 
+-- The provider check and retry_index on bad arguments.
+SELECT pg_temp.expect_error($$SELECT rushdb.check_embedding_provider(NULL, 8)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.check_embedding_provider('builtin-lexical-v1', 0)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.check_embedding_provider('builtin-lexical-v1', 16001)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.check_embedding_provider('builtin-lexical-v1', 16000)$$) AS provider_ok;
+SELECT pg_temp.expect_error($$SELECT rushdb.retry_index('00000000-0000-7000-8000-000000000000')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.search_text('Article', 'title', 'odata', 5, 0, '{}', NULL, NULL, 0)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.search_text('Article', 'title', 'odata', 5, 0, '{}', NULL, NULL, 16001)$$);
+
 -- wait_for_index arguments and isolation.
 SELECT pg_temp.expect_error(format($$SELECT rushdb.wait_for_index(%L, -1)$$, pg_temp.ix('Article', 'title')));
+SELECT pg_temp.expect_error(format($$SELECT rushdb.wait_for_index(%L, NULL)$$, pg_temp.ix('Article', 'title')));
 SELECT pg_temp.expect_error($$SELECT rushdb.wait_for_index('00000000-0000-7000-8000-000000000000')$$);
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT pg_temp.expect_error(format($$SELECT rushdb.wait_for_index(%L)$$, pg_temp.ix('Article', 'title')));
