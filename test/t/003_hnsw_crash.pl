@@ -9,6 +9,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use RushdbTap;
 use IPC::Run;
 use Time::HiRes qw(time);
 
@@ -17,42 +20,9 @@ $node->init;
 $node->append_conf('postgresql.conf', 'log_statement = none');
 $node->start;
 
-# pvec(seed, dims): a pseudo-random vector in [-1, 1)^dims that depends on
-# the seed only, so every run inserts the same vectors for the same ids.
-$node->safe_psql('postgres', q{
-    CREATE EXTENSION rushdb;
-    ALTER DATABASE postgres SET search_path TO public, rushdb;
-    CREATE FUNCTION pvec(seed bigint, dims int) RETURNS rushdb.vector
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT array_agg((('x' || substr(md5(seed::text || ':' || j::text), 1, 8))::bit(32)::int
-                          / 2147483648.0)::real ORDER BY j)::rushdb.vector
-        FROM generate_series(1, dims) j $$;
-});
+create_rushdb($node);
 
-sub verify_problems
-{
-    my ($n, $index) = @_;
-    return $n->safe_psql('postgres', "SELECT string_agg(p, E'\\n') FROM rushdb.hnsw_verify('$index') p");
-}
 
-# Rows returned by an exhaustive index scan (count, distinct ids) and by
-# count(*), plus the ids the index scan missed.
-sub index_census
-{
-    my ($n, $table, $dims) = @_;
-    my $r = $n->safe_psql('postgres', qq{
-        SET enable_seqscan = off; SET enable_bitmapscan = off;
-        SET rushdb.hnsw_ef_search = 1000; SET rushdb.hnsw_max_scan_tuples = 10000000;
-        CREATE TEMP TABLE found AS SELECT id FROM $table ORDER BY v <-> pvec(-1, $dims) LIMIT 10000000;
-        SELECT count(*), count(DISTINCT id), (SELECT count(*) FROM $table),
-               (SELECT string_agg(id::text, ',' ORDER BY id) FROM
-                   (SELECT id FROM $table EXCEPT SELECT id FROM found ORDER BY 1 LIMIT 20) m)
-        FROM found;
-    });
-    my ($found, $distinct, $total, $missing) = split /\|/, $r;
-    note("$table: committed rows the index scan missed (first 20): $missing") if $missing ne '';
-    return ($found, $distinct, $total);
-}
 
 # Background pgbench: 4 clients, each transaction one row with the next id.
 $node->safe_psql('postgres', q{

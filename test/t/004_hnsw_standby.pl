@@ -9,21 +9,16 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use RushdbTap;
 use Time::HiRes qw(time);
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
 $primary->append_conf('postgresql.conf', "shared_buffers = 16MB\nlog_statement = none");
 $primary->start;
-$primary->safe_psql('postgres', q{
-    CREATE EXTENSION rushdb;
-    ALTER DATABASE postgres SET search_path TO public, rushdb;
-    CREATE FUNCTION pvec(seed bigint, dims int) RETURNS rushdb.vector
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT array_agg((('x' || substr(md5(seed::text || ':' || j::text), 1, 8))::bit(32)::int
-                          / 2147483648.0)::real ORDER BY j)::rushdb.vector
-        FROM generate_series(1, dims) j $$;
-});
+create_rushdb($primary);
 $primary->backup('base');
 
 my $standby = PostgreSQL::Test::Cluster->new('standby');

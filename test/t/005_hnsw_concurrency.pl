@@ -13,6 +13,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use RushdbTap;
 use IPC::Run;
 use Time::HiRes qw(time sleep);
 
@@ -21,39 +24,9 @@ $node->init;
 # pgbench runs thousands of statements; keep the log to what matters.
 $node->append_conf('postgresql.conf', "log_statement = none\nmax_connections = 40");
 $node->start;
-$node->safe_psql('postgres', q{
-    CREATE EXTENSION rushdb;
-    ALTER DATABASE postgres SET search_path TO public, rushdb;
-    CREATE FUNCTION pvec(seed bigint, dims int) RETURNS rushdb.vector
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT array_agg((('x' || substr(md5(seed::text || ':' || j::text), 1, 8))::bit(32)::int
-                          / 2147483648.0)::real ORDER BY j)::rushdb.vector
-        FROM generate_series(1, dims) j $$;
-});
+create_rushdb($node);
 
-sub verify_problems
-{
-    my ($index) = @_;
-    return $node->safe_psql('postgres', "SELECT string_agg(p, E'\\n') FROM rushdb.hnsw_verify('$index') p");
-}
 
-# Exhaustive index scan: (rows returned, distinct ids, count(*)).
-sub index_census
-{
-    my ($table, $dims) = @_;
-    my $r = $node->safe_psql('postgres', qq{
-        SET enable_seqscan = off; SET enable_bitmapscan = off;
-        SET rushdb.hnsw_ef_search = 1000; SET rushdb.hnsw_max_scan_tuples = 10000000;
-        CREATE TEMP TABLE found AS SELECT id FROM $table ORDER BY v <-> pvec(-1, $dims) LIMIT 10000000;
-        SELECT count(*), count(DISTINCT id), (SELECT count(*) FROM $table),
-               (SELECT string_agg(id::text, ',' ORDER BY id) FROM
-                   (SELECT id FROM $table EXCEPT SELECT id FROM found ORDER BY 1 LIMIT 20) m)
-        FROM found;
-    });
-    my ($found, $distinct, $total, $missing) = split /\|/, $r;
-    note("$table: rows the index scan missed (first 20): $missing") if $missing ne '';
-    return ($found, $distinct, $total);
-}
 
 my $script_no = 0;
 
@@ -121,9 +94,9 @@ $node->safe_psql('postgres', q{
     like($out, qr{actually processed: 500/500}, '(a) 500 rows inserted');
 }
 note(sprintf('(a) inserts: %.1f s', time - $t0));
-is(verify_problems('big_v_idx'), '', '(a) hnsw_verify is clean');
+is(verify_problems($node, 'big_v_idx'), '', '(a) hnsw_verify is clean');
 {
-    my ($found, $distinct, $total) = index_census('big', 1980);
+    my ($found, $distinct, $total) = index_census($node, 'big', 1980);
     is("$found|$distinct|$total", '500|500|500', '(a) an index scan returns each of the 500 rows once');
 }
 is($node->safe_psql('postgres', q{
@@ -155,9 +128,9 @@ like($node->safe_psql('postgres', q{
     like($out, qr{actually processed: [1-9]\d{2,}}, '(b) hundreds of transactions ran');
 }
 note(sprintf('(b) mixed run: %.1f s', time - $t0));
-is(verify_problems('mix_v_idx'), '', '(b) hnsw_verify is clean');
+is(verify_problems($node, 'mix_v_idx'), '', '(b) hnsw_verify is clean');
 {
-    my ($found, $distinct, $total) = index_census('mix', 64);
+    my ($found, $distinct, $total) = index_census($node, 'mix', 64);
     is("$found|$distinct", "$total|$total", "(b) an index scan returns all $total rows once each");
 }
 
@@ -194,15 +167,15 @@ DELETE FROM churn WHERE id = (SELECT id FROM churn WHERE id >= :r ORDER BY id LI
 note("(c) VACUUM ran $vacuums times");
 is(join("\n", @vacuum_errors), '', '(c) every VACUUM succeeded');
 cmp_ok($vacuums, '>=', 5, '(c) VACUUM ran repeatedly during the run');
-is(verify_problems('churn_v_idx'), '', '(c) hnsw_verify is clean after the run');
+is(verify_problems($node, 'churn_v_idx'), '', '(c) hnsw_verify is clean after the run');
 {
-    my ($found, $distinct, $total) = index_census('churn', 64);
+    my ($found, $distinct, $total) = index_census($node, 'churn', 64);
     is("$found|$distinct", "$total|$total", "(c) an index scan returns all $total rows once each");
 }
 $node->safe_psql('postgres', 'VACUUM churn');
-is(verify_problems('churn_v_idx'), '', '(c) hnsw_verify is clean after a final VACUUM');
+is(verify_problems($node, 'churn_v_idx'), '', '(c) hnsw_verify is clean after a final VACUUM');
 {
-    my ($found, $distinct, $total) = index_census('churn', 64);
+    my ($found, $distinct, $total) = index_census($node, 'churn', 64);
     is("$found|$distinct", "$total|$total", "(c) after a final VACUUM the index still returns all $total rows");
 }
 note(sprintf('(c) total: %.1f s', time - $t0));
