@@ -6,8 +6,11 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_MAJOR=15
-PG_BIN="/usr/lib/postgresql/${PG_MAJOR}/bin"
+# RUSHDB_PG_BIN selects another (relocated) PostgreSQL installation, so two
+# checkouts can build, install and test side by side on one machine.
+PG_BIN="${RUSHDB_PG_BIN:-/usr/lib/postgresql/${PG_MAJOR}/bin}"
 export PATH="${PG_BIN}:${PATH}"
+export PG_CONFIG="${PG_BIN}/pg_config"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -57,8 +60,8 @@ ensure_packages() {
 
 build_and_install() {
     log "building and installing the extension"
-    make -C "$REPO_ROOT" -j"$(nproc)" >/dev/null
-    as_root make -C "$REPO_ROOT" install >/dev/null
+    make -C "$REPO_ROOT" -j"$(nproc)" PG_CONFIG="$PG_BIN/pg_config" >/dev/null
+    as_root make -C "$REPO_ROOT" install PG_CONFIG="$PG_BIN/pg_config" >/dev/null
 }
 
 free_port() {
