@@ -11,7 +11,7 @@
 # scripts/test.sh (see README.md).
 
 EXTENSION   = rushdb
-EXTVERSION  = 0.1.0
+EXTVERSION  = 0.2.0
 MODULE_big  = rushdb
 
 CORE_SRCS   = $(sort $(wildcard src/core/*/*.cpp))
@@ -19,8 +19,15 @@ PG_SRCS     = $(sort $(wildcard src/pg/*.cpp))
 OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 # The install script is assembled from one file per concern, in name order.
+# Files 81-89 and 99 hold only re-runnable definitions (CREATE OR REPLACE,
+# grants, comments): the upgrade from 0.1.0 is its hand-written migration
+# followed by those same files, so both paths end with the same definitions.
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
-DATA_built  = build/pgxs/$(EXTENSION)--$(EXTVERSION).sql
+REDEFINE_PARTS = $(sort $(wildcard sql/install/8*.sql sql/install/9[5-9]_*.sql))
+UPGRADE_FROM_010 = sql/upgrade/rushdb--0.1.0--0.2.0.sql
+DATA_built  = build/pgxs/$(EXTENSION)--$(EXTVERSION).sql build/pgxs/$(EXTENSION)--0.1.0--$(EXTVERSION).sql
+# Released scripts are frozen: never edit them, add an upgrade instead.
+DATA        = sql/released/rushdb--0.1.0.sql sql/released/rushdb--0.1.0.control
 
 # pg_regress: every sql/<name>.sql with an expected/<name>.out, in name order.
 REGRESS     = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
@@ -53,9 +60,13 @@ endif
 HEADERS = $(wildcard src/core/*/*.hpp src/pg/*.hpp)
 $(OBJS): $(HEADERS)
 
-$(DATA_built): $(INSTALL_PARTS)
+build/pgxs/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	@mkdir -p $(dir $@)
 	cat $(INSTALL_PARTS) > $@
+
+build/pgxs/$(EXTENSION)--0.1.0--$(EXTVERSION).sql: $(UPGRADE_FROM_010) $(REDEFINE_PARTS)
+	@mkdir -p $(dir $@)
+	cat $(UPGRADE_FROM_010) $(REDEFINE_PARTS) > $@
 
 installcheck: | build/regress
 build/regress:

@@ -34,5 +34,5 @@ FROM jsonb_array_elements(rushdb.search(
     '{"label": "Chunk", "propertyName": "content", "query": "quantum entanglement", "limit": 1}')) r;
 
 -- 5. Both indexes answer on one property: queryVector goes to the external one, query to the managed one.
-SELECT e.source_type, e.model_key, e.dimensions, rushdb.index_status(e) AS status
+SELECT e.source_type, e.model_key, e.dimensions, rushdb_internal.index_status(e) AS status
 FROM rushdb.embedding_indexes e WHERE e.label = 'Chunk' ORDER BY e.source_type;

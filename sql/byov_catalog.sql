@@ -40,7 +40,7 @@ BEGIN;
 SELECT pg_temp.shape(rushdb.create_index('Tmp', 'body', 'external', 'cosine', 3));
 ROLLBACK;
 SELECT count(*) AS tmp_indexes FROM rushdb.embedding_indexes WHERE label = 'Tmp';
-SELECT count(*) AS tmp_tables FROM pg_tables WHERE schemaname = 'rushdb' AND tablename LIKE 'vectors_%'
+SELECT count(*) AS tmp_tables FROM pg_tables WHERE schemaname = 'rushdb_internal' AND tablename LIKE 'vectors_%'
     AND tablename NOT IN (SELECT vector_table FROM rushdb.embedding_indexes);
 
 -- Records with inline vectors: the external index is found by
@@ -124,7 +124,7 @@ SELECT rushdb.index_stats((SELECT id FROM cos_ix));
 
 -- delete_index drops its storage.
 SELECT rushdb.delete_index((SELECT id FROM rushdb.embedding_indexes WHERE property_name = 'title')) ->> 'deleted' AS deleted;
-SELECT count(*) AS orphan_tables FROM pg_tables WHERE schemaname = 'rushdb' AND tablename LIKE 'vectors_%'
+SELECT count(*) AS orphan_tables FROM pg_tables WHERE schemaname = 'rushdb_internal' AND tablename LIKE 'vectors_%'
     AND tablename NOT IN (SELECT vector_table FROM rushdb.embedding_indexes);
 
 -- A bulk import (1,200 vectors into an empty index) takes the bulk path:
@@ -137,9 +137,9 @@ SELECT jsonb_array_length(rushdb.create_records('Bulk', (
     FROM generate_series(1, 1200) i))) AS bulk_created;
 SELECT rushdb.index_stats(id) FROM rushdb.embedding_indexes WHERE label = 'Bulk';
 SELECT count(*) AS hnsw_indexes FROM pg_indexes
-WHERE schemaname = 'rushdb' AND indexname = (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk');
+WHERE schemaname = 'rushdb_internal' AND indexname = (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk');
 SELECT count(*) AS problems FROM rushdb.hnsw_verify(
-    ('rushdb.' || (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk'))::regclass);
+    ('rushdb_internal.' || (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk'))::regclass);
 SELECT (r ->> 'i')::int AS nearest FROM rushdb.search('Bulk', 'body',
     (SELECT ARRAY[sin(700), cos(700), sin(350), 700 % 7]::rushdb.vector), 1) r;
 -- The array form re-run with the same vectors is idempotent (small batch: row by row).

@@ -20,7 +20,7 @@ $$;
 CREATE FUNCTION pg_temp.vector_count(lbl text, prop text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE n bigint;
 BEGIN
-    EXECUTE format('SELECT count(*) FROM rushdb.%I', (SELECT vector_table FROM rushdb.embedding_indexes
+    EXECUTE format('SELECT count(*) FROM rushdb_internal.%I', (SELECT vector_table FROM rushdb.embedding_indexes
                    WHERE label = lbl AND property_name = prop AND source_type = 'managed')) INTO n;
     RETURN n;
 END $$;
@@ -78,7 +78,7 @@ SELECT pg_temp.titles(rushdb.search('{"label": "Article", "propertyName": "title
 SELECT pg_temp.titles(rushdb.search('{"label": "Article", "propertyName": "title", "query": "analytical cards", "limit": 1}'));
 SELECT rushdb.update_record((SELECT id FROM rushdb.records WHERE properties ->> 'title' = 'Analytical cards'),
                             '{"lang": "fr"}') ->> 'lang' AS other_property;
-SELECT count(*) AS queued_by_other_property FROM rushdb.embedding_queue;
+SELECT count(*) AS queued_by_other_property FROM rushdb_internal.embedding_queue;
 -- Removing the property removes the vector; deleting the record too.
 SELECT rushdb.update_record((SELECT id FROM rushdb.records WHERE properties ->> 'title' = 'Analytical cards'),
                             '{"title": null}') ? 'title' AS still_has_title;
@@ -91,7 +91,7 @@ SELECT pg_temp.vector_count('Article', 'title') AS vectors;
 BEGIN;
 SELECT rushdb.create_record('Article', '{"title": "Never committed"}') IS NOT NULL AS written;
 ROLLBACK;
-SELECT count(*) AS queued_after_rollback FROM rushdb.embedding_queue;
+SELECT count(*) AS queued_after_rollback FROM rushdb_internal.embedding_queue;
 
 -- External and managed indexes on one property both answer.
 SELECT rushdb.create_index('Article', 'title', 'external', 'cosine', 3) ->> 'status' AS external_status;
@@ -183,18 +183,18 @@ SELECT jsonb_array_length(rushdb.create_records('Bulk', (SELECT jsonb_agg(jsonb_
     'body', 'bulk record number ' || i || CASE WHEN i % 7 = 0 THEN ' seventh' ELSE '' END)) FROM generate_series(1, 2500) i))) AS bulk_records;
 BEGIN;
 SELECT rushdb.create_index('Bulk', 'body') ->> 'status' AS bulk_status;
-CREATE TEMP TABLE graph_before AS SELECT ('rushdb.' || vector_table || '_hnsw')::regclass::oid AS oid
+CREATE TEMP TABLE graph_before AS SELECT ('rushdb_internal.' || vector_table || '_hnsw')::regclass::oid AS oid
 FROM rushdb.embedding_indexes WHERE label = 'Bulk';
 COMMIT;
 SELECT rushdb.wait_for_index(pg_temp.ix('Bulk', 'body'), 120) ->> 'status' AS bulk_ready;
 -- A new index: the worker dropped the graph for the backfill and rebuilt it.
-SELECT ('rushdb.' || vector_table || '_hnsw')::regclass::oid <> (SELECT oid FROM graph_before) AS graph_rebuilt
+SELECT ('rushdb_internal.' || vector_table || '_hnsw')::regclass::oid <> (SELECT oid FROM graph_before) AS graph_rebuilt
 FROM rushdb.embedding_indexes WHERE label = 'Bulk';
 SELECT pg_temp.vector_count('Bulk', 'body') AS bulk_vectors;
-SELECT count(*) AS bulk_hnsw FROM pg_indexes WHERE schemaname = 'rushdb'
+SELECT count(*) AS bulk_hnsw FROM pg_indexes WHERE schemaname = 'rushdb_internal'
    AND indexname = (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk');
 SELECT count(*) AS verify_problems FROM rushdb.hnsw_verify(
-    ('rushdb.' || (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk'))::regclass);
+    ('rushdb_internal.' || (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk'))::regclass);
 SELECT count(*) FILTER (WHERE x ->> 'body' LIKE '%seventh') AS seventh_hits FROM jsonb_array_elements(
     rushdb.search('{"label": "Bulk", "propertyName": "body", "query": "seventh", "limit": 20, "mode": "ann"}')) x;
 SELECT rushdb.delete_index(pg_temp.ix('Bulk', 'body')) ->> 'deleted' AS bulk_deleted;
@@ -202,5 +202,5 @@ SELECT rushdb.delete_records(ARRAY(SELECT id FROM rushdb.records WHERE label = '
 
 -- delete_index removes the queue rows with the index.
 SELECT rushdb.delete_index(id) ->> 'deleted' AS deleted FROM rushdb.embedding_indexes WHERE label = 'Article';
-SELECT count(*) AS queue_rows FROM rushdb.embedding_queue;
+SELECT count(*) AS queue_rows FROM rushdb_internal.embedding_queue;
 SELECT rushdb.delete_records(ARRAY(SELECT id FROM rushdb.records WHERE label = 'Article')) ->> 'deleted' AS cleaned;

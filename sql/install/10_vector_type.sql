@@ -1,5 +1,4 @@
 -- rushdb.vector: float32 elements, 1..16000 dimensions, typmod = dimensions.
-\echo Use "CREATE EXTENSION rushdb" to load this file. \quit
 
 CREATE TYPE rushdb.vector;
 

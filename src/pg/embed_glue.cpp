@@ -65,6 +65,8 @@ int g_naptime_s = 60;
 
 }  // namespace
 
+bool (*g_leave_requested)() = nullptr;
+
 void register_settings() {
     // The endpoint and key are superuser-only: an endpoint chosen by any
     // role would let it make the server send requests (and the key) where
@@ -120,7 +122,7 @@ rushdb::embed::ProviderSettings provider_settings() {
     s.send_dimensions = g_send_dimensions;
     // Reading the flag is all a signal-safe check can do here; the caller
     // processes the interrupt once the C++ frames are gone.
-    s.should_abort = [] { return InterruptPending != 0; };
+    s.should_abort = [] { return InterruptPending != 0 || (g_leave_requested != nullptr && g_leave_requested()); };
     return s;
 }
 

@@ -22,6 +22,10 @@ int retry_base_ms();         // backoff after a failed batch: base * 2^(failures
 int max_failures();          // consecutive failures before status 'error'
 int launcher_naptime_s();    // how often the launcher looks for work
 
+// Set by the embedding worker: true when it must stop what it is doing
+// (DROP DATABASE waits for it). Polled with the interrupt flags.
+extern bool (*g_leave_requested)();
+
 // Provider settings from the GUCs; should_abort reports a pending interrupt.
 rushdb::embed::ProviderSettings provider_settings();
 

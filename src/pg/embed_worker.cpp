@@ -1,4 +1,4 @@
-// The embedding worker: embeds the records queued in rushdb.embedding_queue
+// The embedding worker: embeds the records queued in rushdb_internal.embedding_queue
 // into their managed indexes (docs/managed.md).
 //
 // One worker per database at a time, made unique by a session advisory lock.
@@ -23,10 +23,13 @@
 // A backlog much larger than the index (a new index's backfill) is embedded
 // with the HNSW index dropped, which is rebuilt in memory once drained.
 //
-// Rights: the worker connects as the bootstrap superuser for the catalog and
-// the queue (owned by the extension's owner), but writes an index's vector
-// table as that table's owner, so triggers a user put there run with that
-// user's rights.
+// Rights (docs/security.md): the worker runs as the extension's owner, in a
+// security-restricted operation with search_path pinned, and touches only
+// what the extension owns: the catalog, the queue and the vector tables in
+// rushdb_internal, each checked to be the plain table the extension made
+// before use. No object an ordinary role owns is reachable from its SQL.
+// It holds a session lock on its database, so DROP DATABASE (which waits
+// for that lock) makes it leave, as autovacuum workers do.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -38,6 +41,7 @@
 #include "embed/pooling.hpp"
 #include "embed_glue.hpp"
 #include "pg_prelude.hpp"
+#include "privileges.hpp"
 #include "vector_type.hpp"
 
 extern "C" {
@@ -58,6 +62,7 @@ extern "C" {
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
@@ -238,23 +243,18 @@ Datum column_datum(uint64 row, int col, bool* isnull) {
     return pg_call([&] { return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull); });
 }
 
-// Runs `fn` as `role` (restored after; an error restores it with the
-// transaction's rollback).
-template <class Fn>
-void as_role(Oid role, Fn&& fn) {
-    Oid saved_user;
-    int saved_context;
-    GetUserIdAndSecContext(&saved_user, &saved_context);
-    SetUserIdAndSecContext(role, saved_context | SECURITY_LOCAL_USERID_CHANGE);
-    fn();
-    SetUserIdAndSecContext(saved_user, saved_context);
-}
+// The HNSW index of an index's vector table; NULL when dropped for a backfill.
+#define GRAPH_REGCLASS_SQL \
+    "pg_catalog.to_regclass('rushdb_internal.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(e.vector_table OPERATOR(pg_catalog.||) '_hnsw'))"
 
-// An index's vector table as pg_class row c (for its owner), joined to the
-// catalog row e; and its HNSW index, NULL when dropped for a backfill.
-#define VECTOR_TABLE_JOIN_SQL \
-    " JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table)) "
-#define GRAPH_REGCLASS_SQL "pg_catalog.to_regclass('rushdb.' || pg_catalog.quote_ident(e.vector_table || '_hnsw'))"
+// The index's vector table, checked (raises UserError when it is missing
+// or not the extension's own table).
+void check_storage(const std::string& table, const std::string& index_id) {
+    Oid rel = pg_call([&] { return checked_vector_storage(table.c_str(), index_id.c_str(), true); });
+    if (!OidIsValid(rel))
+        throw UserError(ERRCODE_UNDEFINED_TABLE, "the vector table rushdb_internal." + table + " of index " + index_id +
+                                                     " is missing; run rushdb.repair_index('" + index_id + "')");
+}
 
 std::string quoted(const std::string& name) {
     return pg_call([&] { return std::string(quote_identifier(name.c_str())); });
@@ -288,7 +288,7 @@ std::vector<IndexWork> load_work() {
         "FROM rushdb.embedding_indexes e "
         "WHERE e.source_type = 'managed' AND e.enabled AND e.status <> 'error' "
         "  AND (e.status IN ('pending', 'indexing') "
-        "       OR EXISTS (SELECT 1 FROM rushdb.embedding_queue q WHERE q.index_id = e.id)) "
+        "       OR EXISTS (SELECT 1 FROM rushdb_internal.embedding_queue q WHERE q.index_id = e.id)) "
         "ORDER BY e.created_at, e.id",
         {}, SPI_OK_SELECT);
     std::vector<IndexWork> work;
@@ -313,8 +313,8 @@ std::vector<IndexWork> load_work() {
 bool read_batch(const IndexWork& ix, Batch& batch) {
     Txn txn("rushdb: reading records to embed");
     uint64 n = run(
-        "SELECT q.seq, q.record_id, r.id IS NOT NULL AND r.label = $2, rushdb.embedding_texts(r.properties -> $3) "
-        "FROM rushdb.embedding_queue q LEFT JOIN rushdb.records r ON r.id = q.record_id "
+        "SELECT q.seq, q.record_id, r.id IS NOT NULL AND r.label = $2, rushdb_internal.embedding_texts(r.properties -> $3) "
+        "FROM rushdb_internal.embedding_queue q LEFT JOIN rushdb.records r ON r.id = q.record_id "
         "WHERE q.index_id = $1::uuid ORDER BY q.seq LIMIT $4",
         {{TEXTOID, text_datum(ix.id)}, {TEXTOID, text_datum(ix.label)}, {TEXTOID, text_datum(ix.property)},
          {INT4OID, Int32GetDatum(worker_batch_size())}},
@@ -322,22 +322,15 @@ bool read_batch(const IndexWork& ix, Batch& batch) {
     if (n == 0) {
         // Drained. A backfill that dropped the HNSW index rebuilds it first,
         // in this transaction, so the index is never ready without it.
-        uint64 missing = run(
-            "SELECT c.relowner FROM rushdb.embedding_indexes e "
-            VECTOR_TABLE_JOIN_SQL
-            "WHERE e.id = $1::uuid "
-            "  AND " GRAPH_REGCLASS_SQL " IS NULL",
-            {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
+        uint64 missing = run("SELECT 1 FROM rushdb.embedding_indexes e WHERE e.id = $1::uuid AND " GRAPH_REGCLASS_SQL " IS NULL",
+                             {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
         if (missing > 0) {
-            bool isnull;
-            Oid owner = DatumGetObjectId(column_datum(0, 1, &isnull));
+            check_storage(ix.table, ix.id);
             pg_call([&] { pgstat_report_activity(STATE_RUNNING, "rushdb: building the HNSW index after a backfill"); });
             std::string table = quoted(ix.table);
-            as_role(owner, [&] {
-                run("SELECT rushdb.build_vector_index(e) FROM rushdb.embedding_indexes e WHERE e.id = $1::uuid",
-                    {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
-                run(("ANALYZE rushdb." + table).c_str(), {}, SPI_OK_UTILITY);
-            });
+            run("SELECT rushdb_internal.build_vector_index(e) FROM rushdb.embedding_indexes e WHERE e.id = $1::uuid",
+                {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
+            run(("ANALYZE rushdb_internal." + table).c_str(), {}, SPI_OK_UTILITY);
             // Fresh statistics, so the first searches after a backfill get
             // the HNSW plan: without them the planner guesses a few hundred
             // records per label and ranks every vector of the label instead.
@@ -346,7 +339,7 @@ bool read_batch(const IndexWork& ix, Batch& batch) {
         run("UPDATE rushdb.embedding_indexes e SET status = 'ready', failures = 0, error = NULL, retry_at = NULL, "
             "       updated_at = now() "
             "WHERE e.id = $1::uuid AND e.status IN ('pending', 'indexing') "
-            "  AND NOT EXISTS (SELECT 1 FROM rushdb.embedding_queue q WHERE q.index_id = e.id)",
+            "  AND NOT EXISTS (SELECT 1 FROM rushdb_internal.embedding_queue q WHERE q.index_id = e.id)",
             {{TEXTOID, text_datum(ix.id)}}, SPI_OK_UPDATE);
         txn.commit();
         return false;
@@ -431,25 +424,17 @@ std::vector<std::vector<float>> embed_batch(const IndexWork& ix, const Batch& ba
 void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std::vector<float>>& vectors) {
     Txn txn("rushdb: storing embeddings");
     // The index may have been deleted meanwhile; KEY SHARE keeps it until commit.
-    uint64 n = run(
-        "SELECT c.relowner FROM rushdb.embedding_indexes e "
-        VECTOR_TABLE_JOIN_SQL
-        "WHERE e.id = $1::uuid FOR KEY SHARE OF e",
-        {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
+    uint64 n = run("SELECT 1 FROM rushdb.embedding_indexes e WHERE e.id = $1::uuid FOR KEY SHARE OF e",
+                   {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
     if (n == 0) {
-        // The index was deleted meanwhile (its queue rows went with it), or
-        // its storage table was dropped by hand: then the batch fails, so
-        // the index ends in error instead of the worker spinning on it.
-        uint64 exists = run("SELECT 1 FROM rushdb.embedding_indexes WHERE id = $1::uuid",
-                            {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
-        if (exists > 0)
-            throw UserError(ERRCODE_UNDEFINED_TABLE, "the vector table rushdb." + ix.table + " of index " + ix.id +
-                                                         " is missing; delete and recreate the index");
+        // The index was deleted meanwhile (its queue rows went with it).
         txn.commit();
         return;
     }
+    // A storage table dropped by hand fails the batch, so the index ends in
+    // error instead of the worker spinning on it.
+    check_storage(ix.table, ix.id);
     bool isnull;
-    Oid owner = DatumGetObjectId(column_datum(0, 1, &isnull));
 
     Oid uuid_array = pg_call([] { return get_array_type(UUIDOID); });
     Oid vector_type = pg_call([] { return vector_type_oid(); });
@@ -496,21 +481,19 @@ void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std:
         }
     }
     std::string quoted_table = quoted(ix.table);
-    std::string upsert = "INSERT INTO rushdb." + quoted_table +
+    std::string upsert = "INSERT INTO rushdb_internal." + quoted_table +
                          " AS t (record_id, embedding) SELECT * FROM unnest($1, $2) "
                          "ON CONFLICT (record_id) DO UPDATE SET embedding = excluded.embedding, updated_at = now()";
-    std::string clear = "DELETE FROM rushdb." + quoted_table + " WHERE record_id = ANY ($1)";
+    std::string clear = "DELETE FROM rushdb_internal." + quoted_table + " WHERE record_id OPERATOR(pg_catalog.=) ANY ($1)";
     Datum vectors_datum = pg_call([&] {
         return PointerGetDatum(construct_array(write_vectors.data(), static_cast<int>(write_vectors.size()),
                                                vector_type, -1, false, TYPALIGN_INT));
     });
     Datum write_ids_datum = uuid_array_of(write_ids);
     Datum clear_ids_datum = uuid_array_of(clear_ids);
-    as_role(owner, [&] {
-        if (!write_ids.empty())
-            run(upsert.c_str(), {{uuid_array, write_ids_datum}, {vector_array, vectors_datum}}, SPI_OK_INSERT);
-        if (!clear_ids.empty()) run(clear.c_str(), {{uuid_array, clear_ids_datum}}, SPI_OK_DELETE);
-    });
+    if (!write_ids.empty())
+        run(upsert.c_str(), {{uuid_array, write_ids_datum}, {vector_array, vectors_datum}}, SPI_OK_INSERT);
+    if (!clear_ids.empty()) run(clear.c_str(), {{uuid_array, clear_ids_datum}}, SPI_OK_DELETE);
 
     Datum seqs = pg_call([&] {
         Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * (batch.seqs.size() + 1)));
@@ -518,7 +501,7 @@ void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std:
         return PointerGetDatum(construct_array(elems, static_cast<int>(batch.seqs.size()), INT8OID, 8,
                                                FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
     });
-    run("DELETE FROM rushdb.embedding_queue WHERE seq = ANY ($1)", {{INT8ARRAYOID, seqs}}, SPI_OK_DELETE);
+    run("DELETE FROM rushdb_internal.embedding_queue WHERE seq = ANY ($1)", {{INT8ARRAYOID, seqs}}, SPI_OK_DELETE);
     run("UPDATE rushdb.embedding_indexes SET failures = 0, error = NULL, retry_at = NULL "
         "WHERE id = $1::uuid AND (failures <> 0 OR error IS NOT NULL OR retry_at IS NOT NULL)",
         {{TEXTOID, text_datum(ix.id)}}, SPI_OK_UPDATE);
@@ -555,27 +538,56 @@ constexpr int64 kBulkBackfillRatio = 2;
 void maybe_drop_graph_for_backfill(const IndexWork& ix) {
     Txn txn("rushdb: sizing the embedding backlog");
     uint64 n = run(
-        "SELECT (SELECT count(*) FROM rushdb.embedding_queue q WHERE q.index_id = e.id), c.relowner "
+        "SELECT (SELECT count(*) FROM rushdb_internal.embedding_queue q WHERE q.index_id = e.id) "
         "FROM rushdb.embedding_indexes e "
-        VECTOR_TABLE_JOIN_SQL
         "WHERE e.id = $1::uuid "
         "  AND " GRAPH_REGCLASS_SQL " IS NOT NULL",
         {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
     if (n > 0) {
         bool isnull;
         int64 queued = DatumGetInt64(column_datum(0, 1, &isnull));
-        Oid owner = DatumGetObjectId(column_datum(0, 2, &isnull));
         std::string table = quoted(ix.table);
         std::string index = quoted(ix.table + "_hnsw");
         if (queued >= kBulkBackfillMin) {
-            run(("SELECT count(*) FROM (SELECT 1 FROM rushdb." + table + " LIMIT $1) s").c_str(),
+            check_storage(ix.table, ix.id);
+            run(("SELECT count(*) FROM (SELECT 1 FROM rushdb_internal." + table + " LIMIT $1) s").c_str(),
                 {{INT8OID, Int64GetDatum(queued / kBulkBackfillRatio)}}, SPI_OK_SELECT);
             int64 stored = DatumGetInt64(column_datum(0, 1, &isnull));
             if (stored * kBulkBackfillRatio < queued)
-                as_role(owner, [&] { run(("DROP INDEX rushdb." + index).c_str(), {}, SPI_OK_UTILITY); });
+                run(("DROP INDEX rushdb_internal." + index).c_str(), {}, SPI_OK_UTILITY);
         }
     }
     txn.commit();
+}
+
+// DROP DATABASE (and ALTER DATABASE RENAME / SET TABLESPACE) hold an
+// exclusive lock on the database object while they wait for its sessions
+// to end; only autovacuum workers are told to leave. The worker looks for
+// such a holder between steps and while a provider call is in flight, and
+// leaves, so DROP DATABASE works while it runs.
+bool leave_requested() {
+    LOCKTAG tag;
+    SET_LOCKTAG_OBJECT(tag, InvalidOid, DatabaseRelationId, MyDatabaseId, 0);
+    VirtualTransactionId* holders = GetLockConflicts(&tag, AccessShareLock, nullptr);
+    bool held = VirtualTransactionIdIsValid(holders[0]);
+    pfree(holders);
+    return held;
+}
+
+void leave_if_requested() {
+    if (!pg_call([] { return leave_requested(); })) return;
+    pg_call([] {
+        ereport(LOG, (errmsg("rushdb embedding worker leaves database %u: a command waits for it", MyDatabaseId)));
+    });
+    proc_exit(0);
+}
+
+// The extension's owner, or InvalidOid when rushdb is not installed here.
+Oid installed_owner() {
+    Txn txn("rushdb: checking for the extension");
+    Oid owner = pg_call([] { return extension_owner(); });
+    txn.commit();
+    return owner;
 }
 
 // One batch of one index; true when queue rows were consumed.
@@ -589,11 +601,15 @@ bool run_batch(const IndexWork& ix, bool first_batch) {
         store_batch(ix, batch, vectors);
         return true;
     } catch (const PgError& e) {
-        // A pending interrupt (shutdown, cancel) is not the index's fault.
+        // A pending interrupt (shutdown, cancel), a DROP DATABASE waiting
+        // or a dropped extension is not the index's fault.
         pg_call([] { CHECK_FOR_INTERRUPTS(); });
+        leave_if_requested();
+        if (!OidIsValid(installed_owner())) proc_exit(0);
         record_failure(ix, e.what());
     } catch (const UserError& e) {
         pg_call([] { CHECK_FOR_INTERRUPTS(); });
+        leave_if_requested();
         record_failure(ix, e.what());
     } catch (const std::exception& e) {
         record_failure(ix, e.what());
@@ -614,20 +630,30 @@ void wait_ms(long ms) {
     });
 }
 
-bool extension_installed() {
-    Txn txn("rushdb: checking for the extension");
-    bool installed = pg_call([] { return OidIsValid(get_extension_oid("rushdb", true)); });
-    txn.commit();
-    return installed;
-}
-
 void worker_loop(Oid dboid) {
-    if (!extension_installed()) return;
+    Oid owner = installed_owner();
+    if (!OidIsValid(owner)) return;
+    // From here on every transaction runs as the extension's owner, in a
+    // security-restricted operation, with the extension's search_path
+    // (transactions restore this on abort: it is their starting state).
+    pg_call([&] {
+        SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+        SetUserIdAndSecContext(owner, SECURITY_RESTRICTED_OPERATION);
+    });
+    g_leave_requested = leave_requested;
     std::unordered_set<std::string> sized;
     if (!pg_call([&] { return try_worker_lock(dboid); })) return;  // another worker has it
     for (;;) {
         wait_ms(0);  // interrupts and config reload
-        std::vector<IndexWork> work = load_work();
+        leave_if_requested();
+        std::vector<IndexWork> work;
+        try {
+            work = load_work();
+        } catch (const PgError&) {
+            // DROP EXTENSION took the tables away: nothing left to do here.
+            if (!OidIsValid(installed_owner())) return;
+            throw;
+        }
         if (work.empty()) {
             // Release first, then look once more: a writer that committed
             // after our look either sees the lock free (and starts a worker)
@@ -648,8 +674,15 @@ void worker_loop(Oid dboid) {
             // of a backfill, or its resumption after a crash or restart.
             bool first_batch = sized.insert(ix.id).second;
             progressed |= run_batch(ix, first_batch);
+            leave_if_requested();
         }
-        if (!progressed) wait_ms(sleep);
+        if (!progressed) {
+            // Short naps, so a DROP DATABASE waits at most about 100 ms.
+            for (long slept = 0; slept < sleep; slept += 100) {
+                wait_ms(std::min(100L, sleep - slept));
+                leave_if_requested();
+            }
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 #include "embed_glue.hpp"
 #include "filter_glue.hpp"
 #include "hnsw_am.hpp"
+#include "privileges.hpp"
 #include "pg_prelude.hpp"
 #include "vector_type.hpp"
 
@@ -55,9 +56,9 @@ static void run_search(FunctionCallInfo fcinfo, const char* table, bool cosine, 
     // parameter.
     const char* op = cosine ? "<=>" : "<->";
     char* sql = psprintf(
-        "SELECT rushdb.record_json(s.r) OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('__score', %s) "
+        "SELECT rushdb_internal.record_json(s.r) OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('__score', %s) "
         "FROM (SELECT r, v.embedding OPERATOR(rushdb.%s) $1 AS d "
-        "      FROM rushdb.%s v JOIN rushdb.records r ON r.id OPERATOR(pg_catalog.=) v.record_id "
+        "      FROM rushdb_internal.%s v JOIN rushdb.records r ON r.id OPERATOR(pg_catalog.=) v.record_id "
         "      WHERE r.label OPERATOR(pg_catalog.=) $2 AND (%s) "
         "      ORDER BY v.embedding OPERATOR(rushdb.%s) $1 LIMIT %d OFFSET %d) s",
         cosine ? "1 - s.d / 2" : "1 / (1 + s.d * s.d)", op, quote_identifier(table), filter_sql, op, limit, skip);
@@ -125,10 +126,22 @@ char* external_index_id(Datum label, Datum property) {
     return SPI_processed ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : nullptr;
 }
 
+// What the label / property has (rushdb_internal.index_detail), for the
+// DETAIL of a "no index" error.
+char* index_detail(Datum label, Datum property) {
+    Oid types[2] = {TEXTOID, TEXTOID};
+    Datum values[2] = {label, property};
+    if (SPI_execute_with_args("SELECT rushdb_internal.index_detail($1, $2)", 2, types, values, nullptr, true, 1) !=
+            SPI_OK_SELECT || SPI_processed != 1)
+        return pstrdup("");
+    char* v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    return v ? v : pstrdup("");
+}
+
 struct ResolvedIndex {
     char* id;
     char* source;
-    char* status;  // as users see it (rushdb.index_status)
+    char* status;  // as users see it (rushdb_internal.index_status)
     char* table;
     char* model;
     char* error;
@@ -153,7 +166,7 @@ ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similar
     if (plan == nullptr) {
         Oid types[5] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
         plan = SPI_prepare(
-            "SELECT id::text, source_type, rushdb.index_status(e), similarity_function, vector_table, model_key, "
+            "SELECT id::text, source_type, rushdb_internal.index_status(e), similarity_function, vector_table, model_key, "
             "       dimensions, error "
             "FROM rushdb.embedding_indexes e WHERE e.label OPERATOR(pg_catalog.=) $1 "
             "AND e.property_name OPERATOR(pg_catalog.=) $2 "
@@ -184,7 +197,8 @@ ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similar
                         errmsg("no embedding index for label \"%s\", property \"%s\"%s%s%s%s%s",
                                label_text, property_text, dims_text,
                                similarity_null ? "" : ", ", similarity_null ? "" : psprintf("%s similarity", TextDatumGetCString(similarity)),
-                               source_null ? "" : ", source ", source_null ? "" : TextDatumGetCString(source))));
+                               source_null ? "" : ", source ", source_null ? "" : TextDatumGetCString(source)),
+                        errdetail("%s", index_detail(label, property))));
     }
     if (SPI_processed > 1) {
         StringInfoData list;
@@ -266,6 +280,12 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     if (!PG_ARGISNULL(8) && (PG_GETARG_INT32(8) < 1 || PG_GETARG_INT32(8) > kMaxDims))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("dimensions must be between 1 and %d, not %d", kMaxDims, PG_GETARG_INT32(8))));
+    if (!PG_ARGISNULL(6) && strcmp(text_or_empty(6), "cosine") != 0 && strcmp(text_or_empty(6), "euclidean") != 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("similarityFunction must be \"cosine\" or \"euclidean\", not \"%s\"", text_or_empty(6))));
+    if (!PG_ARGISNULL(7) && strcmp(text_or_empty(7), "managed") != 0 && strcmp(text_or_empty(7), "external") != 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("sourceType must be \"managed\" or \"external\", not \"%s\"", text_or_empty(7))));
     int32 limit = PG_GETARG_INT32(3), skip = PG_GETARG_INT32(4);
     Datum query = (Datum)0;
     char* query_text = nullptr;
@@ -323,6 +343,8 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     }
     ResolvedIndex ix = resolve_index(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), dims, similarity, PG_ARGISNULL(6),
                                      source, source_null, text_query);
+    // The catalog names the table; it must be the one the extension made.
+    (void)checked_vector_storage(ix.table, ix.id, false);
     SPI_finish();
 
     Oid vector_type;

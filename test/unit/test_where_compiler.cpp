@@ -43,7 +43,7 @@ std::string eq(const std::string& k, const std::string& v) {
            "::jsonb) OR r.properties @> jsonb_build_object(" + k + "::text, jsonb_build_array(" + v + "::jsonb)))";
 }
 std::string any_value(const std::string& k, const std::string& condition) {
-    return "EXISTS (SELECT 1 FROM rushdb.prop_values(r.properties, " + k + "::text) AS rushdb_e(v) WHERE " +
+    return "EXISTS (SELECT 1 FROM rushdb_internal.prop_values(r.properties, " + k + "::text) AS rushdb_e(v) WHERE " +
            condition + ")";
 }
 std::string num_cmp(const std::string& k, const std::string& op, const std::string& n) {
@@ -51,7 +51,7 @@ std::string num_cmp(const std::string& k, const std::string& op, const std::stri
                             "::numeric ELSE FALSE END");
 }
 std::string time_cmp(const std::string& k, const std::string& op, const std::string& t) {
-    return any_value(k, "jsonb_typeof(rushdb_e.v) = 'string' AND rushdb.try_timestamptz(rushdb_e.v #>> '{}') " +
+    return any_value(k, "jsonb_typeof(rushdb_e.v) = 'string' AND rushdb_internal.try_timestamptz(rushdb_e.v #>> '{}') " +
                             op + " " + t + "::timestamptz");
 }
 std::string exists(const std::string& k) {
@@ -510,7 +510,7 @@ void check_sql_vocabulary(const std::string& sql, const std::string& properties_
                           std::size_t nparams) {
     static const std::set<std::string> kWords = {
         "SELECT", "FROM", "WHERE", "EXISTS", "AS", "AND", "OR", "NOT", "TRUE", "FALSE", "CASE", "WHEN", "THEN",
-        "ELSE", "END", "IN", "rushdb.prop_values", "rushdb.try_timestamptz", "rushdb_e", "rushdb_e.v", "v",
+        "ELSE", "END", "IN", "rushdb_internal.prop_values", "rushdb_internal.try_timestamptz", "rushdb_e", "rushdb_e.v", "v",
         "jsonb_typeof", "jsonb_build_object", "jsonb_build_array", "position", "left", "right", "length",
         "text", "numeric", "jsonb", "timestamptz"};
     static const std::set<std::string> kLiterals = {"'number'", "'string'", "'null'", "'{}'"};

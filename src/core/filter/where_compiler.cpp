@@ -374,7 +374,7 @@ std::string Compiler::compare(const std::string& key, const std::string& op, con
         const std::string k = key_param(key, path);
         const std::string t = param(ParamKind::timestamptz, *instant, path);
         // try_timestamptz is NULL for strings that are not datetimes, so they do not match.
-        return any_value(k, "jsonb_typeof(" + v + ") = 'string' AND rushdb.try_timestamptz(" + v +
+        return any_value(k, "jsonb_typeof(" + v + ") = 'string' AND rushdb_internal.try_timestamptz(" + v +
                                         " #>> '{}') " + sql_op + " " + t);
     }
     throw FilterError(path, op + " takes a number or an ISO-8601 datetime string, not " + a_type(operand.type()));
@@ -400,7 +400,7 @@ std::string Compiler::exists(const std::string& key, const std::string& path) {
 }
 
 std::string Compiler::any_value(const std::string& k, const std::string& condition) {
-    return "EXISTS (SELECT 1 FROM rushdb.prop_values(" + options_.properties_expr + ", " + k + ") AS " +
+    return "EXISTS (SELECT 1 FROM rushdb_internal.prop_values(" + options_.properties_expr + ", " + k + ") AS " +
            kElementAlias + "(v) WHERE " + condition + ")";
 }
 

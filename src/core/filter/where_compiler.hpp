@@ -16,7 +16,7 @@
 //
 // SQL helper functions the glue must provide (schema rushdb):
 //
-//   rushdb.prop_values(properties jsonb, key text) RETURNS SETOF jsonb
+//   rushdb_internal.prop_values(properties jsonb, key text) RETURNS SETOF jsonb
 //       IMMUTABLE PARALLEL SAFE
 //     The values of property `key`: no rows when either argument is NULL,
 //     `properties` is not an object, the key is absent, or its value is JSON
@@ -29,7 +29,7 @@
 //           ELSE jsonb_build_array(properties -> key) END) AS e
 //       WHERE jsonb_typeof(e) <> 'null'
 //
-//   rushdb.try_timestamptz(value text) RETURNS timestamptz
+//   rushdb_internal.try_timestamptz(value text) RETURNS timestamptz
 //       IMMUTABLE STRICT PARALLEL SAFE
 //     NULL unless records::is_iso8601_datetime(value) (the exact grammar in
 //     records/property_types.hpp); otherwise the instant it names, with a

@@ -1,7 +1,9 @@
 -- upsert_vectors and search.
 
--- Checks that every record exists and carries the index's label.
-CREATE FUNCTION rushdb.check_records_for_index(ix rushdb.embedding_indexes, ids uuid[])
+-- Checks, with the caller's rights, that every record exists (and is
+-- visible to her) and carries the index's label, for messages that name
+-- the record; the privileged write checks the same again.
+CREATE OR REPLACE FUNCTION rushdb_internal.check_records_for_index(ix rushdb.embedding_indexes, ids uuid[])
 RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     missing uuid;
@@ -11,93 +13,53 @@ BEGIN
     SELECT i INTO missing FROM unnest(ids) i
     WHERE i IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rushdb.records r WHERE r.id = i) LIMIT 1;
     IF missing IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'no_data_found', MESSAGE = format('record %s does not exist', missing);
+        PERFORM rushdb_internal.raise_bad(format('record %s does not exist', missing), NULL, '02000');
     END IF;
     SELECT r.id, r.label INTO other_id, other_label FROM rushdb.records r
     WHERE r.id = ANY (ids) AND r.label <> ix.label LIMIT 1;
     IF other_id IS NOT NULL THEN
-        PERFORM rushdb.raise_bad(format('record %s has label "%s"; index %s is for label "%s"',
-                                        other_id, other_label, ix.id, ix.label));
+        PERFORM rushdb_internal.raise_bad(format('record %s has label "%s"; index %s is for label "%s"',
+                                                 other_id, other_label, ix.id, ix.label));
     END IF;
-END $$;
-
--- Writes vectors (already validated: dimensions, records, label) into an
--- index's storage: insert or replace, the last of repeated record ids wins.
--- A batch at least as large as what the index already holds (1,000 rows or
--- more) is a bulk load: the HNSW index is dropped, the rows written and the
--- index rebuilt in memory with parallel threads, which is several times
--- faster than inserting into the graph row by row. This takes the storage
--- table's exclusive lock until the transaction ends. Returns rows written.
-CREATE FUNCTION rushdb.store_vectors(ix rushdb.embedding_indexes, record_ids uuid[], vectors rushdb.vector[])
-RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    n integer := coalesce(cardinality(record_ids), 0);
-    present bigint;
-    written bigint;
-    rebuild boolean := false;
-BEGIN
-    IF n >= 1000 THEN
-        EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM rushdb.%I LIMIT $1) s', ix.vector_table)
-            INTO present USING n;
-        rebuild := present < n;
-    END IF;
-    IF rebuild THEN
-        EXECUTE format('DROP INDEX IF EXISTS rushdb.%I', ix.vector_table || '_hnsw');
-    END IF;
-    EXECUTE format(
-        'INSERT INTO rushdb.%I AS t (record_id, embedding)
-         SELECT DISTINCT ON (i) i, v FROM unnest($1, $2) WITH ORDINALITY AS u(i, v, o) ORDER BY i, o DESC
-         ON CONFLICT (record_id) DO UPDATE SET embedding = excluded.embedding, updated_at = now()',
-        ix.vector_table) USING record_ids, vectors;
-    GET DIAGNOSTICS written = ROW_COUNT;
-    IF rebuild THEN
-        PERFORM rushdb.build_vector_index(ix);
-    END IF;
-    IF written > 0 AND ix.status = 'awaiting_vectors' THEN
-        UPDATE rushdb.embedding_indexes SET status = 'ready', updated_at = now()
-        WHERE id = ix.id AND status = 'awaiting_vectors';
-    END IF;
-    RETURN written;
 END $$;
 
 -- The fast form for bulk loads (drivers, COPY-staged data): parallel arrays.
 -- Idempotent by record id; a repeated id in one call: the last one wins.
-CREATE FUNCTION rushdb.upsert_vectors(index_id uuid, record_ids uuid[], vectors rushdb.vector[])
+CREATE OR REPLACE FUNCTION rushdb.upsert_vectors(index_id uuid, record_ids uuid[], vectors rushdb.vector[])
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    ix rushdb.embedding_indexes := rushdb.lookup_index(index_id);
+    ix rushdb.embedding_indexes := rushdb_internal.lookup_index(index_id);
     n integer := coalesce(cardinality(record_ids), 0);
     bad integer;
-    written bigint;
 BEGIN
     IF ix.source_type <> 'external' THEN
-        PERFORM rushdb.raise_bad(format('index %s is managed: its vectors are computed by the server', ix.id),
-                                 'upsert_vectors writes to external indexes only.');
+        PERFORM rushdb_internal.raise_bad(format('index %s is managed: its vectors are computed by the server', ix.id),
+                                          'upsert_vectors writes to external indexes only.');
     END IF;
     IF record_ids IS NULL OR vectors IS NULL THEN
-        PERFORM rushdb.raise_bad('record ids and vectors are required', NULL, '22004');
+        PERFORM rushdb_internal.raise_bad('record ids and vectors are required', NULL, '22004');
     END IF;
     IF n <> coalesce(cardinality(vectors), 0) THEN
-        PERFORM rushdb.raise_bad(format('%s record ids but %s vectors', n, coalesce(cardinality(vectors), 0)));
+        PERFORM rushdb_internal.raise_bad(format('%s record ids but %s vectors', n, coalesce(cardinality(vectors), 0)));
     END IF;
     SELECT o INTO bad FROM unnest(record_ids, vectors) WITH ORDINALITY AS u(i, v, o)
     WHERE i IS NULL OR v IS NULL LIMIT 1;
     IF bad IS NOT NULL THEN
-        PERFORM rushdb.raise_bad(format('item %s has a null record id or vector', bad), NULL, '22004');
+        PERFORM rushdb_internal.raise_bad(format('item %s has a null record id or vector', bad), NULL, '22004');
     END IF;
     SELECT o INTO bad FROM unnest(vectors) WITH ORDINALITY AS u(v, o)
     WHERE rushdb.vector_dims(v) <> ix.dimensions LIMIT 1;
     IF bad IS NOT NULL THEN
-        PERFORM rushdb.raise_bad(format('vector %s has %s dimensions; index %s expects %s',
-                                        bad, rushdb.vector_dims(vectors[bad]), ix.id, ix.dimensions));
+        PERFORM rushdb_internal.raise_bad(format('vector %s has %s dimensions; index %s expects %s',
+                                                 bad, rushdb.vector_dims(vectors[bad]), ix.id, ix.dimensions));
     END IF;
-    PERFORM rushdb.check_records_for_index(ix, record_ids);
-    written := rushdb.store_vectors(ix, record_ids, vectors);
-    RETURN jsonb_build_object('updated', written, 'requested', n);
+    PERFORM rushdb_internal.check_records_for_index(ix, record_ids);
+    RETURN rushdb_internal.privileged('store_vectors', jsonb_build_object('indexId', ix.id), record_ids, vectors);
 END $$;
 
--- items: [{recordId, vector}], RushDB's upsertVectors body.
-CREATE FUNCTION rushdb.upsert_vectors(index_id uuid, items jsonb)
+-- RushDB's upsertVectors body: {"items": [{recordId, vector}, ...]}, or the
+-- bare array of items.
+CREATE OR REPLACE FUNCTION rushdb.upsert_vectors(index_id uuid, items jsonb)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ids uuid[] := '{}';
@@ -105,21 +67,26 @@ DECLARE
     item jsonb;
     pos integer := 0;
 BEGIN
-    PERFORM rushdb.lookup_index(index_id);
+    PERFORM rushdb_internal.lookup_index(index_id);
+    IF jsonb_typeof(items) = 'object' THEN
+        PERFORM rushdb_internal.check_keys(items, ARRAY['items'], 'upsert_vectors');
+        items := items -> 'items';
+    END IF;
     IF items IS NULL OR jsonb_typeof(items) <> 'array' THEN
-        PERFORM rushdb.raise_bad('items must be a JSON array of {recordId, vector}');
+        PERFORM rushdb_internal.raise_bad('upsert_vectors expects {"items": [{"recordId": "<uuid>", "vector": [numbers]}, ...]}');
     END IF;
     FOR item IN SELECT value FROM jsonb_array_elements(items) LOOP
         pos := pos + 1;
         IF jsonb_typeof(item) <> 'object' OR jsonb_typeof(item -> 'recordId') IS DISTINCT FROM 'string'
            OR jsonb_typeof(item -> 'vector') IS DISTINCT FROM 'array' THEN
-            PERFORM rushdb.raise_bad(format('item %s must be {"recordId": "<uuid>", "vector": [numbers]}', pos));
+            PERFORM rushdb_internal.raise_bad(format('item %s must be {"recordId": "<uuid>", "vector": [numbers]}', pos));
         END IF;
+        PERFORM rushdb_internal.check_keys(item, ARRAY['recordId', 'vector'], format('item %s', pos));
         BEGIN
             ids := ids || (item ->> 'recordId')::uuid;
         EXCEPTION WHEN invalid_text_representation THEN
-            RAISE EXCEPTION USING ERRCODE = 'invalid_text_representation',
-                MESSAGE = format('item %s: recordId "%s" is not a record id', pos, item ->> 'recordId');
+            PERFORM rushdb_internal.raise_bad(format('item %s: recordId "%s" is not a record id', pos, item ->> 'recordId'),
+                                              NULL, '22P02');
         END;
         vecs := vecs || (item -> 'vector')::rushdb.vector;
     END LOOP;
@@ -127,13 +94,14 @@ BEGIN
 END $$;
 
 -- SDK form: {indexId, items}.
-CREATE FUNCTION rushdb.upsert_vectors(params jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION rushdb.upsert_vectors(params jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF params IS NULL OR jsonb_typeof(params) <> 'object' OR jsonb_typeof(params -> 'indexId') IS DISTINCT FROM 'string' THEN
-        PERFORM rushdb.raise_bad('upsert_vectors expects {"indexId": "<uuid>", "items": [...]}');
+        PERFORM rushdb_internal.raise_bad('upsert_vectors expects {"indexId": "<uuid>", "items": [...]}');
     END IF;
-    RETURN rushdb.upsert_vectors((params ->> 'indexId')::uuid, params -> 'items');
+    PERFORM rushdb_internal.check_keys(params, ARRAY['indexId', 'items'], 'upsert_vectors');
+    RETURN rushdb.upsert_vectors((params ->> 'indexId')::uuid, coalesce(params -> 'items', 'null'));
 END $$;
 
 -- search: records ranked by similarity of a property's vector to
@@ -142,7 +110,7 @@ END $$;
 -- (src/pg/search_api.cpp): argument checks, the index choice of
 -- resolve_search_index, the where-filter compiler, and the ranked query from
 -- a backend-cached plan, so the API adds little to the bare query.
-CREATE FUNCTION rushdb.search(
+CREATE OR REPLACE FUNCTION rushdb.search(
     label text, property_name text, query_vector rushdb.vector,
     "limit" integer DEFAULT 20, skip integer DEFAULT 0, "where" jsonb DEFAULT '{}',
     similarity_function text DEFAULT NULL, source_type text DEFAULT NULL, dimensions integer DEFAULT NULL,
@@ -153,7 +121,7 @@ RETURNS SETOF jsonb AS 'MODULE_PATHNAME', 'rushdb_search' LANGUAGE C VOLATILE RO
 -- the managed index's provider (RushDB's default mode). source_type may
 -- only be NULL or 'managed'; a property with only an external index is an
 -- error that says to give a query vector.
-CREATE FUNCTION rushdb.search_text(
+CREATE OR REPLACE FUNCTION rushdb.search_text(
     label text, property_name text, query text,
     "limit" integer DEFAULT 20, skip integer DEFAULT 0, "where" jsonb DEFAULT '{}',
     similarity_function text DEFAULT NULL, source_type text DEFAULT NULL, dimensions integer DEFAULT NULL,
@@ -163,26 +131,32 @@ RETURNS SETOF jsonb AS 'MODULE_PATHNAME', 'rushdb_search_text' LANGUAGE C VOLATI
 -- SDK form: {label | labels: [one], propertyName, queryVector | query,
 -- where, limit, skip, similarityFunction, sourceType, dimensions, mode, ef};
 -- returns the result array.
-CREATE FUNCTION rushdb.search(params jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION rushdb.search(params jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     lbl text := params ->> 'label';
 BEGIN
     IF params IS NULL OR jsonb_typeof(params) <> 'object' THEN
-        PERFORM rushdb.raise_bad('search expects a JSON object {label, propertyName, queryVector | query, ...}');
+        PERFORM rushdb_internal.raise_bad('search expects a JSON object {label, propertyName, queryVector | query, ...}');
+    END IF;
+    PERFORM rushdb_internal.check_keys(params,
+        ARRAY['label', 'labels', 'propertyName', 'queryVector', 'query', 'where', 'limit', 'skip',
+              'similarityFunction', 'sourceType', 'dimensions', 'mode', 'ef'], 'search');
+    IF params ? 'label' AND params ? 'labels' THEN
+        PERFORM rushdb_internal.raise_bad('give either "label" or "labels", not both');
     END IF;
     IF lbl IS NULL AND jsonb_typeof(params -> 'labels') = 'array' THEN
         IF jsonb_array_length(params -> 'labels') <> 1 THEN
-            PERFORM rushdb.raise_bad('labels must hold exactly one label for a vector search');
+            PERFORM rushdb_internal.raise_bad('labels must hold exactly one label for a vector search');
         END IF;
         lbl := params -> 'labels' ->> 0;
     END IF;
     IF params ? 'query' AND params ? 'queryVector' THEN
-        PERFORM rushdb.raise_bad('give either "query" (text, for a managed index) or "queryVector", not both');
+        PERFORM rushdb_internal.raise_bad('give either "query" (text, for a managed index) or "queryVector", not both');
     END IF;
     IF params ? 'query' THEN
         IF jsonb_typeof(params -> 'query') <> 'string' THEN
-            PERFORM rushdb.raise_bad('"query" must be a string');
+            PERFORM rushdb_internal.raise_bad('"query" must be a string');
         END IF;
         RETURN coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb.search_text(
             lbl, params ->> 'propertyName', params ->> 'query',
@@ -192,7 +166,7 @@ BEGIN
             (params ->> 'ef')::integer) WITH ORDINALITY AS t(x, o)), '[]');
     END IF;
     IF jsonb_typeof(params -> 'queryVector') IS DISTINCT FROM 'array' THEN
-        PERFORM rushdb.raise_bad('"queryVector" (an array of numbers) or "query" (text) is required', NULL, '22004');
+        PERFORM rushdb_internal.raise_bad('"queryVector" (an array of numbers) or "query" (text) is required', NULL, '22004');
     END IF;
     RETURN coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb.search(
         lbl, params ->> 'propertyName', (params -> 'queryVector')::rushdb.vector,
@@ -208,6 +182,20 @@ END $$;
 -- OpenAI-compatible API at rushdb.embedding_endpoint. An empty or wordless
 -- text gives the built-in model's zero vector. STABLE, not IMMUTABLE: what
 -- an HTTP model returns depends on settings and on the server.
-CREATE FUNCTION rushdb.embed_text(input text, dimensions integer DEFAULT 384,
+CREATE OR REPLACE FUNCTION rushdb.embed_text(input text, dimensions integer DEFAULT 384,
                                   model_key text DEFAULT 'builtin-lexical-v1')
     RETURNS rushdb.vector AS 'MODULE_PATHNAME', 'rushdb_embed_text' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION rushdb.upsert_vectors(uuid, uuid[], rushdb.vector[]) IS
+    'Writes external vectors for records (parallel arrays), idempotent by record id';
+COMMENT ON FUNCTION rushdb.upsert_vectors(uuid, jsonb) IS
+    'Writes external vectors from {"items": [{recordId, vector}]} (or the bare array); RushDB upsertVectors';
+COMMENT ON FUNCTION rushdb.upsert_vectors(jsonb) IS 'Writes external vectors from the SDK object {indexId, items}';
+COMMENT ON FUNCTION rushdb.search(text, text, rushdb.vector, integer, integer, jsonb, text, text, integer, text, integer) IS
+    'Records of a label ranked by vector similarity of a property to a query vector, with __score';
+COMMENT ON FUNCTION rushdb.search_text(text, text, text, integer, integer, jsonb, text, text, integer, text, integer) IS
+    'Records ranked by similarity to a text query, embedded by the managed index''s provider';
+COMMENT ON FUNCTION rushdb.search(jsonb) IS
+    'Vector search from the SDK object {label, propertyName, queryVector | query, where, limit, skip, ...}';
+COMMENT ON FUNCTION rushdb.embed_text(text, integer, text) IS
+    'Embeds a text with a managed-index provider (builtin-lexical-v1 or the HTTP endpoint)';

@@ -1,0 +1,137 @@
+-- rushdb 0.1.0 -> 0.2.0: the migration part. The build appends the
+-- re-runnable definition files (sql/install/8*.sql, 9[5-9]_*.sql), so
+-- after this script a database has the same objects and definitions as a
+-- fresh 0.2.0 install (test/t/009_dump_upgrade.pl compares them).
+--
+-- What changes (docs/upgrades.md):
+--   * schema rushdb becomes an extension member (the extension is now
+--     registered in pg_catalog, as plpgsql is) and schema rushdb_internal
+--     holds the helpers, the queue and the vector tables;
+--   * the vector tables are moved there, owned by the extension's owner,
+--     cleared of triggers, rules, policies and grants a user added, and
+--     given the row-level security policy of 0.2.0;
+--   * embedding_indexes gains the owner column (the role that owned the
+--     index's vector table, the index's creator in 0.1.0);
+--   * the catalog tables are dumped by pg_dump;
+--   * ordinary roles lose every right on the catalog but SELECT, and CREATE
+--     on schema rushdb (creating indexes is granted as EXECUTE on
+--     rushdb.create_index now; see docs/security.md).
+-- No HNSW index needs a REINDEX: the on-disk format is unchanged.
+\echo Use "ALTER EXTENSION rushdb UPDATE TO '0.2.0'" to load this file. \quit
+
+UPDATE pg_catalog.pg_extension SET extnamespace = 'pg_catalog'::pg_catalog.regnamespace WHERE extname = 'rushdb';
+ALTER EXTENSION rushdb ADD SCHEMA rushdb;
+CREATE SCHEMA rushdb_internal;
+GRANT USAGE ON SCHEMA rushdb TO PUBLIC;
+GRANT USAGE ON SCHEMA rushdb_internal TO PUBLIC;
+COMMENT ON SCHEMA rushdb IS 'RushDB API: vector type, HNSW index, records and embedding indexes (docs/byov.md)';
+COMMENT ON SCHEMA rushdb_internal IS 'rushdb internals: helpers, privileged operations, queue and vector tables (not an API)';
+
+-- Helpers that moved to rushdb_internal or are gone; the API functions
+-- keep their signatures and are replaced in place (views of users that
+-- call them keep working).
+DROP TRIGGER records_queue_embeddings_insert ON rushdb.records;
+DROP TRIGGER records_queue_embeddings_update ON rushdb.records;
+DROP FUNCTION rushdb.queue_inserted_records(), rushdb.queue_updated_records(), rushdb.after_queueing(uuid[]),
+    rushdb.embedding_texts(jsonb), rushdb.wake_embedding_worker(),
+    rushdb.store_vectors(rushdb.embedding_indexes, uuid[], rushdb.vector[]),
+    rushdb.check_records_for_index(rushdb.embedding_indexes, uuid[]),
+    rushdb.write_vector_entry(text, uuid, jsonb, integer),
+    rushdb.write_vector(rushdb.embedding_indexes, uuid, rushdb.vector),
+    rushdb.resolve_external_index(text, text, integer, text),
+    rushdb.lookup_record(uuid), rushdb.record_json(rushdb.records), rushdb.record_proptypes(jsonb),
+    rushdb.prop_values(jsonb, text), rushdb.try_timestamptz(text),
+    rushdb.build_vector_index(rushdb.embedding_indexes), rushdb.create_vector_index(rushdb.embedding_indexes),
+    rushdb.lookup_index(uuid), rushdb.index_json(rushdb.embedding_indexes),
+    rushdb.index_status(rushdb.embedding_indexes), rushdb.raise_bad(text, text, text);
+
+ALTER TABLE rushdb.embedding_queue SET SCHEMA rushdb_internal;
+
+ALTER TABLE rushdb.embedding_indexes ADD COLUMN owner regrole;
+UPDATE rushdb.embedding_indexes e
+SET owner = coalesce((SELECT c.relowner FROM pg_catalog.pg_class c
+                      WHERE c.oid = pg_catalog.to_regclass(pg_catalog.format('rushdb.%I', e.vector_table))),
+                     (SELECT x.extowner FROM pg_catalog.pg_extension x WHERE x.extname = 'rushdb'))::regrole;
+ALTER TABLE rushdb.embedding_indexes ALTER COLUMN owner SET NOT NULL;
+COMMENT ON COLUMN rushdb.embedding_indexes.owner IS 'Role that created the index; it and its members may delete or retry it';
+COMMENT ON FUNCTION rushdb.uuid_v7() IS 'A new time-ordered UUID (RFC 9562 version 7), as record and index ids use';
+
+-- Revokes every right that roles other than the owner hold on a relation.
+CREATE FUNCTION rushdb_internal.upgrade_revoke_all(rel regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    grantee oid;
+BEGIN
+    FOR grantee IN
+        SELECT DISTINCT a.grantee FROM pg_class c, aclexplode(c.relacl) a
+        WHERE c.oid = rel AND a.grantee <> c.relowner
+    LOOP
+        IF grantee = 0 THEN
+            EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', rel);
+        ELSE
+            EXECUTE format('REVOKE ALL ON %s FROM %I', rel, grantee::regrole::text);
+        END IF;
+    END LOOP;
+END $$;
+
+DO $$
+DECLARE
+    ext_owner text := (SELECT x.extowner::regrole::text FROM pg_catalog.pg_extension x WHERE x.extname = 'rushdb');
+    ix record;
+    old regclass;
+    moved regclass;
+    obj record;
+BEGIN
+    FOR ix IN SELECT e.id, e.label, e.property_name, e.vector_table FROM rushdb.embedding_indexes e LOOP
+        old := pg_catalog.to_regclass(pg_catalog.format('rushdb.%I', ix.vector_table));
+        -- Only a plain table can be what 0.1.0 created; anything else a
+        -- user put in its place stays where it is (repair_index makes a
+        -- new table).
+        CONTINUE WHEN old IS NULL OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = old) <> 'r';
+        EXECUTE pg_catalog.format('ALTER TABLE %s SET SCHEMA rushdb_internal', old);
+        moved := pg_catalog.to_regclass(pg_catalog.format('rushdb_internal.%I', ix.vector_table));
+        EXECUTE pg_catalog.format('ALTER TABLE %s OWNER TO %I', moved, ext_owner);
+        FOR obj IN SELECT t.tgname FROM pg_catalog.pg_trigger t WHERE t.tgrelid = moved AND NOT t.tgisinternal LOOP
+            EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', obj.tgname, moved);
+        END LOOP;
+        FOR obj IN SELECT r.rulename FROM pg_catalog.pg_rewrite r WHERE r.ev_class = moved LOOP
+            EXECUTE pg_catalog.format('DROP RULE %I ON %s', obj.rulename, moved);
+        END LOOP;
+        FOR obj IN SELECT p.polname FROM pg_catalog.pg_policy p WHERE p.polrelid = moved LOOP
+            EXECUTE pg_catalog.format('DROP POLICY %I ON %s', obj.polname, moved);
+        END LOOP;
+        PERFORM rushdb_internal.upgrade_revoke_all(moved);
+        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', moved);
+        EXECUTE pg_catalog.format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', moved);
+        EXECUTE pg_catalog.format('CREATE POLICY readable_records ON rushdb_internal.%I FOR SELECT TO PUBLIC
+                        USING (rushdb_internal.reads_all_records()
+                               OR EXISTS (SELECT 1 FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) record_id))',
+                   ix.vector_table);
+        EXECUTE pg_catalog.format('GRANT SELECT ON %s TO PUBLIC', moved);
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', moved,
+                   pg_catalog.format('vectors of embedding index %s (%s.%s)', ix.id, ix.label, ix.property_name));
+    END LOOP;
+    PERFORM rushdb_internal.upgrade_revoke_all('rushdb.embedding_indexes');
+    PERFORM rushdb_internal.upgrade_revoke_all('rushdb_internal.embedding_queue');
+    -- 0.1.0 needed CREATE on schema rushdb to create an index; 0.2.0 lets
+    -- nobody create objects there (grants on rushdb.records are kept).
+    FOR obj IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+               WHERE n.nspname = 'rushdb' AND a.grantee <> n.nspowner AND a.privilege_type = 'CREATE' LOOP
+        IF obj.grantee = 0 THEN
+            REVOKE CREATE ON SCHEMA rushdb FROM PUBLIC;
+        ELSE
+            EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA rushdb FROM %I', obj.grantee::regrole::text);
+        END IF;
+    END LOOP;
+END $$;
+DROP FUNCTION rushdb_internal.upgrade_revoke_all(regclass);
+
+-- The policy calls this; the definition files below define it again.
+CREATE FUNCTION rushdb_internal.reads_all_records() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'rushdb_reads_all_records' LANGUAGE C STABLE PARALLEL SAFE;
+
+SELECT pg_catalog.pg_extension_config_dump('rushdb.records', '');
+SELECT pg_catalog.pg_extension_config_dump('rushdb.embedding_indexes', '');
+SELECT pg_catalog.pg_extension_config_dump('rushdb_internal.embedding_queue', '');
+SELECT pg_catalog.pg_extension_config_dump('rushdb_internal.embedding_queue_seq_seq', '');
+GRANT SELECT ON rushdb.embedding_indexes TO PUBLIC;

@@ -1,0 +1,205 @@
+// The privilege model's C half (docs/security.md):
+//   rushdb_internal.privileged(op, args, ids, vectors): the API's one way to
+//     change what ordinary roles may not write. It runs
+//     rushdb_internal.op_<op>(caller, ...) as the extension's owner, the way
+//     PostgreSQL runs maintenance code as a table's owner: a
+//     security-restricted operation at a new GUC nest level with
+//     search_path pinned. The op checks what `caller` may do.
+//   rushdb_internal.vector_storage(ix): the catalog names a vector table;
+//     this checks it is the plain table the extension created.
+//   rushdb_internal.reads_all_records(): lets the vector tables' row-level
+//     security skip its per-row check for roles that read every record.
+#include "privileges.hpp"
+
+#include "vector_type.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rls.h"
+#include "utils/syscache.h"
+}
+
+namespace rushdb::pg {
+
+Oid extension_owner() {
+    Relation rel = table_open(ExtensionRelationId, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("rushdb"));
+    SysScanDesc scan = systable_beginscan(rel, ExtensionNameIndexId, true, nullptr, 1, &key);
+    HeapTuple tuple = systable_getnext(scan);
+    Oid owner = HeapTupleIsValid(tuple) ? reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple))->extowner : InvalidOid;
+    systable_endscan(scan);
+    table_close(rel, AccessShareLock);
+    return owner;
+}
+
+Oid checked_vector_storage(const char* table, const char* index_id, bool missing_ok) {
+    Oid ns = get_namespace_oid("rushdb_internal", false);
+    Oid rel = get_relname_relid(table, ns);
+    if (!OidIsValid(rel)) {
+        if (missing_ok) return InvalidOid;
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("the vector table rushdb_internal.%s of embedding index %s does not exist", table, index_id),
+                        errdetail("A logical replication subscriber receives the catalog's rows but not the tables "
+                                  "they name; a table dropped by hand is gone too."),
+                        errhint("Run SELECT rushdb.repair_index('%s') to recreate it.", index_id)));
+    }
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
+    if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", rel);
+    Form_pg_class form = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple));
+    char kind = form->relkind;
+    Oid owner = form->relowner;
+    ReleaseSysCache(tuple);
+    if (kind != RELKIND_RELATION || owner != extension_owner())
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("rushdb_internal.%s is not the vector table rushdb created for embedding index %s",
+                               table, index_id),
+                        errdetail("It is a relation of kind '%c' owned by role %s.", kind,
+                                  GetUserNameFromId(owner, true) ? GetUserNameFromId(owner, true) : "(dropped)"),
+                        errhint("Only the extension writes in schema rushdb_internal; drop that relation and run "
+                                "rushdb.repair_index('%s').", index_id)));
+    return rel;
+}
+
+int pin_search_path() {
+    int level = NewGUCNestLevel();
+    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                            false);
+    return level;
+}
+
+}  // namespace rushdb::pg
+
+using namespace rushdb::pg;
+
+namespace {
+
+Oid records_relation() { return get_relname_relid("records", get_namespace_oid("rushdb", false)); }
+
+// Before writing vectors for records, with the caller's own rights: she
+// may write records, and every id is a record she can see (row-level
+// security applies). A hidden record and a missing one get the same error.
+void check_records_writable(Oid caller, Datum ids) {
+    Oid records = records_relation();
+    if (pg_class_aclcheck(records, caller, ACL_INSERT) != ACLCHECK_OK &&
+        pg_class_aclcheck(records, caller, ACL_UPDATE) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied to write vectors"),
+                        errhint("Writing a record's vectors needs INSERT or UPDATE on rushdb.records.")));
+    int level = pin_search_path();
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    Oid types[1] = {get_array_type(UUIDOID)};
+    Datum values[1] = {ids};
+    // read_only = false: a fresh snapshot sees records this transaction
+    // just created (create_record with inline vectors).
+    int rc = SPI_execute_with_args(
+        "SELECT (SELECT pg_catalog.count(DISTINCT i) FROM pg_catalog.unnest($1) i WHERE i IS NOT NULL) "
+        "       OPERATOR(pg_catalog.=) pg_catalog.count(*) "
+        "FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) ANY ($1)",
+        1, types, values, nullptr, false, 1);
+    if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "record check failed");
+    bool isnull;
+    bool all_visible = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    SPI_finish();
+    AtEOXact_GUC(true, level);
+    if (isnull || !all_visible)
+        ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND), errmsg("some of the record ids are not records")));
+}
+
+const char* const kOperations[] = {"create_index", "delete_index", "retry_index", "repair_index", "store_vectors"};
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(rushdb_privileged);
+PG_FUNCTION_INFO_V1(rushdb_vector_storage);
+PG_FUNCTION_INFO_V1(rushdb_reads_all_records);
+
+// privileged(op text, args jsonb, ids uuid[], vectors rushdb.vector[]) RETURNS jsonb
+Datum rushdb_privileged(PG_FUNCTION_ARGS) {
+    if (PG_ARGISNULL(0)) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("operation is required")));
+    char* op = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    bool known = false;
+    for (const char* name : kOperations) known = known || strcmp(op, name) == 0;
+    if (!known) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown operation \"%s\"", op)));
+
+    Oid caller = GetUserId();
+    if (strcmp(op, "store_vectors") == 0 && !PG_ARGISNULL(2)) check_records_writable(caller, PG_GETARG_DATUM(2));
+
+    Oid owner = extension_owner();
+    if (!OidIsValid(owner)) ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("extension rushdb is not installed")));
+    Oid argtypes[4] = {REGROLEOID, JSONBOID, get_array_type(UUIDOID), get_fn_expr_argtype(fcinfo->flinfo, 3)};
+    if (!OidIsValid(argtypes[3])) argtypes[3] = get_array_type(vector_type_oid());
+    Oid fn = LookupFuncName(list_make2(makeString(pstrdup("rushdb_internal")), makeString(psprintf("op_%s", op))), 4,
+                            argtypes, false);
+
+    // As PostgreSQL runs an index's expressions as the table owner: the
+    // owner's identity, no SET ROLE / temp tables / held cursors, and our
+    // own search_path; an error undoes all three with the transaction.
+    Oid saved_user;
+    int saved_context;
+    GetUserIdAndSecContext(&saved_user, &saved_context);
+    SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+    int level = pin_search_path();
+
+    FmgrInfo flinfo;
+    fmgr_info(fn, &flinfo);
+    LOCAL_FCINFO(inner, 4);
+    InitFunctionCallInfoData(*inner, &flinfo, 4, InvalidOid, nullptr, nullptr);
+    inner->args[0].value = ObjectIdGetDatum(caller);
+    inner->args[0].isnull = false;
+    for (int i = 1; i < 4; ++i) {
+        inner->args[i].isnull = PG_ARGISNULL(i);
+        inner->args[i].value = PG_ARGISNULL(i) ? (Datum)0 : PG_GETARG_DATUM(i);
+    }
+    Datum result = FunctionCallInvoke(inner);
+    bool result_null = inner->isnull;
+
+    AtEOXact_GUC(true, level);
+    SetUserIdAndSecContext(saved_user, saved_context);
+    if (result_null) PG_RETURN_NULL();
+    PG_RETURN_DATUM(result);
+}
+
+// vector_storage(ix rushdb.embedding_indexes) RETURNS regclass
+Datum rushdb_vector_storage(PG_FUNCTION_ARGS) {
+    HeapTupleHeader ix = PG_GETARG_HEAPTUPLEHEADER(0);
+    bool isnull;
+    Datum table = GetAttributeByName(ix, "vector_table", &isnull);
+    if (isnull) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("index has no vector table")));
+    Datum id = GetAttributeByName(ix, "id", &isnull);
+    const char* id_text = isnull ? "?" : DatumGetCString(DirectFunctionCall1(uuid_out, id));
+    PG_RETURN_OID(checked_vector_storage(TextDatumGetCString(table), id_text, false));
+}
+
+// reads_all_records(): SELECT on rushdb.records and no row-level security
+// policy applies to the current user. Cached per call site for the query.
+Datum rushdb_reads_all_records(PG_FUNCTION_ARGS) {
+    if (fcinfo->flinfo->fn_extra != nullptr) PG_RETURN_BOOL(*static_cast<bool*>(fcinfo->flinfo->fn_extra));
+    Oid records = records_relation();
+    bool all = pg_class_aclcheck(records, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
+               check_enable_rls(records, InvalidOid, true) != RLS_ENABLED;
+    bool* cached = static_cast<bool*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(bool)));
+    *cached = all;
+    fcinfo->flinfo->fn_extra = cached;
+    PG_RETURN_BOOL(all);
+}
+
+}  // extern "C"
