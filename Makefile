@@ -38,7 +38,7 @@ PG_CONFIG  ?= pg_config
 # wanted (and would require clang at install time).
 override with_llvm = no
 
-PG_CPPFLAGS = -Isrc/core -Isrc/pg
+PG_CPPFLAGS = -Isrc/core -Isrc/pg -DRUSHDB_VERSION='"$(EXTVERSION)"'
 PG_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra -fno-omit-frame-pointer -Wno-unused-parameter \
               -Wno-missing-field-initializers -Wno-register
 SHLIB_LINK  = -lstdc++ -lcurl

@@ -74,6 +74,10 @@ BEGIN
     END LOOP;
 END $$;
 
+-- The policy calls this; the definition files below define it again.
+CREATE FUNCTION rushdb_internal.reads_all_records() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'rushdb_reads_all_records' LANGUAGE C STABLE PARALLEL SAFE;
+
 DO $$
 DECLARE
     ext_owner text := (SELECT x.extowner::regrole::text FROM pg_catalog.pg_extension x WHERE x.extname = 'rushdb');
@@ -125,10 +129,6 @@ BEGIN
     END LOOP;
 END $$;
 DROP FUNCTION rushdb_internal.upgrade_revoke_all(regclass);
-
--- The policy calls this; the definition files below define it again.
-CREATE FUNCTION rushdb_internal.reads_all_records() RETURNS boolean
-    AS 'MODULE_PATHNAME', 'rushdb_reads_all_records' LANGUAGE C STABLE PARALLEL SAFE;
 
 SELECT pg_catalog.pg_extension_config_dump('rushdb.records', '');
 SELECT pg_catalog.pg_extension_config_dump('rushdb.embedding_indexes', '');

@@ -40,7 +40,7 @@ private:
 };
 
 // A PostgreSQL error caught by pg_call, carried as a C++ exception. The
-// ErrorData lives in the memory context that was current at the call.
+// ErrorData lives in pg_call's own context until the next error is caught.
 class PgError : public std::exception {
 public:
     explicit PgError(ErrorData* data) : data_(data) {}
@@ -53,6 +53,21 @@ private:
 
 // -Wclobbered: `result` is assigned inside PG_TRY, but after a longjmp it is
 // never read (the error is rethrown instead), so clobbering cannot matter.
+// Where pg_call keeps the one error in flight: a context of its own under
+// TopMemoryContext, reset when the next error is caught, so the ErrorData
+// outlives the transaction (or SPI) context the call ran in, which an
+// unwinding destructor may abort before the error reaches guarded().
+inline ErrorData* copy_error_data() {
+    static MemoryContext context = nullptr;
+    if (context == nullptr)
+        context = AllocSetContextCreate(TopMemoryContext, "rushdb error in flight", ALLOCSET_SMALL_SIZES);
+    MemoryContextReset(context);
+    MemoryContext old = MemoryContextSwitchTo(context);
+    ErrorData* copy = CopyErrorData();
+    MemoryContextSwitchTo(old);
+    return copy;
+}
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wclobbered"
 template <class Fn>
@@ -75,7 +90,7 @@ auto pg_call(Fn&& fn) -> decltype(fn()) {
         PG_CATCH();
         {
             MemoryContextSwitchTo(caller_context);
-            caught = CopyErrorData();
+            caught = copy_error_data();
             FlushErrorState();
         }
         PG_END_TRY();
@@ -94,7 +109,7 @@ auto pg_call(Fn&& fn) -> decltype(fn()) {
         PG_CATCH();
         {
             MemoryContextSwitchTo(caller_context);
-            caught = CopyErrorData();
+            caught = copy_error_data();
             FlushErrorState();
         }
         PG_END_TRY();

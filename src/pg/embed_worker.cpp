@@ -582,10 +582,17 @@ void leave_if_requested() {
     proc_exit(0);
 }
 
-// The extension's owner, or InvalidOid when rushdb is not installed here.
+// The extension's owner, or InvalidOid when rushdb is not installed here
+// at the version this library serves (a database still at 0.1.0 waits for
+// ALTER EXTENSION rushdb UPDATE).
 Oid installed_owner() {
     Txn txn("rushdb: checking for the extension");
-    Oid owner = pg_call([] { return extension_owner(); });
+    Oid owner = pg_call([] {
+        if (SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'rushdb' AND extversion = '" RUSHDB_VERSION "'",
+                        true, 1) != SPI_OK_SELECT)
+            elog(ERROR, "could not read pg_extension");
+        return SPI_processed == 1 ? extension_owner() : InvalidOid;
+    });
     txn.commit();
     return owner;
 }
