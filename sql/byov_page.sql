@@ -109,3 +109,7 @@ SELECT jsonb_array_length(rushdb.search('{"label": "Article", "propertyName": "b
     AS external_still_answers;
 SELECT source_type, similarity_function, dimensions, status FROM rushdb.embedding_indexes
 WHERE label = 'Article' ORDER BY property_name, source_type;
+
+-- Leave nothing behind for the tests that follow in this database.
+SELECT count(rushdb.delete_index(id)) AS deleted_indexes FROM rushdb.embedding_indexes WHERE label = 'Article';
+SELECT rushdb.delete_records(array_agg(id)) AS deleted_records FROM rushdb.records WHERE label = 'Article';

@@ -145,6 +145,19 @@ BEGIN
     IF params ? 'label' AND params ? 'labels' THEN
         PERFORM rushdb_internal.raise_bad('give either "label" or "labels", not both');
     END IF;
+    IF EXISTS (SELECT 1 FROM unnest(ARRAY['limit', 'skip', 'dimensions', 'ef']) k
+               WHERE params ? k AND (jsonb_typeof(params -> k) <> 'number'
+                                     OR (params ->> k)::numeric <> trunc((params ->> k)::numeric)
+                                     OR abs((params ->> k)::numeric) > 2147483647)) THEN
+        PERFORM rushdb_internal.raise_bad('"limit", "skip", "dimensions" and "ef" must be whole numbers');
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(ARRAY['label', 'propertyName', 'similarityFunction', 'sourceType', 'mode']) k
+               WHERE params ? k AND jsonb_typeof(params -> k) <> 'string') THEN
+        PERFORM rushdb_internal.raise_bad('"label", "propertyName", "similarityFunction", "sourceType" and "mode" must be strings');
+    END IF;
+    IF params ? 'where' AND jsonb_typeof(params -> 'where') <> 'object' THEN
+        PERFORM rushdb_internal.raise_bad('"where" must be an object of conditions');
+    END IF;
     IF lbl IS NULL AND jsonb_typeof(params -> 'labels') = 'array' THEN
         IF jsonb_array_length(params -> 'labels') <> 1 THEN
             PERFORM rushdb_internal.raise_bad('labels must hold exactly one label for a vector search');

@@ -259,6 +259,11 @@ Datum embed_query(const ResolvedIndex& ix, const char* query) {
 // (label, property_name, query_vector | query, limit, skip, where,
 //  similarity_function, source_type, dimensions, mode, ef).
 Datum search(FunctionCallInfo fcinfo, bool text_query) {
+    // Our errors say what was wrong with the call; the CONTEXT lines of the
+    // callers' frames (search(jsonb)'s PL/pgSQL, the statement) would only
+    // add our internals. PG_TRY blocks up the stack restore it on error.
+    ErrorContextCallback* saved_context_stack = error_context_stack;
+    error_context_stack = nullptr;
     auto text_or_empty = [&](int n) { return PG_ARGISNULL(n) ? pstrdup("") : TextDatumGetCString(PG_GETARG_DATUM(n)); };
     if (PG_ARGISNULL(0) || text_or_empty(0)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "label is required");
     if (PG_ARGISNULL(1) || text_or_empty(1)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "propertyName is required");
@@ -361,6 +366,7 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     if (ef < wanted) ef = wanted;
     run_search(fcinfo, ix.table, ix.cosine, query, vector_type, PG_GETARG_DATUM(0), limit, skip, filter_sql,
                filter_params, mode, ef);
+    error_context_stack = saved_context_stack;
     return (Datum)0;
 }
 
