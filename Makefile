@@ -60,11 +60,13 @@ endif
 HEADERS = $(wildcard src/core/*/*.hpp src/pg/*.hpp)
 $(OBJS): $(HEADERS)
 
-build/pgxs/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
+# Always reassembled (a cat): a renamed or removed part leaves no newer
+# file behind for make to notice.
+build/pgxs/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) FORCE
 	@mkdir -p $(dir $@)
 	cat $(INSTALL_PARTS) > $@
 
-build/pgxs/$(EXTENSION)--0.1.0--$(EXTVERSION).sql: $(UPGRADE_FROM_010) $(REDEFINE_PARTS)
+build/pgxs/$(EXTENSION)--0.1.0--$(EXTVERSION).sql: $(UPGRADE_FROM_010) $(REDEFINE_PARTS) FORCE
 	@mkdir -p $(dir $@)
 	cat $(UPGRADE_FROM_010) $(REDEFINE_PARTS) > $@
 
@@ -74,7 +76,7 @@ build/regress:
 
 EXTRA_CLEAN = build/pgxs build/regress
 
-.PHONY: unit bench-kernels fuzz-parser cmake-build
+.PHONY: unit bench-kernels fuzz-parser cmake-build FORCE
 cmake-build:
 	cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/cmake -j$$(nproc)

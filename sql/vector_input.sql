@@ -14,7 +14,7 @@ SET search_path = public, rushdb;
 -- Text input and output.
 --
 SELECT '[1,2,3]'::vector;
-SELECT rushdb.vector_out(rushdb.vector_in('[1, 2.5, -3]', 0, -1));
+SELECT rushdb_internal.vector_out(rushdb_internal.vector_in('[1, 2.5, -3]', 0, -1));
 SELECT pg_typeof('[1]'::vector);
 
 -- Whitespace is allowed around the brackets, numbers and commas.
@@ -112,7 +112,7 @@ COPY v3 FROM stdin;
 \.
 SELECT * FROM v3 ORDER BY id;
 -- Type modifier range.
-SELECT rushdb.vector_typmod_in('{1}'::cstring[]), rushdb.vector_typmod_in('{16000}'::cstring[]);
+SELECT rushdb_internal.vector_typmod_in('{1}'::cstring[]), rushdb_internal.vector_typmod_in('{16000}'::cstring[]);
 SELECT '[1]'::vector(0);
 SELECT '[1]'::vector(16001);
 CREATE TEMP TABLE bad_typmod (v vector(0));
@@ -156,9 +156,9 @@ SELECT pg_temp.expect_error(format('SELECT %L::vector', '[' || repeat('1,', 1000
 -- Binary send/receive.
 --
 -- Wire form: int16 dimensions, int16 reserved (0), float4s in network order.
-SELECT vector_send('[1,-2.5]'), vector_send('[0.1]'), vector_send('[-0]'),
-       vector_send('[1e-45,3.4028235e38]');
-SELECT length(vector_send(array_fill(1::real, ARRAY[16000])::vector)) AS bytes_for_16000;
+SELECT rushdb_internal.vector_send('[1,-2.5]'), rushdb_internal.vector_send('[0.1]'), rushdb_internal.vector_send('[-0]'),
+       rushdb_internal.vector_send('[1e-45,3.4028235e38]');
+SELECT length(rushdb_internal.vector_send(array_fill(1::real, ARRAY[16000])::vector)) AS bytes_for_16000;
 -- COPY ... (FORMAT binary) writes with vector_send and reads with vector_recv.
 CREATE TEMP TABLE bin_src (id int, v vector);
 INSERT INTO bin_src VALUES
@@ -172,7 +172,7 @@ CREATE TEMP TABLE bin_dst (id int, v vector);
 COPY bin_dst FROM '/tmp/rushdb_regress_vec.bin' (FORMAT binary);
 SELECT s.id, d.v IS NOT DISTINCT FROM s.v AS equal,
        d.v::text IS NOT DISTINCT FROM s.v::text AS same_text,
-       vector_send(d.v) IS NOT DISTINCT FROM vector_send(s.v) AS same_bytes,
+       rushdb_internal.vector_send(d.v) IS NOT DISTINCT FROM rushdb_internal.vector_send(s.v) AS same_bytes,
        vector_dims(d.v)
 FROM bin_src s JOIN bin_dst d USING (id) ORDER BY id;
 SELECT v FROM bin_dst WHERE id < 5 ORDER BY id;

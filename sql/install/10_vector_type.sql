@@ -2,26 +2,26 @@
 
 CREATE TYPE rushdb.vector;
 
-CREATE FUNCTION rushdb.vector_in(cstring, oid, integer) RETURNS rushdb.vector
+CREATE FUNCTION rushdb_internal.vector_in(cstring, oid, integer) RETURNS rushdb.vector
     AS 'MODULE_PATHNAME', 'rushdb_vector_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rushdb.vector_out(rushdb.vector) RETURNS cstring
+CREATE FUNCTION rushdb_internal.vector_out(rushdb.vector) RETURNS cstring
     AS 'MODULE_PATHNAME', 'rushdb_vector_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rushdb.vector_typmod_in(cstring[]) RETURNS integer
+CREATE FUNCTION rushdb_internal.vector_typmod_in(cstring[]) RETURNS integer
     AS 'MODULE_PATHNAME', 'rushdb_vector_typmod_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rushdb.vector_recv(internal, oid, integer) RETURNS rushdb.vector
+CREATE FUNCTION rushdb_internal.vector_recv(internal, oid, integer) RETURNS rushdb.vector
     AS 'MODULE_PATHNAME', 'rushdb_vector_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rushdb.vector_send(rushdb.vector) RETURNS bytea
+CREATE FUNCTION rushdb_internal.vector_send(rushdb.vector) RETURNS bytea
     AS 'MODULE_PATHNAME', 'rushdb_vector_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- STORAGE main: vectors stay inline in the heap tuple while they fit a page
 -- (about 2,000 dimensions), so a sequential scan reads them without TOAST
 -- lookups; float data does not compress, and pglz gives up on it quickly.
 CREATE TYPE rushdb.vector (
-    INPUT = rushdb.vector_in,
-    OUTPUT = rushdb.vector_out,
-    TYPMOD_IN = rushdb.vector_typmod_in,
-    RECEIVE = rushdb.vector_recv,
-    SEND = rushdb.vector_send,
+    INPUT = rushdb_internal.vector_in,
+    OUTPUT = rushdb_internal.vector_out,
+    TYPMOD_IN = rushdb_internal.vector_typmod_in,
+    RECEIVE = rushdb_internal.vector_recv,
+    SEND = rushdb_internal.vector_send,
     INTERNALLENGTH = VARIABLE,
     ALIGNMENT = int4,
     STORAGE = main

@@ -3,37 +3,31 @@
 --       WITH (m = 16, ef_construction = 64);
 -- Support function 1 of each operator class names the metric the graph uses.
 
-CREATE FUNCTION rushdb.hnsw_handler(internal) RETURNS index_am_handler
+CREATE FUNCTION rushdb_internal.hnsw_handler(internal) RETURNS index_am_handler
     AS 'MODULE_PATHNAME', 'rushdb_hnsw_handler' LANGUAGE C;
 
-CREATE ACCESS METHOD rushdb_hnsw TYPE INDEX HANDLER rushdb.hnsw_handler;
+CREATE ACCESS METHOD rushdb_hnsw TYPE INDEX HANDLER rushdb_internal.hnsw_handler;
 COMMENT ON ACCESS METHOD rushdb_hnsw IS 'HNSW approximate nearest-neighbour index for rushdb.vector';
 
-CREATE FUNCTION rushdb.hnsw_metric_l2(internal) RETURNS integer
+CREATE FUNCTION rushdb_internal.hnsw_metric_l2(internal) RETURNS integer
     AS 'MODULE_PATHNAME', 'rushdb_hnsw_metric_l2' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rushdb.hnsw_metric_cosine(internal) RETURNS integer
+CREATE FUNCTION rushdb_internal.hnsw_metric_cosine(internal) RETURNS integer
     AS 'MODULE_PATHNAME', 'rushdb_hnsw_metric_cosine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rushdb.hnsw_metric_ip(internal) RETURNS integer
+CREATE FUNCTION rushdb_internal.hnsw_metric_ip(internal) RETURNS integer
     AS 'MODULE_PATHNAME', 'rushdb_hnsw_metric_ip' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE OPERATOR CLASS rushdb.vector_l2_ops
     FOR TYPE rushdb.vector USING rushdb_hnsw AS
         OPERATOR 1 rushdb.<-> (rushdb.vector, rushdb.vector) FOR ORDER BY pg_catalog.float_ops,
-        FUNCTION 1 rushdb.hnsw_metric_l2(internal);
+        FUNCTION 1 rushdb_internal.hnsw_metric_l2(internal);
 
 CREATE OPERATOR CLASS rushdb.vector_cosine_ops
     FOR TYPE rushdb.vector USING rushdb_hnsw AS
         OPERATOR 1 rushdb.<=> (rushdb.vector, rushdb.vector) FOR ORDER BY pg_catalog.float_ops,
-        FUNCTION 1 rushdb.hnsw_metric_cosine(internal);
+        FUNCTION 1 rushdb_internal.hnsw_metric_cosine(internal);
 
 CREATE OPERATOR CLASS rushdb.vector_ip_ops
     FOR TYPE rushdb.vector USING rushdb_hnsw AS
         OPERATOR 1 rushdb.<#> (rushdb.vector, rushdb.vector) FOR ORDER BY pg_catalog.float_ops,
-        FUNCTION 1 rushdb.hnsw_metric_ip(internal);
+        FUNCTION 1 rushdb_internal.hnsw_metric_ip(internal);
 
--- Graph invariants of a rushdb_hnsw index (amcheck-style): no rows = clean.
-CREATE FUNCTION rushdb.hnsw_verify_problems(regclass) RETURNS text[]
-    AS 'MODULE_PATHNAME', 'rushdb_hnsw_verify' LANGUAGE C STRICT;
-CREATE FUNCTION rushdb.hnsw_verify(index regclass) RETURNS SETOF text
-    LANGUAGE sql STRICT
-    AS $$ SELECT unnest(rushdb.hnsw_verify_problems(index)) $$;

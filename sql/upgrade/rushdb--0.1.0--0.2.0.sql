@@ -45,6 +45,18 @@ DROP FUNCTION rushdb.queue_inserted_records(), rushdb.queue_updated_records(), r
     rushdb.lookup_index(uuid), rushdb.index_json(rushdb.embedding_indexes),
     rushdb.index_status(rushdb.embedding_indexes), rushdb.raise_bad(text, text, text);
 
+-- Type and index-method support are not API: out of `\df rushdb.*`.
+ALTER FUNCTION rushdb.vector_in(cstring, oid, integer) SET SCHEMA rushdb_internal;
+ALTER FUNCTION rushdb.vector_out(rushdb.vector) SET SCHEMA rushdb_internal;
+ALTER FUNCTION rushdb.vector_typmod_in(cstring[]) SET SCHEMA rushdb_internal;
+ALTER FUNCTION rushdb.vector_recv(internal, oid, integer) SET SCHEMA rushdb_internal;
+ALTER FUNCTION rushdb.vector_send(rushdb.vector) SET SCHEMA rushdb_internal;
+ALTER FUNCTION rushdb.hnsw_handler(internal) SET SCHEMA rushdb_internal;
+ALTER FUNCTION rushdb.hnsw_metric_l2(internal) SET SCHEMA rushdb_internal;
+ALTER FUNCTION rushdb.hnsw_metric_cosine(internal) SET SCHEMA rushdb_internal;
+ALTER FUNCTION rushdb.hnsw_metric_ip(internal) SET SCHEMA rushdb_internal;
+DROP FUNCTION rushdb.hnsw_verify(regclass), rushdb.hnsw_verify_problems(regclass);
+
 ALTER TABLE rushdb.embedding_queue SET SCHEMA rushdb_internal;
 
 ALTER TABLE rushdb.embedding_indexes ADD COLUMN owner regrole;

@@ -1,0 +1,59 @@
+-- The public surface: what `\df rushdb.*` lists is the API, each with a
+-- COMMENT (type support, index-method support and the verifier's C half
+-- live in rushdb_internal). Re-runnable: the upgrade from 0.1.0 runs it too.
+
+-- Graph invariants of a rushdb_hnsw index (amcheck-style): no rows = clean.
+CREATE OR REPLACE FUNCTION rushdb_internal.hnsw_verify_problems(regclass) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'rushdb_hnsw_verify' LANGUAGE C STRICT;
+CREATE OR REPLACE FUNCTION rushdb.hnsw_verify(index regclass) RETURNS SETOF text
+    LANGUAGE sql STRICT
+    AS $$ SELECT unnest(rushdb_internal.hnsw_verify_problems(index)) $$;
+
+COMMENT ON TYPE rushdb.vector IS 'float32 vector, 1 to 16000 dimensions (typmod = dimensions); pgvector''s binary format';
+COMMENT ON FUNCTION rushdb.vector(rushdb.vector, integer, boolean) IS 'Checks a vector against a typmod (the cast to vector(n))';
+COMMENT ON FUNCTION rushdb.array_to_vector(real[], integer, boolean) IS 'Cast from real[]';
+COMMENT ON FUNCTION rushdb.array_to_vector(double precision[], integer, boolean) IS 'Cast from double precision[]';
+COMMENT ON FUNCTION rushdb.array_to_vector(integer[], integer, boolean) IS 'Cast from integer[]';
+COMMENT ON FUNCTION rushdb.array_to_vector(numeric[], integer, boolean) IS 'Cast from numeric[]';
+COMMENT ON FUNCTION rushdb.jsonb_to_vector(jsonb, integer, boolean) IS 'Cast from a jsonb array of numbers';
+COMMENT ON FUNCTION rushdb.vector_to_float4(rushdb.vector, integer, boolean) IS 'Cast to real[]';
+COMMENT ON FUNCTION rushdb.l2_distance(rushdb.vector, rushdb.vector) IS 'Euclidean distance (operator <->)';
+COMMENT ON FUNCTION rushdb.l2_squared_distance(rushdb.vector, rushdb.vector) IS 'Squared Euclidean distance';
+COMMENT ON FUNCTION rushdb.cosine_distance(rushdb.vector, rushdb.vector) IS '1 - cosine similarity (operator <=>)';
+COMMENT ON FUNCTION rushdb.inner_product(rushdb.vector, rushdb.vector) IS 'Dot product';
+COMMENT ON FUNCTION rushdb.negative_inner_product(rushdb.vector, rushdb.vector) IS 'Negated dot product (operator <#>)';
+COMMENT ON FUNCTION rushdb.l1_distance(rushdb.vector, rushdb.vector) IS 'Manhattan distance (operator <+>)';
+COMMENT ON FUNCTION rushdb.vector_dims(rushdb.vector) IS 'Number of dimensions';
+COMMENT ON FUNCTION rushdb.vector_norm(rushdb.vector) IS 'Euclidean norm';
+COMMENT ON FUNCTION rushdb.l2_normalize(rushdb.vector) IS 'The vector scaled to unit length';
+COMMENT ON FUNCTION rushdb.subvector(rushdb.vector, integer, integer) IS 'Elements start .. start + count - 1 (1-based)';
+COMMENT ON FUNCTION rushdb.vector_add(rushdb.vector, rushdb.vector) IS 'Element-wise sum (operator +)';
+COMMENT ON FUNCTION rushdb.vector_sub(rushdb.vector, rushdb.vector) IS 'Element-wise difference (operator -)';
+COMMENT ON FUNCTION rushdb.vector_mul(rushdb.vector, rushdb.vector) IS 'Element-wise product (operator *)';
+COMMENT ON FUNCTION rushdb.vector_lt(rushdb.vector, rushdb.vector) IS 'Lexicographic order (operator <)';
+COMMENT ON FUNCTION rushdb.vector_le(rushdb.vector, rushdb.vector) IS 'Lexicographic order (operator <=)';
+COMMENT ON FUNCTION rushdb.vector_eq(rushdb.vector, rushdb.vector) IS 'Equality (operator =)';
+COMMENT ON FUNCTION rushdb.vector_ne(rushdb.vector, rushdb.vector) IS 'Inequality (operator <>)';
+COMMENT ON FUNCTION rushdb.vector_ge(rushdb.vector, rushdb.vector) IS 'Lexicographic order (operator >=)';
+COMMENT ON FUNCTION rushdb.vector_gt(rushdb.vector, rushdb.vector) IS 'Lexicographic order (operator >)';
+COMMENT ON FUNCTION rushdb.vector_cmp(rushdb.vector, rushdb.vector) IS 'Btree comparison support';
+COMMENT ON FUNCTION rushdb.vector_accum(double precision[], rushdb.vector) IS 'avg/sum transition function';
+COMMENT ON FUNCTION rushdb.vector_combine(double precision[], double precision[]) IS 'avg/sum combine function (parallel aggregation)';
+COMMENT ON FUNCTION rushdb.vector_avg_final(double precision[]) IS 'avg final function';
+COMMENT ON FUNCTION rushdb.vector_sum_final(double precision[]) IS 'sum final function';
+COMMENT ON AGGREGATE rushdb.avg(rushdb.vector) IS 'Element-wise mean of vectors';
+COMMENT ON AGGREGATE rushdb.sum(rushdb.vector) IS 'Element-wise sum of vectors';
+COMMENT ON FUNCTION rushdb.hnsw_verify(regclass) IS 'Checks the graph invariants of a rushdb_hnsw index; no rows = clean';
+COMMENT ON FUNCTION rushdb.exact_top_k(regclass, name, rushdb.vector, integer, text) IS
+    'Exact k nearest neighbours of a table''s vector column by one pass (no index)';
+COMMENT ON FUNCTION rushdb.simd_info() IS 'The distance kernel set this backend runs (scalar, sse2, avx2+fma, avx512f, neon)';
+COMMENT ON OPERATOR rushdb.<-> (rushdb.vector, rushdb.vector) IS 'Euclidean distance';
+COMMENT ON OPERATOR rushdb.<=> (rushdb.vector, rushdb.vector) IS 'Cosine distance';
+COMMENT ON OPERATOR rushdb.<#> (rushdb.vector, rushdb.vector) IS 'Negated inner product';
+COMMENT ON OPERATOR rushdb.<+> (rushdb.vector, rushdb.vector) IS 'Manhattan distance';
+COMMENT ON OPERATOR CLASS rushdb.vector_l2_ops USING rushdb_hnsw IS 'HNSW by Euclidean distance (<->)';
+COMMENT ON OPERATOR CLASS rushdb.vector_cosine_ops USING rushdb_hnsw IS 'HNSW by cosine distance (<=>)';
+COMMENT ON OPERATOR CLASS rushdb.vector_ip_ops USING rushdb_hnsw IS 'HNSW by inner product (<#>)';
+COMMENT ON OPERATOR CLASS rushdb.vector_ops USING btree IS 'Btree (lexicographic) order of vectors';
+COMMENT ON TABLE rushdb.records IS 'RushDB records: __id, __label, properties, __proptypes';
+COMMENT ON TABLE rushdb.embedding_indexes IS 'RushDB embedding indexes (managed and external) per (label, property)';
