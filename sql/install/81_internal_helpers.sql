@@ -114,11 +114,26 @@ END $$;
 CREATE OR REPLACE FUNCTION rushdb_internal.vector_storage(ix rushdb.embedding_indexes) RETURNS regclass
     AS 'MODULE_PATHNAME', 'rushdb_vector_storage' LANGUAGE C STABLE STRICT;
 
--- Row-level security of the vector tables: true when the current user may
--- read every record (SELECT on rushdb.records and no policy applies to
--- her), so the per-row check can be skipped. Computed once per query.
-CREATE OR REPLACE FUNCTION rushdb_internal.reads_all_records() RETURNS boolean
-    AS 'MODULE_PATHNAME', 'rushdb_reads_all_records' LANGUAGE C STABLE PARALLEL SAFE;
+-- Row-level security of the vector tables: may the current user read the
+-- record a vector belongs to? With her own rights, so the policies on
+-- rushdb.records decide (a role that reads every record is answered from
+-- a per-query cache). COST 1: the planner must keep HNSW index scans,
+-- which ask only for the rows they return.
+CREATE OR REPLACE FUNCTION rushdb_internal.record_visible(record_id uuid) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'rushdb_record_visible' LANGUAGE C STABLE STRICT COST 1;
+
+-- Gives a vector table its protection: no rights for ordinary roles but
+-- SELECT, and row-level security showing only vectors of visible records.
+CREATE OR REPLACE FUNCTION rushdb_internal.protect_vector_table(storage regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', storage);
+    EXECUTE format('CREATE POLICY readable_records ON %s FOR SELECT TO PUBLIC
+                        USING (rushdb_internal.record_visible(record_id))', storage);
+    EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', storage);
+    EXECUTE format('GRANT SELECT ON %s TO PUBLIC', storage);
+END $$;
+REVOKE ALL ON FUNCTION rushdb_internal.protect_vector_table(regclass) FROM PUBLIC;
 
 -- The one way the API changes what ordinary roles may not write (the
 -- catalog, the queue, the vector tables): runs rushdb_internal.op_<op>

@@ -33,8 +33,7 @@ END $$;
 
 -- The vector table of an index: one row per record, removed with the
 -- record; readable by every role for the records it can read (row-level
--- security: a role that reads every record skips the per-row check),
--- written by the extension only.
+-- security), written by the extension only.
 CREATE OR REPLACE FUNCTION rushdb_internal.create_vector_table(ix rushdb.embedding_indexes) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -42,13 +41,7 @@ BEGIN
                         record_id uuid PRIMARY KEY REFERENCES rushdb.records (id) ON DELETE CASCADE,
                         embedding rushdb.vector(%s) NOT NULL,
                         updated_at timestamptz NOT NULL DEFAULT now())', ix.vector_table, ix.dimensions);
-    EXECUTE format('ALTER TABLE rushdb_internal.%I ENABLE ROW LEVEL SECURITY', ix.vector_table);
-    EXECUTE format('CREATE POLICY readable_records ON rushdb_internal.%I FOR SELECT TO PUBLIC
-                        USING (rushdb_internal.reads_all_records()
-                               OR EXISTS (SELECT 1 FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) record_id))',
-                   ix.vector_table);
-    EXECUTE format('REVOKE ALL ON rushdb_internal.%I FROM PUBLIC', ix.vector_table);
-    EXECUTE format('GRANT SELECT ON rushdb_internal.%I TO PUBLIC', ix.vector_table);
+    PERFORM rushdb_internal.protect_vector_table(rushdb_internal.vector_storage(ix));
     EXECUTE format('COMMENT ON TABLE rushdb_internal.%I IS %L', ix.vector_table,
                    format('vectors of embedding index %s (%s.%s)', ix.id, ix.label, ix.property_name));
     PERFORM rushdb_internal.create_vector_index(ix);

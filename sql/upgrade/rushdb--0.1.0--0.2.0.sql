@@ -86,9 +86,19 @@ BEGIN
     END LOOP;
 END $$;
 
--- The policy calls this; the definition files below define it again.
-CREATE FUNCTION rushdb_internal.reads_all_records() RETURNS boolean
-    AS 'MODULE_PATHNAME', 'rushdb_reads_all_records' LANGUAGE C STABLE PARALLEL SAFE;
+-- The vector tables' protection (the definition files below define these
+-- again, identically).
+CREATE FUNCTION rushdb_internal.record_visible(record_id uuid) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'rushdb_record_visible' LANGUAGE C STABLE STRICT COST 1;
+CREATE FUNCTION rushdb_internal.protect_vector_table(storage regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', storage);
+    EXECUTE format('CREATE POLICY readable_records ON %s FOR SELECT TO PUBLIC
+                        USING (rushdb_internal.record_visible(record_id))', storage);
+    EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', storage);
+    EXECUTE format('GRANT SELECT ON %s TO PUBLIC', storage);
+END $$;
 
 DO $$
 DECLARE
@@ -117,13 +127,8 @@ BEGIN
             EXECUTE pg_catalog.format('DROP POLICY %I ON %s', obj.polname, moved);
         END LOOP;
         PERFORM rushdb_internal.upgrade_revoke_all(moved);
-        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', moved);
         EXECUTE pg_catalog.format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', moved);
-        EXECUTE pg_catalog.format('CREATE POLICY readable_records ON rushdb_internal.%I FOR SELECT TO PUBLIC
-                        USING (rushdb_internal.reads_all_records()
-                               OR EXISTS (SELECT 1 FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) record_id))',
-                   ix.vector_table);
-        EXECUTE pg_catalog.format('GRANT SELECT ON %s TO PUBLIC', moved);
+        PERFORM rushdb_internal.protect_vector_table(moved);
         EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', moved,
                    pg_catalog.format('vectors of embedding index %s (%s.%s)', ix.id, ix.label, ix.property_name));
     END LOOP;

@@ -7,8 +7,8 @@
 //     search_path pinned. The op checks what `caller` may do.
 //   rushdb_internal.vector_storage(ix): the catalog names a vector table;
 //     this checks it is the plain table the extension created.
-//   rushdb_internal.reads_all_records(): lets the vector tables' row-level
-//     security skip its per-row check for roles that read every record.
+//   rushdb_internal.record_visible(id): the vector tables' row-level
+//     security policy (a vector is readable with its record).
 #include "privileges.hpp"
 
 #include "vector_type.hpp"
@@ -130,7 +130,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(rushdb_privileged);
 PG_FUNCTION_INFO_V1(rushdb_vector_storage);
-PG_FUNCTION_INFO_V1(rushdb_reads_all_records);
+PG_FUNCTION_INFO_V1(rushdb_record_visible);
 
 // privileged(op text, args jsonb, ids uuid[], vectors rushdb.vector[]) RETURNS jsonb
 Datum rushdb_privileged(PG_FUNCTION_ARGS) {
@@ -189,17 +189,50 @@ Datum rushdb_vector_storage(PG_FUNCTION_ARGS) {
     PG_RETURN_OID(checked_vector_storage(TextDatumGetCString(table), id_text, false));
 }
 
-// reads_all_records(): SELECT on rushdb.records and no row-level security
-// policy applies to the current user. Cached per call site for the query.
-Datum rushdb_reads_all_records(PG_FUNCTION_ARGS) {
-    if (fcinfo->flinfo->fn_extra != nullptr) PG_RETURN_BOOL(*static_cast<bool*>(fcinfo->flinfo->fn_extra));
-    Oid records = records_relation();
-    bool all = pg_class_aclcheck(records, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
-               check_enable_rls(records, InvalidOid, true) != RLS_ENABLED;
-    bool* cached = static_cast<bool*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(bool)));
-    *cached = all;
-    fcinfo->flinfo->fn_extra = cached;
-    PG_RETURN_BOOL(all);
+}  // extern "C"
+
+extern "C" {
+
+// record_visible(record_id uuid): may the current user read this record?
+// The vector tables' row-level security policy. A role that reads every
+// record (SELECT on rushdb.records, no policy applying to her) is answered
+// from a per-query cache; any other is asked with her own rights, so the
+// policies on rushdb.records decide. Declared with a low COST: the planner
+// must not see a subquery per row (an EXISTS policy made it turn HNSW
+// searches into full scans of the records), and an ANN search only asks
+// for the few rows it returns.
+Datum rushdb_record_visible(PG_FUNCTION_ARGS) {
+    struct Cache {
+        bool computed;
+        bool reads_all;
+    };
+    Cache* cache = static_cast<Cache*>(fcinfo->flinfo->fn_extra);
+    if (cache == nullptr) {
+        cache = static_cast<Cache*>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(Cache)));
+        fcinfo->flinfo->fn_extra = cache;
+    }
+    if (!cache->computed) {
+        Oid records = records_relation();
+        cache->reads_all = pg_class_aclcheck(records, GetUserId(), ACL_SELECT) == ACLCHECK_OK &&
+                           check_enable_rls(records, InvalidOid, true) != RLS_ENABLED;
+        cache->computed = true;
+    }
+    if (cache->reads_all) PG_RETURN_BOOL(true);
+
+    static SPIPlanPtr plan = nullptr;
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    if (plan == nullptr) {
+        Oid types[1] = {UUIDOID};
+        SPIPlanPtr p = SPI_prepare("SELECT 1 FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) $1", 1, types);
+        if (p == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+        SPI_keepplan(p);
+        plan = p;
+    }
+    Datum values[1] = {PG_GETARG_DATUM(0)};
+    if (SPI_execute_plan(plan, values, nullptr, true, 1) != SPI_OK_SELECT) elog(ERROR, "record visibility check failed");
+    bool visible = SPI_processed > 0;
+    SPI_finish();
+    PG_RETURN_BOOL(visible);
 }
 
 }  // extern "C"
