@@ -199,7 +199,7 @@ sub insert_docs
     my ($n, $label, $from, $to) = @_;
     q1($n, qq{
         INSERT INTO rushdb.records (label, properties, proptypes)
-        SELECT '$label', p, rushdb.record_proptypes(p) FROM (
+        SELECT '$label', p, rushdb_internal.record_proptypes(p) FROM (
             SELECT jsonb_build_object('body', format('%s %s %s item %s', w[1 + i % 20], w[1 + (i * 7) % 20],
                                                      w[1 + (i * 13) % 20], i), 'n', i) AS p
             FROM generate_series($from, $to) i,
