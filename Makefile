@@ -58,6 +58,12 @@ $(DATA_built): $(INSTALL_PARTS)
 	cat $(INSTALL_PARTS) > $@
 
 installcheck: | build/regress
+
+# The pg_regress schedule, one line (scripts/test.sh checks every test in it
+# reported a result).
+.PHONY: print-regress
+print-regress:
+	@echo $(REGRESS)
 build/regress:
 	@mkdir -p $@
 
