@@ -5,7 +5,8 @@
 # a link count past the maximum, a link to itself, a link given twice, a
 # link to an element absent from that layer, a missing or invalid entry
 # point, a wrong entry level, an entry below the tallest element, an
-# unreachable element, a page of unknown kind, an element tuple of the
+# unreachable element, a page of unknown kind, a page of zeros (fine when
+# added by a crash, dangling links when it held elements), an element tuple of the
 # wrong size, a broken metapage, and vector chunk chains (vectors too large
 # for one page) that break off, end early, lead to a tuple that is not a
 # chunk, run on past the vector, share a chunk with another vector, loop,
@@ -188,7 +189,7 @@ $node->safe_psql('postgres', qq{
 # One index per kind of damage, so each report stands alone.
 my @graph_cases = qw(dangling beyond_end invalid_link too_many self twice absent_layer
                      entry_invalid entry_not_element entry_level entry_below unreachable
-                     page_kind tuple_size meta_magic meta_version);
+                     page_kind zero_page_added zero_page_lost tuple_size meta_magic meta_version);
 my @chunk_cases = qw(chain_cut chain_first_invalid chain_count chain_not_chunk chain_too_long chain_shared
                      chain_loop chain_empty);
 for my $c (@graph_cases)
@@ -396,6 +397,24 @@ damage('d_page_kind', sub {
     # Its elements are gone from the graph too: links to them dangle.
     return qr/^block $blk has unknown page kind 9$/m;
 });
+# A crash between extending the file and logging the new page leaves a
+# block of zeros at the end: not damage.
+damage('d_zero_page_added', sub {
+    my ($d, $ix) = @_;
+    $$d .= "\0" x BLCKSZ;
+    return [];
+});
+# An element page that became zeros: its elements are gone, so the links to
+# them dangle (a page of zeros is not itself reported).
+damage('d_zero_page_lost', sub {
+    my ($d, $ix) = @_;
+    my $blk = 2;
+    my ($e) = elements($ix, sub { $_[0]{blk} != $blk && grep { /^\($blk,/ } @{ $_[0]{links}[0] } });
+    my ($to) = grep { /^\($blk,/ } @{ $e->{links}[0] };
+    put($d, $blk * BLCKSZ, "\0" x BLCKSZ);
+    my $eid = quotemeta(id_of($e));
+    return qr/\A(?!(?s:.*)unknown page kind)(?s:.*)^element $eid layer 0 links to \Q$to\E, which is not an element$/m;
+});
 damage('d_tuple_size', sub {
     my ($d, $ix) = @_;
     my $e = plain_element($ix);
@@ -487,7 +506,7 @@ for my $name (map({ "d_$_" } @graph_cases), map({ "w_$_" } @chunk_cases))
     my $got = verify_problems($node, $name);
     if (ref $want eq 'ARRAY')
     {
-        is($got, join("\n", @$want), "$name: verify reports exactly: $want->[0]");
+        is($got, join("\n", @$want), "$name: verify reports exactly: " . ($want->[0] // 'no problem'));
     }
     else
     {
