@@ -71,6 +71,12 @@ build/pgxs/$(EXTENSION)--0.1.0--$(EXTVERSION).sql: $(UPGRADE_FROM_010) $(REDEFIN
 	cat $(UPGRADE_FROM_010) $(REDEFINE_PARTS) > $@
 
 installcheck: | build/regress
+
+# The pg_regress schedule, one line (scripts/test.sh checks every test in it
+# reported a result).
+.PHONY: print-regress
+print-regress:
+	@echo $(REGRESS)
 build/regress:
 	@mkdir -p $@
 

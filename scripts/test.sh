@@ -4,6 +4,7 @@
 # Installs what it needs (idempotent), prints "N passed, N failed" last and
 # exits non-zero when anything failed. Run as root or as a sudoer.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/count_results.sh"
 
 ensure_packages "${BASE_PACKAGES[@]}" python3 python3-psycopg2
 build_and_install
@@ -11,27 +12,16 @@ build_and_install
 WORK="${RUSHDB_TEST_DIR:-${TMPDIR:-/tmp}/rushdb-test}"
 as_root rm -rf "$WORK"
 mkdir -p "$WORK"
-PASSED=0
-FAILED=0
-FAILED_NAMES=()
-
-record() {  # record SUITE PASSED FAILED
-    PASSED=$((PASSED + $2))
-    FAILED=$((FAILED + $3))
-    if [ "$3" -gt 0 ]; then FAILED_NAMES+=("$1($3)"); fi
-    printf '%-12s %4d passed, %d failed\n' "$1" "$2" "$3"
-}
 
 # --- unit: GoogleTest over src/core --------------------------------------
 log "unit tests (GoogleTest)"
 cmake -S "$REPO_ROOT" -B "$REPO_ROOT/build/cmake" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$REPO_ROOT/build/cmake" -j"$(nproc)" >/dev/null
-"$REPO_ROOT/build/cmake/core_tests" >"$WORK/unit.log" 2>&1 || true
+rm -f "$WORK/unit.xml"
+status=0
+"$REPO_ROOT/build/cmake/core_tests" --gtest_output="xml:$WORK/unit.xml" >"$WORK/unit.log" 2>&1 || status=$?
 grep -E '^\[ kernels \]' "$WORK/unit.log" || true
-ok=$(grep -c '^\[       OK \]' "$WORK/unit.log" || true)
-bad=$(grep -cE '^\[  FAILED  \] [A-Za-z_]+\.' "$WORK/unit.log" || true)
-# A crash prints neither; count it as a failure.
-grep -q '^\[==========\] .* ran\.' "$WORK/unit.log" || bad=$((bad + 1))
+take_counts count_gtest "$WORK/unit.xml" "$status"
 [ "$bad" -gt 0 ] && grep -E 'FAILED|Failure' "$WORK/unit.log" | head -20
 record unit "$ok" "$bad"
 
@@ -42,12 +32,16 @@ if "$REPO_ROOT/test/check_kernel_symbols.sh" "$REPO_ROOT"; then record symbols 1
 # --- pg_regress ------------------------------------------------------------
 log "pg_regress"
 start_cluster "$WORK/cluster"
-if make -C "$REPO_ROOT" installcheck >"$WORK/regress.log" 2>&1; then :; fi
-ok=$(grep -cE '^(ok|test) .*\.\.\. ok|^ok [0-9]+ ' "$WORK/regress.log" || true)
-bad=$(grep -cE '\.\.\. FAILED|^not ok [0-9]+ ' "$WORK/regress.log" || true)
-if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then bad=1; cat "$WORK/regress.log"; fi
-if [ "$bad" -gt 0 ] && [ -f "$REPO_ROOT/build/regress/regression.diffs" ]; then
-    head -60 "$REPO_ROOT/build/regress/regression.diffs"
+status=0
+make -C "$REPO_ROOT" installcheck >"$WORK/regress.log" 2>&1 || status=$?
+schedule=()
+read -r -a schedule < <(make -s --no-print-directory -C "$REPO_ROOT" print-regress PG_CONFIG="$PG_CONFIG") || true
+take_counts count_regress "$WORK/regress.log" "$status" "${schedule[@]}"
+if [ "$bad" -gt 0 ]; then
+    tail -30 "$WORK/regress.log"
+    if [ -f "$REPO_ROOT/build/regress/regression.diffs" ]; then
+        head -60 "$REPO_ROOT/build/regress/regression.diffs"
+    fi
 fi
 record pg_regress "$ok" "$bad"
 
@@ -57,12 +51,11 @@ log "client driver tests"
 for t in "$REPO_ROOT"/test/clients/test_*.py; do
     [ -e "$t" ] || continue
     name="$(basename "$t")"
-    if /usr/bin/python3 "$t" >"$WORK/client-$name.log" 2>&1; then
-        record "$name" 1 0
-    else
-        cat "$WORK/client-$name.log"
-        record "$name" 0 1
-    fi
+    status=0
+    /usr/bin/python3 "$t" >"$WORK/client-$name.log" 2>&1 || status=$?
+    take_counts count_status "$status"
+    [ "$bad" -gt 0 ] && cat "$WORK/client-$name.log"
+    record "$name" "$ok" "$bad"
 done
 # node-postgres: any node + npm on PATH will do. Debian's npm is installed
 # only when npm is missing: it conflicts with NodeSource's nodejs, which
@@ -86,12 +79,11 @@ if [ -f "$NODE_DIR/package.json" ]; then
         for t in "$NODE_DIR"/test_*.mjs; do
             [ -e "$t" ] || continue
             name="$(basename "$t")"
-            if (cd "$NODE_DIR" && node "$t") >"$WORK/client-$name.log" 2>&1; then
-                record "$name" 1 0
-            else
-                cat "$WORK/client-$name.log"
-                record "$name" 0 1
-            fi
+            status=0
+            (cd "$NODE_DIR" && node "$t") >"$WORK/client-$name.log" 2>&1 || status=$?
+            take_counts count_status "$status"
+            [ "$bad" -gt 0 ] && cat "$WORK/client-$name.log"
+            record "$name" "$ok" "$bad"
         done
     fi
 fi
@@ -106,21 +98,29 @@ mkdir -p "$WORK/tap"
 cp -r "$REPO_ROOT/test/t" "$WORK/tap/t"
 cp -r "$REPO_ROOT/test/support" "$WORK/tap/support"  # the fake embeddings server
 if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$WORK/tap"; fi
+tap_files=("$WORK"/tap/t/*.pl)
+status=0
 (
     cd "$WORK/tap"
     as_cluster_user env PATH="$PATH" TESTDIR="$WORK/tap" \
         PG_REGRESS="$PGXS_DIR/test/regress/pg_regress" \
         PERL5LIB="$PGXS_DIR/test/perl" \
         prove -v t/*.pl >"$WORK/tap.log" 2>&1
-) || true
-ok=$(grep -cE '^ok [0-9]+' "$WORK/tap.log" || true)
-bad=$(grep -cE '^not ok [0-9]+' "$WORK/tap.log" || true)
-# A script that dies before its plan ends reports no "not ok"; prove's
-# summary still flags it.
-grep -qE '^Result: PASS' "$WORK/tap.log" || { bad=$((bad + 1)); tail -40 "$WORK/tap.log"; }
+) || status=$?
+take_counts count_tap "$WORK/tap.log" "$status" "${#tap_files[@]}"
+[ "$bad" -gt 0 ] && tail -40 "$WORK/tap.log"
 record tap "$ok" "$bad"
 
-echo
-if [ "$FAILED" -gt 0 ]; then echo "failed suites: ${FAILED_NAMES[*]}"; fi
-echo "${PASSED} passed, ${FAILED} failed"
-[ "$FAILED" -eq 0 ]
+# --- self-check of the counting above (CI, or RUSHDB_SELFCHECK=1) ------------
+# Injects one failing test per runner into a throwaway copy of the
+# repository and checks that the counting functions report each failure.
+if [ "${CI:-}" = true ] || [ "${RUSHDB_SELFCHECK:-0}" = 1 ]; then
+    log "self-check of the result counting"
+    status=0
+    "$REPO_ROOT/test/selfcheck/run.sh" >"$WORK/selfcheck.log" 2>&1 || status=$?
+    take_counts count_status "$status"
+    [ "$bad" -gt 0 ] && cat "$WORK/selfcheck.log"
+    record selfcheck "$ok" "$bad"
+fi
+
+report_totals

@@ -7,6 +7,7 @@
 SET search_path = public, rushdb;
 
 \i sql/include/expect_error.sql
+\i sql/include/vector_tables.sql
 -- Index JSON without the generated id and timestamps.
 CREATE FUNCTION pg_temp.shape(j jsonb) RETURNS jsonb LANGUAGE sql AS $$
     SELECT j - 'id' - 'createdAt' - 'updatedAt'
@@ -40,7 +41,7 @@ BEGIN;
 SELECT pg_temp.shape(rushdb.create_index('Tmp', 'body', 'external', 'cosine', 3));
 ROLLBACK;
 SELECT count(*) AS tmp_indexes FROM rushdb.embedding_indexes WHERE label = 'Tmp';
-SELECT count(*) AS tmp_tables FROM pg_tables WHERE schemaname = 'rushdb_internal' AND tablename LIKE 'vectors_%'
+SELECT count(*) AS tmp_tables FROM pg_tables WHERE schemaname = pg_temp.vector_schema() AND tablename LIKE 'vectors_%'
     AND tablename NOT IN (SELECT vector_table FROM rushdb.embedding_indexes);
 
 -- Records with inline vectors: the external index is found by
@@ -87,14 +88,19 @@ SELECT pg_temp.expect_error($$SELECT rushdb.create_index('Doc', 'n', 'external',
 CREATE TEMP TABLE ids AS SELECT id, properties ->> 'body' AS body FROM rushdb.records;
 CREATE TEMP TABLE cos_ix AS SELECT id FROM rushdb.embedding_indexes
     WHERE property_name = 'body' AND source_type = 'external' AND similarity_function = 'cosine';
+-- zeta is given two different vectors in one call: the stored one is the
+-- last ([1,1,1]), in the jsonb form and (alpha) in the array form.
 SELECT rushdb.upsert_vectors((SELECT id FROM cos_ix), jsonb_build_array(
     jsonb_build_object('recordId', (SELECT id FROM ids WHERE body = 'zeta'), 'vector', '[1, 1, 0]'::jsonb),
     jsonb_build_object('recordId', (SELECT id FROM ids WHERE body = 'zeta'), 'vector', '[1, 1, 1]'::jsonb),
     jsonb_build_object('recordId', (SELECT id FROM ids WHERE body = 'gamma'), 'vector', '[0, 1, 1]'::jsonb)));
+SELECT body, pg_temp.stored_vector((SELECT id FROM cos_ix), id) AS stored FROM ids WHERE body IN ('zeta', 'gamma') ORDER BY body;
 SELECT rushdb.upsert_vectors(jsonb_build_object('indexId', (SELECT id FROM cos_ix), 'items', jsonb_build_array(
     jsonb_build_object('recordId', (SELECT id FROM ids WHERE body = 'zeta'), 'vector', '[1, 1, 1]'::jsonb))));
-SELECT rushdb.upsert_vectors((SELECT id FROM cos_ix), ARRAY[(SELECT id FROM ids WHERE body = 'alpha')],
-                             ARRAY['[1, 0.1, 0]'::rushdb.vector]);
+SELECT pg_temp.stored_vector((SELECT id FROM cos_ix), (SELECT id FROM ids WHERE body = 'zeta')) AS zeta_after_repeat;
+SELECT rushdb.upsert_vectors((SELECT id FROM cos_ix), ARRAY[(SELECT id FROM ids WHERE body = 'alpha'), (SELECT id FROM ids WHERE body = 'alpha')],
+                             ARRAY['[0, 0, 1]'::rushdb.vector, '[1, 0.1, 0]'::rushdb.vector]);
+SELECT pg_temp.stored_vector((SELECT id FROM cos_ix), (SELECT id FROM ids WHERE body = 'alpha')) AS alpha_stored;
 SELECT rushdb.index_stats((SELECT id FROM cos_ix));
 SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, '[{"recordId": "00000000-0000-7000-8000-000000000000", "vector": [1, 2, 3]}]')$$, (SELECT id FROM cos_ix)));
 SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, '[{"recordId": "nope", "vector": [1, 2, 3]}]')$$, (SELECT id FROM cos_ix)));
@@ -124,7 +130,7 @@ SELECT rushdb.index_stats((SELECT id FROM cos_ix));
 
 -- delete_index drops its storage.
 SELECT rushdb.delete_index((SELECT id FROM rushdb.embedding_indexes WHERE property_name = 'title')) ->> 'deleted' AS deleted;
-SELECT count(*) AS orphan_tables FROM pg_tables WHERE schemaname = 'rushdb_internal' AND tablename LIKE 'vectors_%'
+SELECT count(*) AS orphan_tables FROM pg_tables WHERE schemaname = pg_temp.vector_schema() AND tablename LIKE 'vectors_%'
     AND tablename NOT IN (SELECT vector_table FROM rushdb.embedding_indexes);
 
 -- A bulk import (1,200 vectors into an empty index) takes the bulk path:
@@ -136,10 +142,11 @@ SELECT jsonb_array_length(rushdb.create_records('Bulk', (
             'vector', jsonb_build_array(sin(i), cos(i), sin(i * 0.5), i % 7)))))
     FROM generate_series(1, 1200) i))) AS bulk_created;
 SELECT rushdb.index_stats(id) FROM rushdb.embedding_indexes WHERE label = 'Bulk';
-SELECT count(*) AS hnsw_indexes FROM pg_indexes
-WHERE schemaname = 'rushdb_internal' AND indexname = (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk');
+SELECT count(*) AS hnsw_indexes FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_am a ON a.oid = c.relam AND a.amname = 'rushdb_hnsw'
+WHERE i.indrelid = (SELECT pg_temp.vector_relation(id) FROM rushdb.embedding_indexes WHERE label = 'Bulk');
 SELECT count(*) AS problems FROM rushdb.hnsw_verify(
-    ('rushdb_internal.' || (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk'))::regclass);
+    (SELECT pg_temp.vector_hnsw_index(id) FROM rushdb.embedding_indexes WHERE label = 'Bulk'));
 SELECT (r ->> 'i')::int AS nearest FROM rushdb.search('Bulk', 'body',
     (SELECT ARRAY[sin(700), cos(700), sin(350), 700 % 7]::rushdb.vector), 1) r;
 -- The array form re-run with the same vectors is idempotent (small batch: row by row).

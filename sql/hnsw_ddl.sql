@@ -6,6 +6,7 @@
 SET search_path = public, rushdb;
 
 \i sql/include/expect_error.sql
+\i sql/include/plan_checks.sql
 
 CREATE TABLE hnsw_ddl (id int PRIMARY KEY, v vector(3), w vector, t text);
 INSERT INTO hnsw_ddl SELECT i, ARRAY[sin(i), cos(i), i % 7], ARRAY[i, 1], i::text FROM generate_series(1, 100) i;
@@ -76,8 +77,9 @@ RESET maintenance_work_mem;
 SELECT count(*) AS problems FROM rushdb.hnsw_verify('hnsw_spill_idx');
 SET enable_seqscan = off;
 SET rushdb.hnsw_ef_search = 1000;
-SELECT count(*) AS all_found FROM (SELECT id FROM hnsw_spill ORDER BY v <-> (SELECT v FROM hnsw_spill WHERE id = 1) LIMIT 5000) s;
-SELECT id FROM hnsw_spill ORDER BY v <-> (SELECT v FROM hnsw_spill WHERE id = 3900) LIMIT 1;
+-- (pg_temp.via runs a query only when its plan scans the index named.)
+SELECT pg_temp.via('hnsw_spill_idx', 'SELECT count(*) FROM (SELECT id FROM hnsw_spill ORDER BY v <-> (SELECT v FROM hnsw_spill WHERE id = 1) LIMIT 5000) s') AS all_found;
+SELECT pg_temp.via('hnsw_spill_idx', 'SELECT id FROM hnsw_spill ORDER BY v <-> (SELECT v FROM hnsw_spill WHERE id = 3900) LIMIT 1') AS id;
 RESET rushdb.hnsw_ef_search;
 RESET enable_seqscan;
 DROP TABLE hnsw_spill;
@@ -86,9 +88,9 @@ DROP TABLE hnsw_spill;
 CREATE TABLE hnsw_empty (id int, v vector(4));
 CREATE INDEX hnsw_empty_idx ON hnsw_empty USING rushdb_hnsw (v vector_cosine_ops);
 SET enable_seqscan = off;
-SELECT id FROM hnsw_empty ORDER BY v <=> '[1,2,3,4]' LIMIT 3;
+SELECT pg_temp.via('hnsw_empty_idx', $$SELECT id FROM hnsw_empty ORDER BY v <=> '[1,2,3,4]' LIMIT 3$$) AS ids;
 INSERT INTO hnsw_empty VALUES (1, '[1,2,3,4]'), (2, NULL), (3, '[0,0,0,0]'), (4, '[4,3,2,1]');
-SELECT id FROM hnsw_empty ORDER BY v <=> '[1,2,3,4]' LIMIT 3;
+SELECT pg_temp.via('hnsw_empty_idx', $$SELECT id FROM hnsw_empty ORDER BY v <=> '[1,2,3,4]' LIMIT 3$$) AS ids;
 RESET enable_seqscan;
 SELECT count(*) AS problems FROM rushdb.hnsw_verify('hnsw_empty_idx');
 DROP TABLE hnsw_empty;
@@ -99,7 +101,7 @@ INSERT INTO hnsw_unlogged SELECT i, ARRAY[i, i * 2, 1] FROM generate_series(1, 5
 CREATE INDEX hnsw_unlogged_idx ON hnsw_unlogged USING rushdb_hnsw (v vector_l2_ops);
 SELECT relpersistence FROM pg_class WHERE relname = 'hnsw_unlogged_idx';
 SET enable_seqscan = off;
-SELECT id FROM hnsw_unlogged ORDER BY v <-> '[10,20,1]' LIMIT 3;
+SELECT pg_temp.via('hnsw_unlogged_idx', $$SELECT id FROM hnsw_unlogged ORDER BY v <-> '[10,20,1]' LIMIT 3$$) AS ids;
 RESET enable_seqscan;
 DROP TABLE hnsw_unlogged;
 

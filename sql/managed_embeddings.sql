@@ -9,6 +9,8 @@
 SET search_path = public, rushdb;
 
 \i sql/include/expect_error.sql
+\i sql/include/vector_tables.sql
+\i sql/include/plan_checks.sql
 -- Titles of a search result, in rank order.
 CREATE FUNCTION pg_temp.titles(j jsonb) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg(coalesce(x ->> 'title', x ->> 'name'), ' | ' ORDER BY o) FROM jsonb_array_elements(j) WITH ORDINALITY AS t(x, o)
@@ -20,8 +22,7 @@ $$;
 CREATE FUNCTION pg_temp.vector_count(lbl text, prop text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE n bigint;
 BEGIN
-    EXECUTE format('SELECT count(*) FROM rushdb_internal.%I', (SELECT vector_table FROM rushdb.embedding_indexes
-                   WHERE label = lbl AND property_name = prop AND source_type = 'managed')) INTO n;
+    EXECUTE format('SELECT count(*) FROM %s', pg_temp.vector_relation(pg_temp.ix(lbl, prop))) INTO n;
     RETURN n;
 END $$;
 
@@ -183,20 +184,20 @@ SELECT jsonb_array_length(rushdb.create_records('Bulk', (SELECT jsonb_agg(jsonb_
     'body', 'bulk record number ' || i || CASE WHEN i % 7 = 0 THEN ' seventh' ELSE '' END)) FROM generate_series(1, 2500) i))) AS bulk_records;
 BEGIN;
 SELECT rushdb.create_index('Bulk', 'body') ->> 'status' AS bulk_status;
-CREATE TEMP TABLE graph_before AS SELECT ('rushdb_internal.' || vector_table || '_hnsw')::regclass::oid AS oid
-FROM rushdb.embedding_indexes WHERE label = 'Bulk';
+CREATE TEMP TABLE graph_before AS SELECT pg_temp.vector_hnsw_index(pg_temp.ix('Bulk', 'body'))::oid AS oid;
 COMMIT;
 SELECT rushdb.wait_for_index(pg_temp.ix('Bulk', 'body'), 120) ->> 'status' AS bulk_ready;
 -- A new index: the worker dropped the graph for the backfill and rebuilt it.
-SELECT ('rushdb_internal.' || vector_table || '_hnsw')::regclass::oid <> (SELECT oid FROM graph_before) AS graph_rebuilt
-FROM rushdb.embedding_indexes WHERE label = 'Bulk';
+SELECT pg_temp.vector_hnsw_index(pg_temp.ix('Bulk', 'body'))::oid <> (SELECT oid FROM graph_before) AS graph_rebuilt;
 SELECT pg_temp.vector_count('Bulk', 'body') AS bulk_vectors;
-SELECT count(*) AS bulk_hnsw FROM pg_indexes WHERE schemaname = 'rushdb_internal'
-   AND indexname = (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk');
-SELECT count(*) AS verify_problems FROM rushdb.hnsw_verify(
-    ('rushdb_internal.' || (SELECT vector_table || '_hnsw' FROM rushdb.embedding_indexes WHERE label = 'Bulk'))::regclass);
-SELECT count(*) FILTER (WHERE x ->> 'body' LIKE '%seventh') AS seventh_hits FROM jsonb_array_elements(
-    rushdb.search('{"label": "Bulk", "propertyName": "body", "query": "seventh", "limit": 20, "mode": "ann"}')) x;
+SELECT count(*) AS bulk_hnsw FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_am a ON a.oid = c.relam AND a.amname = 'rushdb_hnsw'
+WHERE i.indrelid = pg_temp.vector_relation(pg_temp.ix('Bulk', 'body'));
+SELECT count(*) AS verify_problems FROM rushdb.hnsw_verify(pg_temp.vector_hnsw_index(pg_temp.ix('Bulk', 'body')));
+-- The rebuilt graph answers (its scan counter moves) with the right rows.
+SELECT result AS seventh_hits, scanned = ARRAY[pg_temp.vector_hnsw_index(pg_temp.ix('Bulk', 'body'))] AS through_rebuilt_graph
+FROM pg_temp.with_hnsw_scans($$SELECT count(*) FILTER (WHERE x ->> 'body' LIKE '%seventh') FROM jsonb_array_elements(
+    rushdb.search('{"label": "Bulk", "propertyName": "body", "query": "seventh", "limit": 20, "mode": "ann"}')) x$$);
 SELECT rushdb.delete_index(pg_temp.ix('Bulk', 'body')) ->> 'deleted' AS bulk_deleted;
 SELECT rushdb.delete_records(ARRAY(SELECT id FROM rushdb.records WHERE label = 'Bulk')) ->> 'deleted' AS bulk_cleaned;
 

@@ -93,7 +93,25 @@ CREATE TABLE agg_parallel (id int, v vector(4));
 INSERT INTO agg_parallel
 SELECT i, ARRAY[i % 7, (i % 11) - 5, i % 1000, 1]::vector FROM generate_series(1, 20000) i;
 INSERT INTO agg_parallel VALUES (20001, NULL);
+-- Statistics on id % 3, so the planner knows the GROUP BY makes 3 groups and
+-- aggregates partially in each worker (without them it expects one group a
+-- row and gathers raw rows instead: no partial state, no combine).
+CREATE STATISTICS agg_parallel_k ON (id % 3) FROM agg_parallel;
 ANALYZE agg_parallel;
+-- A statement run under EXPLAIN ANALYZE, summed up: its aggregation steps
+-- (Finalize / Partial), and the workers its Gather planned and launched
+-- (with the partial states it collected when `states` is true).
+CREATE FUNCTION pg_temp.parallel_run(statement text, states boolean DEFAULT true) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE plan jsonb; gather jsonb;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) ' || statement INTO plan;
+    gather := jsonb_path_query_first(plan, 'strict $.** ? (@."Node Type" like_regex "^Gather")');
+    RETURN (SELECT string_agg(concat_ws(' ', n ->> 'Partial Mode', n ->> 'Strategy', n ->> 'Node Type'), ' <- ')
+            FROM jsonb_path_query(plan, 'strict $.** ? (exists (@."Partial Mode"))') n)
+        || format('; %s: %s of %s workers launched', gather ->> 'Node Type',
+                  gather ->> 'Workers Launched', gather ->> 'Workers Planned')
+        || CASE WHEN states THEN format(', %s partial states', gather ->> 'Actual Rows') ELSE '' END;
+END $$;
 -- Serial results first.
 SET max_parallel_workers_per_gather = 0;
 EXPLAIN (COSTS OFF) SELECT avg(v), sum(v) FROM agg_parallel;
@@ -109,16 +127,22 @@ SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = on;
 EXPLAIN (COSTS OFF) SELECT avg(v), sum(v) FROM agg_parallel;
 SELECT avg(v), sum(v) FROM agg_parallel;
-SELECT p.a = s.a AS avg_equal, p.s = s.s AS sum_equal
-FROM (SELECT avg(v) AS a, sum(v) AS s FROM agg_parallel) p, serial_result s;
+-- The results compared are those of the runs shown: two workers and the
+-- leader each aggregate part of the table, the final step combines the
+-- three partial states.
+SELECT pg_temp.parallel_run('CREATE TEMP TABLE parallel_result AS SELECT avg(v) AS a, sum(v) AS s FROM agg_parallel');
+SELECT p.a = s.a AS avg_equal, p.s = s.s AS sum_equal FROM parallel_result p, serial_result s;
 EXPLAIN (COSTS OFF) SELECT id % 3, avg(v), sum(v) FROM agg_parallel GROUP BY 1;
+-- (A worker that started late may have no rows of some group: the number
+-- of partial states gathered varies, so it is not shown.)
+SELECT pg_temp.parallel_run('CREATE TEMP TABLE parallel_groups AS
+    SELECT id % 3 AS k, avg(v) AS a, sum(v) AS s FROM agg_parallel GROUP BY 1', false);
 SELECT count(*) AS groups, count(*) FILTER (WHERE p.a = s.a AND p.s = s.s) AS equal
-FROM (SELECT id % 3 AS k, avg(v) AS a, sum(v) AS s FROM agg_parallel GROUP BY 1) p
-JOIN serial_groups s USING (k);
+FROM parallel_groups p JOIN serial_groups s USING (k);
 -- Without the leader, every partial state comes from a worker.
 SET parallel_leader_participation = off;
-SELECT p.a = s.a AS avg_equal, p.s = s.s AS sum_equal
-FROM (SELECT avg(v) AS a, sum(v) AS s FROM agg_parallel) p, serial_result s;
+SELECT pg_temp.parallel_run('CREATE TEMP TABLE workers_result AS SELECT avg(v) AS a, sum(v) AS s FROM agg_parallel');
+SELECT p.a = s.a AS avg_equal, p.s = s.s AS sum_equal FROM workers_result p, serial_result s;
 RESET parallel_leader_participation;
 -- A dimension mismatch in a parallel aggregate is reported, whether a worker
 -- or the combine step meets it (which one, and so the order of the two

@@ -19,7 +19,7 @@ import uuid
 import psycopg2
 import psycopg2.extras
 from psycopg2.extras import Json
-from checks import check, one
+from checks import check, one, hnsw_index, with_plans, scans
 
 BULK = 2000
 TOL = 1e-5
@@ -66,7 +66,7 @@ def main():
     label = "ByovPy_" + uuid.uuid4().hex[:12]
     created_indexes = []
     try:
-        run(cur, label, created_indexes)
+        run(conn, cur, label, created_indexes)
     finally:
         # Best-effort cleanup when a check failed part-way (run() already
         # deleted everything on success, so this finds nothing then).
@@ -93,7 +93,7 @@ def stats(cur, ix):
     return {k: s[k] for k in ("totalRecords", "indexedRecords")}
 
 
-def run(cur, label, created_indexes):
+def run(conn, cur, label, created_indexes):
     # --- create_index, SDK form --------------------------------------------
     ix = one(cur, "SELECT rushdb.create_index(%s::jsonb)",
              (Json({"label": label, "propertyName": "body", "external": True,
@@ -270,15 +270,28 @@ def run(cur, label, created_indexes):
             and abs(hits[0]["__score"] - euclid_score(origin, bulk_vector(n))) < TOL
     check(ok, "stored bulk vectors read back through search (where n = k, euclidean __score)")
 
+    # exact and ann, each with the plans of what it ran (auto_explain, this
+    # session): exact must scan no HNSW index, ann the summary index's.
+    # Fresh statistics first, as autovacuum would leave them: with none for
+    # the 2,000 new records, mode "ann" (which only turns sequential scans
+    # off) is answered exactly, by the label index and a sort.
+    cur.execute("ANALYZE rushdb.records")
     target = 1234
-    exact = one(cur, "SELECT rushdb.search(%s::jsonb)",
-                (Json({"label": label, "propertyName": "summary", "queryVector": bulk_vector(target),
-                       "limit": 10, "mode": "exact"}),))
+    sum_hnsw = hnsw_index(cur, sum_ix)
+    exact, exact_plans = with_plans(conn, cur, "SELECT rushdb.search(%s::jsonb)",
+                                    (Json({"label": label, "propertyName": "summary", "queryVector": bulk_vector(target),
+                                           "limit": 10, "mode": "exact"}),))
     check(len(exact) == 10 and exact[0]["n"] == target and abs(exact[0]["__score"] - 1.0) < TOL,
           "exact search finds the record's own vector with __score 1")
-    ann = one(cur, "SELECT rushdb.search(%s::jsonb)",
-              (Json({"label": label, "propertyName": "summary", "queryVector": bulk_vector(target),
-                     "limit": 10, "mode": "ann"}),))
+    exact_no_hnsw = bool(exact_plans) and not scans(exact_plans, sum_hnsw)
+    check(exact_no_hnsw, "exact search scanned no HNSW index (%s)%s"
+          % (sum_hnsw, "" if exact_no_hnsw else "; its plans:\n" + "\n".join(exact_plans)))
+    ann, ann_plans = with_plans(conn, cur, "SELECT rushdb.search(%s::jsonb)",
+                                (Json({"label": label, "propertyName": "summary", "queryVector": bulk_vector(target),
+                                       "limit": 10, "mode": "ann"}),))
+    ann_hnsw = scans(ann_plans, sum_hnsw)
+    check(ann_hnsw, "ann search scanned the HNSW index %s%s"
+          % (sum_hnsw, "" if ann_hnsw else "; its plans:\n" + "\n".join(ann_plans)))
     overlap = len({h["n"] for h in ann} & {h["n"] for h in exact})
     check(len(ann) == 10 and ann[0]["n"] == target and overlap >= 8,
           "ann (HNSW) search: top hit %s, overlap with exact top-10 %d" % (ann[0]["n"] if ann else None, overlap))

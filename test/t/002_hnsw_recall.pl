@@ -10,6 +10,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time);
+use FindBin;
+use lib $FindBin::Bin;
+use RushdbTap;
 
 my $node = PostgreSQL::Test::Cluster->new('recall');
 $node->init;
@@ -49,7 +52,12 @@ note(sprintf('data + index build: %.1f s', time - $started));
 
 # Top-10 ids of every query by the index (sequential scan disabled, so the
 # nested subquery must go through it) and exactly (index scans disabled).
+# Each side runs under EXPLAIN ANALYZE in the session that stores its
+# answers, and its plan is checked: the approximate side scans pts_v_idx,
+# the exact side no rushdb_hnsw index (a btree scan plus a sort would pass
+# an enable_seqscan = off run unnoticed).
 my $top10 = q{SELECT q.q, ARRAY(SELECT id FROM pts ORDER BY v <-> q.v LIMIT 10) AS ids FROM queries q};
+my $analyze = 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)';
 
 sub check_stage
 {
@@ -57,15 +65,14 @@ sub check_stage
     my $t0 = time;
     my $ef = $opt{ef_search} ? "SET rushdb.hnsw_ef_search = $opt{ef_search};" : '';
 
-    my $plan = $node->safe_psql('postgres', "SET enable_seqscan = off; $ef EXPLAIN (COSTS OFF) $top10");
-    like($plan, qr/Index Scan using pts_v_idx/, "$stage: the approximate run uses the index");
-
     my $res = $node->safe_psql('postgres', qq{
         SET enable_seqscan = off; $ef
-        CREATE TEMP TABLE approx AS $top10;
+        $analyze CREATE TEMP TABLE approx AS $top10;
+        SELECT '--- exact ---';
         RESET enable_seqscan; RESET rushdb.hnsw_ef_search;
         SET enable_indexscan = off; SET enable_bitmapscan = off;
-        CREATE TEMP TABLE exact AS $top10;
+        $analyze CREATE TEMP TABLE exact AS $top10;
+        SELECT '--- results ---';
         SELECT round(sum(hits) / (10.0 * count(*)), 4), min(cardinality(a_ids)), count(*),
                min(hits), count(*) FILTER (WHERE hits < 10)
         FROM (SELECT a.ids AS a_ids,
@@ -73,7 +80,12 @@ sub check_stage
               FROM approx a JOIN exact e USING (q)) s;
         SELECT count(*) FROM approx, unnest(ids) x WHERE x IN (SELECT id FROM gone);
     });
-    my ($line, $ghosts) = split /\n/, $res;
+    my ($approx_plan, $exact_plan, $results) = split /^--- (?:exact|results) ---\n/m, $res;
+    is(hnsw_scan_in($node, $approx_plan, 'pts'), 'pts_v_idx', "$stage: the approximate run scanned pts_v_idx")
+        or diag($approx_plan);
+    is(hnsw_scan_in($node, $exact_plan, 'pts'), '', "$stage: the exact run scanned no rushdb_hnsw index")
+        or diag($exact_plan);
+    my ($line, $ghosts) = split /\n/, $results;
     my ($recall, $min_rows, $queries, $worst, $imperfect) = split /\|/, $line;
     note(sprintf('%s: recall@10 %s (worst query %s/10, %s of %s queries imperfect), %.1f s',
         $stage, $recall, $worst, $imperfect, $queries, time - $t0));
@@ -91,23 +103,28 @@ sub verify_clean
         '', "$stage: hnsw_verify reports no problem");
 }
 
-# Every live row is reachable: an unbounded index scan returns each once.
+# Every live row is reachable: an unbounded index scan returns each once
+# (the scan's plan, from the same session, must be pts_v_idx).
 sub all_rows_found
 {
     my ($stage) = @_;
-    my $r = $node->safe_psql('postgres', q{
+    my $r = $node->safe_psql('postgres', qq{
         SET enable_seqscan = off; SET rushdb.hnsw_ef_search = 1000;
         SET rushdb.hnsw_max_scan_tuples = 1000000;
-        CREATE TEMP TABLE found AS
+        $analyze CREATE TEMP TABLE found AS
             SELECT id FROM pts ORDER BY v <-> (SELECT v FROM queries WHERE q = 1) LIMIT 1000000;
+        SELECT '--- results ---';
         SELECT count(*), count(DISTINCT id), (SELECT count(*) FROM pts),
                (SELECT string_agg(id::text || ' ' || ctid::text, ', ' ORDER BY id)
                 FROM pts WHERE id NOT IN (SELECT id FROM found))
         FROM found;
     });
-    my ($found, $distinct, $total, $missing) = split /\|/, $r;
+    my ($plan, $line) = split /^--- results ---\n/m, $r;
+    my ($found, $distinct, $total, $missing) = split /\|/, $line;
     note("$stage: rows the index scan did not return (id ctid): $missing") if $missing ne '';
-    is("$found|$distinct", "$total|$total", "$stage: an index scan returns all $total live rows once each");
+    $found = 'not an index scan' if hnsw_scan_in($node, $plan, 'pts') ne 'pts_v_idx';
+    is("$found|$distinct", "$total|$total", "$stage: an index scan returns all $total live rows once each")
+        or diag($plan);
 }
 
 # The planner's own choice at this size (nothing forced).

@@ -153,12 +153,47 @@ TEST(HnswMemoryBasics, EmptyAndTinyGraphs) {
     EXPECT_FLOAT_EQ(r[0].distance, 2.0f);
 }
 
+// Cancelling from the progress callback stops the build there: build
+// returns false, the callback is not called again, and only the nodes
+// inserted by then are in the graph (a node in the graph has layer-0 links;
+// one never inserted has none).
 TEST(HnswMemoryBasics, CancelStopsTheBuild) {
     auto data = clustered(5000, 8, 3);
+    auto linked = [](const MemoryGraph& g) {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < g.size(); ++i) n += g.link_count(static_cast<MemoryGraph::Id>(i), 0) > 0;
+        return n;
+    };
+    for (int threads : {1, 2}) {
+        SCOPED_TRACE(testing::Message() << threads << " thread(s)");
+        MemoryGraph g(Metric::l2, 8, Params{});
+        for (std::size_t i = 0; i < 5000; ++i) g.add(&data[i * 8]);
+        std::vector<std::size_t> calls;
+        bool complete = g.build(threads, [&](std::size_t done) {
+            calls.push_back(done);
+            return true;  // cancel at the first report
+        });
+        EXPECT_FALSE(complete);
+        ASSERT_EQ(calls.size(), 1u) << "the build went on reporting after it was cancelled";
+        // The caller reports after its own 1,000th insertion; another thread
+        // finishes at most the insertion it is in.
+        if (threads == 1) {
+            EXPECT_EQ(calls[0], 1000u);
+        }
+        EXPECT_GE(calls[0], 1000u);
+        EXPECT_LE(linked(g), calls[0] + threads) << "nodes were inserted after the cancel";
+        EXPECT_GE(linked(g), calls[0] - 1);
+    }
+    // Not cancelling: every node is inserted and the callback sees the end.
     MemoryGraph g(Metric::l2, 8, Params{});
     for (std::size_t i = 0; i < 5000; ++i) g.add(&data[i * 8]);
-    bool complete = g.build(2, [](std::size_t done) { return done >= 1000; });
-    EXPECT_FALSE(complete);
+    std::size_t last = 0;
+    EXPECT_TRUE(g.build(2, [&](std::size_t done) {
+        last = done;
+        return false;
+    }));
+    EXPECT_EQ(last, 5000u);
+    EXPECT_EQ(linked(g), 5000u);
 }
 
 TEST(HnswMemoryBasics, MemoryEstimateCoversActualUse) {

@@ -1,5 +1,6 @@
 // The resumable layer-0 search behind filtered index scans: batches never
-// repeat a node, exhausting the search returns every usable reachable node
+// repeat a node and come out nearest first (sorted within a batch, nearly so
+// across batches), exhausting the search returns every usable reachable node
 // exactly once, and a selective filter still finds its true nearest rows.
 #include <gtest/gtest.h>
 
@@ -80,16 +81,40 @@ TEST(ResumableSearch, ExhaustionReturnsEveryUsableNodeOnce) {
     ResumableSearch<TestAccess> s;
     s.start(a, entry_for(a), 10);
     std::vector<std::uint32_t> all;
-    float previous_batch_first = -1;
+    std::vector<std::size_t> batch_ends;  // len(all) after each batch
+    double previous_batch_mean = -1;
     for (int round = 0; round < 100; ++round) {
         auto& batch = s.next_batch(a);
         if (batch.empty()) break;
         for (std::size_t i = 1; i < batch.size(); ++i)
             ASSERT_LE(batch[i - 1].distance, batch[i].distance) << "batch not sorted";
-        (void)previous_batch_first;
+        // Across batches the order is approximate (a later batch may hold a
+        // node closer than the end of an earlier one), but each batch lies
+        // farther out than the one before: its mean distance is larger.
+        double mean = 0;
+        for (auto& c : batch) mean += c.distance / double(batch.size());
+        EXPECT_GT(mean, previous_batch_mean) << "batch " << round << " is not farther than batch " << round - 1;
+        previous_batch_mean = mean;
         for (auto& c : batch) all.push_back(c.id);
+        batch_ends.push_back(all.size());
     }
     EXPECT_TRUE(s.exhausted());
+    EXPECT_GE(batch_ends.size(), 5u) << "the search should take several batches";
+    // After each batch from the third on (ef 40 and more), the nodes
+    // returned so far are (nearly) the nearest that many usable nodes.
+    std::vector<std::pair<float, std::uint32_t>> exact;
+    for (std::uint32_t i = 0; i < g.size(); ++i)
+        if (i % 3 != 0) exact.push_back({a.distance(i), i});
+    std::sort(exact.begin(), exact.end());
+    for (std::size_t b = 2; b < batch_ends.size(); ++b) {
+        std::size_t end = batch_ends[b];
+        std::set<std::uint32_t> nearest;
+        for (std::size_t k = 0; k < end && k < exact.size(); ++k) nearest.insert(exact[k].second);
+        std::size_t hits = 0;
+        for (std::size_t k = 0; k < end; ++k) hits += nearest.count(all[k]);
+        EXPECT_GE(double(hits), 0.9 * double(end)) << "after " << end << " results, only " << hits
+                                                    << " are among the nearest " << end;
+    }
     std::set<std::uint32_t> unique(all.begin(), all.end());
     EXPECT_EQ(unique.size(), all.size()) << "a node was returned twice";
     std::size_t usable = 0;

@@ -73,6 +73,36 @@ const statsAre = async (ix, totalRecords, indexedRecords) => {
   return sameJson({ totalRecords: s.totalRecords, indexedRecords: s.indexedRecords }, { totalRecords, indexedRecords });
 };
 
+// The schema the embedding indexes' vector tables live in: the one place
+// this test names it.
+const VECTOR_SCHEMA = 'rushdb_internal';
+// An embedding index's vector table (from rushdb.embedding_indexes),
+// schema-qualified and quoted, and the name of its rushdb_hnsw index.
+const vectorTable = (ix) => one("SELECT format('%I.%I', $1::text, vector_table) FROM rushdb.embedding_indexes "
+                                + 'WHERE id = $2::uuid', [VECTOR_SCHEMA, ix]);
+const hnswIndex = async (ix) => one('SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid '
+                                    + "JOIN pg_am a ON a.oid = c.relam AND a.amname = 'rushdb_hnsw' "
+                                    + 'WHERE i.indrelid = $1::regclass', [await vectorTable(ix)]);
+
+// Server notices of this session (auto_explain reports plans as notices).
+const notices = [];
+client.on('notice', (msg) => notices.push(msg.message));
+// A search with the plans of every statement it ran, the query rushdb.search
+// prepares inside included (auto_explain, this session only).
+async function searchWithPlans(params) {
+  await client.query("LOAD 'auto_explain'");
+  await client.query('SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice; '
+                     + 'SET auto_explain.log_format = text; SET auto_explain.log_min_duration = 0');
+  notices.length = 0;
+  try {
+    const hits = await search(params);
+    return [hits, notices.filter((n) => n.includes('plan:'))];
+  } finally {
+    await client.query('RESET auto_explain.log_min_duration');
+  }
+}
+const scans = (plans, index) => plans.some((p) => p.includes(`Index Scan using ${index} on `));
+
 async function run(label, createdIndexes) {
   // --- create_index, SDK form ------------------------------------------------
   const bodySpec = { label, propertyName: 'body', external: true, similarityFunction: 'cosine', dimensions: 3 };
@@ -219,11 +249,24 @@ async function run(label, createdIndexes) {
   }
   check(ok, 'stored bulk vectors read back through search (where n = k, euclidean __score)');
 
+  // exact and ann, each with the plans of what it ran: exact must scan no
+  // HNSW index, ann the summary index's. Fresh statistics first, as
+  // autovacuum would leave them: with none for the 2,000 new records, mode
+  // 'ann' (which only turns sequential scans off) is answered exactly, by
+  // the label index and a sort.
+  await client.query('ANALYZE rushdb.records');
   const target = 1234;
-  const exact = await search({ label, propertyName: 'summary', queryVector: bulkVector(target), limit: 10, mode: 'exact' });
+  const sumHnsw = await hnswIndex(sumIx);
+  const [exact, exactPlans] = await searchWithPlans({ label, propertyName: 'summary', queryVector: bulkVector(target),
+                                                      limit: 10, mode: 'exact' });
   check(exact.length === 10 && exact[0].n === target && near(exact[0].__score, 1),
         'exact search finds the record\'s own vector with __score 1');
-  const ann = await search({ label, propertyName: 'summary', queryVector: bulkVector(target), limit: 10, mode: 'ann' });
+  const exactNoHnsw = exactPlans.length > 0 && !scans(exactPlans, sumHnsw);
+  check(exactNoHnsw, `exact search scanned no HNSW index (${sumHnsw})${exactNoHnsw ? '' : `; its plans:\n${exactPlans.join('\n')}`}`);
+  const [ann, annPlans] = await searchWithPlans({ label, propertyName: 'summary', queryVector: bulkVector(target),
+                                                  limit: 10, mode: 'ann' });
+  const annHnsw = scans(annPlans, sumHnsw);
+  check(annHnsw, `ann search scanned the HNSW index ${sumHnsw}${annHnsw ? '' : `; its plans:\n${annPlans.join('\n')}`}`);
   const exactNs = new Set(exact.map((h) => h.n));
   const overlap = ann.filter((h) => exactNs.has(h.n)).length;
   check(ann.length === 10 && ann[0].n === target && overlap >= 8,
