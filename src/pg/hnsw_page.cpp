@@ -77,7 +77,9 @@ bool read_chunked_vector(Relation index, ItemPointerData first, float* out, int 
                   off <= PageGetMaxOffsetNumber(page) && ItemIdIsNormal(PageGetItemId(page, off));
         if (ok) {
             auto* c = reinterpret_cast<ChunkHeader*>(PageGetItem(page, PageGetItemId(page, off)));
-            ok = c->kind == kTupleChunk && filled + c->count <= dims;
+            // A chunk holds at least one element: a zero count (damage) would
+            // otherwise let a chain that points at itself loop forever.
+            ok = c->kind == kTupleChunk && c->count > 0 && filled + c->count <= dims;
             if (ok) {
                 std::memcpy(out + filled, reinterpret_cast<char*>(c) + sizeof(ChunkHeader),
                             sizeof(float) * c->count);
