@@ -495,6 +495,17 @@ Datum embed_query(const ResolvedIndex& ix, const char* query) {
     return PointerGetDatum(v);
 }
 
+// Cosine similarity has no value for a zero vector (every distance would
+// be NaN): refused, whatever produced the zeros.
+void require_direction(const Vector* v, const char* what) {
+    for (int i = 0; i < v->dim; ++i)
+        if (v->x[i] != 0.0f) return;
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("%s is a zero vector, which has no direction for cosine similarity", what),
+                    errdetail("Every element is 0 in float32 (values smaller than about 1e-45 read as 0)."),
+                    errhint("Pass a non-zero vector; cosine ignores length, so a tiny vector can be scaled up.")));
+}
+
 // rushdb.search and rushdb.search_text share their arguments:
 // (label, property_name, query_vector | query, limit, skip, where,
 //  similarity_function, source_type, dimensions, mode, ef).
@@ -522,6 +533,7 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
                         errmsg("dimensions must be between 1 and %d, not %d", kMaxDims, PG_GETARG_INT32(8))));
     int32 limit = PG_GETARG_INT32(3), skip = PG_GETARG_INT32(4);
     Datum query = (Datum)0;
+    Vector* query_vector = nullptr;
     char* query_text = nullptr;
     int dims = 0;
     if (text_query) {
@@ -533,8 +545,9 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
                             errhint("Search external indexes with queryVector.")));
         if (!PG_ARGISNULL(8)) dims = PG_GETARG_INT32(8);
     } else {
-        query = PG_GETARG_DATUM(2);
-        dims = reinterpret_cast<Vector*>(PG_DETOAST_DATUM(query))->dim;
+        query_vector = reinterpret_cast<Vector*>(PG_DETOAST_DATUM(PG_GETARG_DATUM(2)));
+        query = PointerGetDatum(query_vector);
+        dims = query_vector->dim;
         if (!PG_ARGISNULL(8) && PG_GETARG_INT32(8) != dims)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                             errmsg("queryVector has %d dimensions but dimensions = %d was asked for", dims, PG_GETARG_INT32(8))));
@@ -594,10 +607,12 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     Oid vector_type;
     if (text_query) {
         query = embed_query(ix, query_text);
+        query_vector = reinterpret_cast<Vector*>(DatumGetPointer(query));
         vector_type = vector_type_oid();
     } else {
         vector_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
     }
+    if (ix.cosine) require_direction(query_vector, text_query ? "the query's embedding" : "queryVector");
 
     int32 ef = hnsw::g_ef_search;
     if (!PG_ARGISNULL(10)) ef = PG_GETARG_INT32(10);
