@@ -16,5 +16,5 @@ CREATE FUNCTION rushdb.search_plan_cache_entries(
     AS 'MODULE_PATHNAME', 'rushdb_search_plan_cache_entries' LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION rushdb.search_plan_cache_entries() IS
     'One row per cached search plan of this backend, most recently used first: its vector table, mode, inner '
-    'LIMIT bucket (limit + skip rounded up to a power of two), filter SQL size, uses, approximate memory, and '
+    'LIMIT bucket (limit + skip rounded up to a power of two), filter SQL size (0: no filter), uses, approximate memory, and '
     'whether PostgreSQL has built its generic plan and that plan scans the HNSW index';

@@ -305,6 +305,7 @@ void run_search(FunctionCallInfo fcinfo, const char* index_id, const char* table
         kInternalSchema, score, kApiSchema, op, kInternalSchema, quote_identifier(table), kApiSchema, filter_sql,
         kApiSchema, op, bucket);
     char* own_line = psprintf("rushdb.search: ranked query of embedding index %s", index_id);
+    const std::size_t filter_bytes = strcmp(filter_sql, "TRUE") == 0 ? 0 : strlen(filter_sql);
 
     Datum values[5] = {query, label, Int32GetDatum(limit), Int32GetDatum(skip), filter_params};
     int rc = guarded([&]() -> int {
@@ -327,7 +328,7 @@ void run_search(FunctionCallInfo fcinfo, const char* index_id, const char* table
                 });
                 if (capacity > 0 && budget > 0) {  // else the plan dies with this SPI connection
                     pg_call([plan] { SPI_keepplan(plan); });
-                    entry = &cache.insert(CachedSearch{key, plan, table, mode, bucket, strlen(filter_sql), 1, 0});
+                    entry = &cache.insert(CachedSearch{key, plan, table, mode, bucket, filter_bytes, 1, 0});
                 }
             }
             int result;
