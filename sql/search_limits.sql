@@ -202,6 +202,7 @@ SELECT count(*) AS owner_may FROM rushdb.hnsw_verify('public.regress_items_hnsw'
 RESET ROLE;
 SELECT count(*) AS superuser_may FROM rushdb.hnsw_verify('public.regress_items_hnsw');
 SELECT pg_temp.expect_error($$SELECT rushdb.hnsw_verify('public.regress_items')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.hnsw_verify(0)$$);
 DROP TABLE public.regress_items;
 
 -- ---------------------------------------------------------------------------

@@ -182,9 +182,12 @@ Datum rushdb_hnsw_verify(PG_FUNCTION_ARGS) {
     // Reading every page of an index is for its table's owner (as REINDEX
     // is): checked before the index is even locked.
     Oid table = IndexGetRelation(relid, true);
-    if (!OidIsValid(table))
-        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                        errmsg("\"%s\" is not an index", get_rel_name(relid) ? get_rel_name(relid) : "?")));
+    if (!OidIsValid(table)) {
+        char* name = get_rel_name(relid);
+        if (name == nullptr)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", relid)));
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", name)));
+    }
     if (!pg_class_ownercheck(table, GetUserId()))
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("must be owner of table %s to verify its index %s", get_rel_name(table),
