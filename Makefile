@@ -6,6 +6,7 @@
 #   make unit                GoogleTest suite for src/core (via CMake)
 #   make bench-kernels       Google Benchmark of the distance kernels
 #   make fuzz-parser         libFuzzer run of the vector text parser
+#   make fuzz-where          libFuzzer run of the JSON parser + where compiler
 #
 # The one-command entry points for newcomers are scripts/demo.sh and
 # scripts/test.sh (see README.md).
@@ -82,7 +83,7 @@ build/regress:
 
 EXTRA_CLEAN = build/pgxs build/regress
 
-.PHONY: unit bench-kernels fuzz-parser cmake-build FORCE
+.PHONY: unit bench-kernels fuzz-parser fuzz-where cmake-build FORCE
 cmake-build:
 	cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/cmake -j$$(nproc)
@@ -96,3 +97,6 @@ bench-kernels: cmake-build
 FUZZ_SECONDS ?= 60
 fuzz-parser:
 	$(MAKE) -C test/fuzz run SECONDS=$(FUZZ_SECONDS)
+
+fuzz-where:
+	$(MAKE) -C test/fuzz run-where SECONDS=$(FUZZ_SECONDS)

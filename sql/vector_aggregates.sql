@@ -156,3 +156,13 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 DROP TABLE agg_parallel;
+-- The state functions are callable directly: a state is checked, not
+-- trusted (more sums than a vector has dimensions crashed the distance
+-- kernels through a wrapped dimension count; NaN made a NaN vector).
+SELECT pg_temp.expect_error($$SELECT rushdb.vector_sum_final(array_fill(1::float8, ARRAY[40000]))$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.vector_avg_final(array_fill(1::float8, ARRAY[16002]))$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.vector_accum(array_fill(1::float8, ARRAY[16002]), '[1,2]')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.vector_combine('{1,2}', array_fill(1::float8, ARRAY[16002]))$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.vector_avg_final('{1,NaN}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.vector_sum_final('{1,2,NaN}')$$);
+SELECT vector_dims(rushdb.vector_sum_final(array_fill(1::float8, ARRAY[16001]))) AS max_dims_state;

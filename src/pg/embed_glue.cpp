@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "boundary.hpp"
+#include "embed/http_provider.hpp"
 #include "pg_prelude.hpp"
 #include "vector_type.hpp"
 
@@ -54,6 +55,21 @@ bool check_api_key(char** newval, void** extra, GucSource) {
 }
 
 void assign_api_key(const char*, void* extra) { g_api_key = extra ? static_cast<const char*>(extra) : ""; }
+
+// Credentials in the endpoint URL ("http://user:password@host") are refused:
+// a setting's value is visible to other roles in places no hook controls
+// (pg_db_role_setting for ALTER ROLE / DATABASE SET, the server log on a
+// reload), while rushdb.embedding_api_key is hidden everywhere. The message
+// is set here, so PostgreSQL does not quote the rejected value in it.
+bool check_endpoint(char** newval, void**, GucSource) {
+    if (*newval == nullptr || !rushdb::embed::http_detail::url_has_userinfo(*newval)) return true;
+    GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+    GUC_check_errmsg("rushdb.embedding_endpoint must not contain credentials (user:password@ before the host)");
+    GUC_check_errdetail("Other roles could read them from the setting.");
+    GUC_check_errhint("Put the API key in rushdb.embedding_api_key, which is never shown; it is sent as a "
+                      "Bearer token.");
+    return false;
+}
 int g_timeout_ms = 30000;
 int g_max_retries = 3;
 int g_request_batch = 64;
@@ -73,8 +89,9 @@ void register_settings() {
     // it likes; the key is hidden from other roles' SHOW and pg_settings.
     DefineCustomStringVariable(
         "rushdb.embedding_endpoint", "Base URL of the OpenAI-compatible embeddings API (POST {url}/embeddings).",
-        "For managed indexes whose model key is not a built-in one, e.g. http://127.0.0.1:11434/v1.", &g_endpoint,
-        "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+        "For managed indexes whose model key is not a built-in one, e.g. http://127.0.0.1:11434/v1. No "
+        "user:password@: put the key in rushdb.embedding_api_key.",
+        &g_endpoint, "", PGC_SUSET, 0, check_endpoint, nullptr, nullptr);
     g_preloaded = process_shared_preload_libraries_in_progress;
     DefineCustomStringVariable("rushdb.embedding_api_key", "API key sent as a Bearer token to the embeddings API.",
                                "Always shown as (hidden). Used only when rushdb is in shared_preload_libraries.",

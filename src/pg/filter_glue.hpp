@@ -1,14 +1,22 @@
-// The where-filter compiler as the SQL layer needs it: placeholders rewritten
-// to elements of one text[] parameter ($param_no[i]) so any number of values
-// travels as a single bound array. Throws UserError (22023) on a bad filter.
+// The where-filter compiler as the SQL layer needs it: placeholders written
+// as elements of one text[] parameter ($param_no[i]) so any number of values
+// travels as a single bound array, and the compiler's limits turned into
+// SQLSTATEs. Throws UserError: 22023 for a bad filter, 54000 for one with
+// too many nodes or too much SQL, 54001 for one nested too deeply; and
+// PgError when the query is cancelled during compilation.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
 namespace rushdb::pg {
 
-void compile_filter(const char* filter_json, const char* properties_expr, int param_no, std::string& sql,
-                    std::vector<std::string>& params);
+void compile_filter(const char* filter_json, const char* properties_expr, int param_no, std::size_t max_nodes,
+                    std::string& sql, std::vector<std::string>& params);
+
+// The search settings (rushdb.max_filter_nodes, rushdb.search_plan_cache_size),
+// registered from _PG_init.
+void register_search_settings();
 
 }  // namespace rushdb::pg

@@ -22,7 +22,10 @@
 
 extern "C" {
 #include "access/relation.h"
+#include "catalog/index.h"
 #include "catalog/pg_am.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "commands/defrem.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
@@ -243,6 +246,21 @@ PG_FUNCTION_INFO_V1(rushdb_hnsw_verify);
 
 Datum rushdb_hnsw_verify(PG_FUNCTION_ARGS) {
     Oid relid = PG_GETARG_OID(0);
+    // Reading every page of an index is for its table's owner (as REINDEX
+    // is): checked before the index is even locked.
+    Oid table = IndexGetRelation(relid, true);
+    if (!OidIsValid(table)) {
+        char* name = get_rel_name(relid);
+        if (name == nullptr)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", relid)));
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", name)));
+    }
+    if (!pg_class_ownercheck(table, GetUserId()))
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("must be owner of table %s to verify its index %s", get_rel_name(table),
+                               get_rel_name(relid)),
+                        errhint("Run rushdb.hnsw_verify as the table's owner (or a member of the owning role) or "
+                                "as a superuser.")));
     Relation index = index_open(relid, AccessShareLock);
     if (index->rd_rel->relam != get_am_oid("rushdb_hnsw", false)) {
         index_close(index, AccessShareLock);

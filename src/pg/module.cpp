@@ -1,6 +1,7 @@
 // Library entry: PG_MODULE_MAGIC, GUCs, and the one-time kernel choice.
 #include "distance/kernels.hpp"
 #include "embed_glue.hpp"
+#include "filter_glue.hpp"
 #include "hnsw_am.hpp"
 #include "pg_prelude.hpp"
 
@@ -57,6 +58,7 @@ void _PG_init(void) {
                                &g_default_embedding_model, "builtin-lexical-v1", PGC_USERSET, 0, nullptr, nullptr,
                                nullptr);
     rushdb::pg::embed::register_settings();
+    rushdb::pg::register_search_settings();
     MarkGUCPrefixReserved("rushdb");
     rushdb::pg::embed::register_launcher();
 }

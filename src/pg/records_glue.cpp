@@ -15,6 +15,7 @@
 #include "records/uuid_v7.hpp"
 
 extern "C" {
+#include "miscadmin.h"
 #include "port.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
@@ -49,35 +50,52 @@ Datum cstring_to_jsonb(const std::string& s) {
 
 namespace rushdb::pg {
 
-void compile_filter(const char* filter_json, const char* properties_expr, int param_no, std::string& sql,
-                    std::vector<std::string>& params) {
+void compile_filter(const char* filter_json, const char* properties_expr, int param_no, std::size_t max_nodes,
+                    std::string& sql, std::vector<std::string>& params) {
+    using rushdb::filter::FilterLimitError;
     rushdb::filter::CompiledFilter compiled;
     try {
         rushdb::filter::CompileOptions options;
         options.properties_expr = properties_expr;
-        options.first_param = 1;
+        options.param_array = param_no;
+        options.max_nodes = max_nodes;
+        // Reading the flag is all that may happen inside the compiler's
+        // frames; a pending interrupt is processed through pg_call, whose
+        // PgError unwinds them.
+        options.check_interrupts = [] {
+            if (InterruptPending) pg_call([] { CHECK_FOR_INTERRUPTS(); });
+        };
         compiled = rushdb::filter::compile_where(json::parse_json(filter_json), options);
+    } catch (const FilterLimitError& e) {
+        switch (e.limit()) {
+            case FilterLimitError::Limit::depth:
+                throw UserError(ERRCODE_STATEMENT_TOO_COMPLEX, std::string("where filter too deeply nested: ") + e.what(),
+                                {}, "Flatten the filter: an $and inside an $and (or an $or inside an $or) can be "
+                                    "merged into its parent.");
+            case FilterLimitError::Limit::nodes:
+                throw UserError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, std::string("where filter too large: ") + e.what(), {},
+                                "Use fewer conditions (a long $or of equalities on one property is one $in) or "
+                                "split the search; rushdb.max_filter_nodes sets the limit (" +
+                                    std::to_string(max_nodes) + ").");
+            case FilterLimitError::Limit::sql_bytes:
+            case FilterLimitError::Limit::params:
+                throw UserError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, std::string("where filter too large: ") + e.what(), {},
+                                "Use fewer conditions or split the search.");
+        }
+        throw;
     } catch (const rushdb::filter::FilterError& e) {
         throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("invalid where filter: ") + e.what());
+    } catch (const json::JsonDepthError& e) {
+        throw UserError(ERRCODE_STATEMENT_TOO_COMPLEX, std::string("where filter too deeply nested: ") + e.what(), {},
+                        "Flatten the filter: an $and inside an $and (or an $or inside an $or) can be merged into "
+                        "its parent.");
     } catch (const json::JsonParseError& e) {
         throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("invalid where filter: ") + e.what());
     }
-    // "$N" -> "$param_no[N]": the compiler emits placeholders only in its
-    // own fixed fragments, never inside literals.
-    sql.clear();
-    const std::string& in = compiled.sql;
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] == '$' && i + 1 < in.size() && std::isdigit(static_cast<unsigned char>(in[i + 1]))) {
-            std::size_t j = i + 1;
-            while (j < in.size() && std::isdigit(static_cast<unsigned char>(in[j]))) ++j;
-            sql += "$" + std::to_string(param_no) + "[" + in.substr(i + 1, j - i - 1) + "]";
-            i = j - 1;
-        } else {
-            sql += in[i];
-        }
-    }
+    sql = std::move(compiled.sql);
     params.clear();
-    for (const auto& p : compiled.params) params.push_back(p.text);
+    params.reserve(compiled.params.size());
+    for (auto& p : compiled.params) params.push_back(std::move(p.text));
 }
 
 }  // namespace rushdb::pg

@@ -22,11 +22,18 @@ struct State {
     int dim;         // 0 while no row has been accumulated
 };
 
+// The state functions are callable directly with any float8[], so a state
+// is checked, not trusted: one dimension, no NULLs, and at most kMaxDims sums
+// (a longer one made vectors whose int16 dim wrapped, e.g. -25537 for
+// 40,000 sums, which the distance kernels then read far out of bounds).
 State read_state(ArrayType* arr) {
     if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != FLOAT8OID ||
         ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) < 1)
         ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("invalid vector aggregate state")));
     int n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+    if (n - 1 > kMaxDims)
+        ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("invalid vector aggregate state"),
+                        errdetail("It holds %d sums; a vector has at most %d dimensions.", n - 1, kMaxDims)));
     return State{arr, reinterpret_cast<float8*>(ARR_DATA_PTR(arr)), n - 1};
 }
 
@@ -105,6 +112,10 @@ static Datum finish(FunctionCallInfo fcinfo, bool average) {
         if (std::isinf(r->x[i]))
             ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
                             errmsg("value out of range: overflow in vector %s", average ? "avg" : "sum")));
+        // Only a hand-made state holds NaN (rows never do): a vector may not.
+        if (std::isnan(r->x[i]))
+            ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("invalid vector aggregate state"),
+                            errdetail("It holds NaN.")));
     }
     RUSHDB_RETURN_VECTOR(r);
 }

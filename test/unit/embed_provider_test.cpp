@@ -148,6 +148,16 @@ TEST(ProviderConfig, MessageHelpers) {
     EXPECT_EQ(redact_url("http://u:p@h:1/a/b?k=secret#f"), "http://h:1/a/b");
     EXPECT_EQ(redact_url("https://h/v1"), "https://h/v1");
     EXPECT_EQ(redact_url("http://h?x@y"), "http://h");
+    using http_detail::url_has_userinfo;
+    EXPECT_TRUE(url_has_userinfo("http://u:p@h:1/a"));
+    EXPECT_TRUE(url_has_userinfo("https://token@h"));
+    EXPECT_TRUE(url_has_userinfo("u:p@h/v1"));
+    EXPECT_TRUE(url_has_userinfo("http://@h"));
+    EXPECT_FALSE(url_has_userinfo("http://h:1/v1"));
+    EXPECT_FALSE(url_has_userinfo("http://h/v1/a@b"));
+    EXPECT_FALSE(url_has_userinfo("http://h?mail=a@b"));
+    EXPECT_FALSE(url_has_userinfo("http://h#a@b"));
+    EXPECT_FALSE(url_has_userinfo(""));
     EXPECT_EQ(quote_for_message("abc", 10), "abc");
     EXPECT_EQ(quote_for_message(std::string(300, 'x'), 200), std::string(200, 'x') + "...");
     EXPECT_EQ(quote_for_message("a\nb\xff", 10), "a b?");

@@ -101,7 +101,15 @@ TEST(JsonParse, DepthLimit) {
     objects += "1" + std::string(kMaxJsonDepth + 1, '}');
     EXPECT_NE(error_reason(objects).find("nesting"), std::string::npos);
     // A very deep document fails fast instead of exhausting the stack.
-    EXPECT_THROW(parse_json(std::string(1000000, '[')), JsonParseError);
+    EXPECT_THROW(parse_json(std::string(1000000, '[')), JsonDepthError);
+    // Only the depth limit is a JsonDepthError.
+    try {
+        parse_json("[1,]");
+        ADD_FAILURE() << "accepted";
+    } catch (const JsonDepthError&) {
+        ADD_FAILURE() << "a syntax error reported as too deep";
+    } catch (const JsonParseError&) {
+    }
 }
 
 TEST(JsonParse, ErrorsCarryByteOffsets) {

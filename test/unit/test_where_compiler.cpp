@@ -38,25 +38,33 @@ Param numeric(const std::string& s) { return {ParamKind::numeric, s}; }
 Param timestamptz(const std::string& s) { return {ParamKind::timestamptz, s}; }
 
 // Expected fragments, spelled out once so each test reads as the SQL it pins.
+// Every operator, function and type is schema-qualified.
+std::string o(const std::string& op) { return " OPERATOR(pg_catalog." + op + ") "; }
 std::string eq(const std::string& k, const std::string& v) {
-    return "(r.properties @> jsonb_build_object(" + k + "::text, " + v +
-           "::jsonb) OR r.properties @> jsonb_build_object(" + k + "::text, jsonb_build_array(" + v + "::jsonb)))";
+    return "(r.properties" + o("@>") + "pg_catalog.jsonb_build_object(" + k + "::pg_catalog.text, " + v +
+           "::pg_catalog.jsonb) OR r.properties" + o("@>") + "pg_catalog.jsonb_build_object(" + k +
+           "::pg_catalog.text, pg_catalog.jsonb_build_array(" + v + "::pg_catalog.jsonb)))";
 }
 std::string any_value(const std::string& k, const std::string& condition) {
-    return "EXISTS (SELECT 1 FROM rushdb_internal.prop_values(r.properties, " + k + "::text) AS rushdb_e(v) WHERE " +
-           condition + ")";
+    return "EXISTS (SELECT 1 FROM rushdb_internal.prop_values(r.properties, " + k +
+           "::pg_catalog.text) AS rushdb_e(v) WHERE " + condition + ")";
+}
+std::string is_type(const std::string& type) {
+    return "pg_catalog.jsonb_typeof(rushdb_e.v)" + o("=") + "'" + type + "'";
 }
 std::string num_cmp(const std::string& k, const std::string& op, const std::string& n) {
-    return any_value(k, "CASE WHEN jsonb_typeof(rushdb_e.v) = 'number' THEN rushdb_e.v::numeric " + op + " " + n +
-                            "::numeric ELSE FALSE END");
+    return any_value(k, "CASE WHEN " + is_type("number") + " THEN rushdb_e.v::pg_catalog.numeric" + o(op) + n +
+                            "::pg_catalog.numeric ELSE FALSE END");
 }
 std::string time_cmp(const std::string& k, const std::string& op, const std::string& t) {
-    return any_value(k, "jsonb_typeof(rushdb_e.v) = 'string' AND rushdb_internal.try_timestamptz(rushdb_e.v #>> '{}') " +
-                            op + " " + t + "::timestamptz");
+    return any_value(k, is_type("string") + " AND rushdb_internal.try_timestamptz(rushdb_e.v" + o("#>>") + "'{}')" + o(op) +
+                            t + "::pg_catalog.timestamptz");
 }
 std::string exists(const std::string& k) {
-    return "(r.properties ? " + k + "::text AND jsonb_typeof(r.properties -> " + k + "::text) <> 'null')";
+    return "(r.properties" + o("?") + k + "::pg_catalog.text AND pg_catalog.jsonb_typeof(r.properties" + o("->") +
+           k + "::pg_catalog.text)" + o("<>") + "'null')";
 }
+const std::string kText = "(rushdb_e.v" + o("#>>") + "'{}')";
 
 FilterError error_of(const std::string& json) {
     try {
@@ -91,8 +99,9 @@ TEST(WhereCompiler, EmptyFilterIsTrue) {
 TEST(WhereCompiler, StringEqualityIsContainment) {
     CompiledFilter f = compile(R"({"name": "John"})");
     EXPECT_EQ(f.sql,
-              "(r.properties @> jsonb_build_object($1::text, $2::jsonb) OR "
-              "r.properties @> jsonb_build_object($1::text, jsonb_build_array($2::jsonb)))");
+              "(r.properties OPERATOR(pg_catalog.@>) pg_catalog.jsonb_build_object($1::pg_catalog.text, "
+              "$2::pg_catalog.jsonb) OR r.properties OPERATOR(pg_catalog.@>) pg_catalog.jsonb_build_object("
+              "$1::pg_catalog.text, pg_catalog.jsonb_build_array($2::pg_catalog.jsonb)))");
     EXPECT_EQ(f.params, (std::vector<Param>{text("name"), jsonb("\"John\"")}));
 }
 
@@ -121,10 +130,26 @@ TEST(WhereCompiler, PlaceholdersStartAtFirstParam) {
     EXPECT_EQ(f.params.size(), 2u);
 }
 
-TEST(WhereCompiler, IdenticalValuesShareOneParameter) {
+TEST(WhereCompiler, ParametersFollowTheShapeNotTheValues) {
+    // Equal values get parameters of their own: the SQL of a filter depends
+    // on its shape only, so one prepared plan serves every filter of a shape.
     CompiledFilter f = compile(R"({"$or": [{"a": 1}, {"a": 1}, {"a": "1"}]})");
-    EXPECT_EQ(f.sql, "(" + eq("$1", "$2") + " OR " + eq("$1", "$2") + " OR " + eq("$1", "$3") + ")");
-    EXPECT_EQ(f.params, (std::vector<Param>{text("a"), jsonb("1"), jsonb("\"1\"")}));
+    EXPECT_EQ(f.sql, "(" + eq("$1", "$2") + " OR " + eq("$3", "$4") + " OR " + eq("$5", "$6") + ")");
+    EXPECT_EQ(f.params, (std::vector<Param>{text("a"), jsonb("1"), text("a"), jsonb("1"), text("a"),
+                                            jsonb("\"1\"")}));
+    EXPECT_EQ(compile(R"({"$or": [{"x": 2}, {"y": "z"}, {"w": true}]})").sql, f.sql);
+    EXPECT_EQ(compile(R"({"k": {"$contains": "k"}})").sql, compile(R"({"k": {"$contains": "j"}})").sql);
+    // One property's conditions share its name's parameter.
+    CompiledFilter shared = compile(R"({"n": {"$gt": 1, "$lt": 1}})");
+    EXPECT_EQ(shared.params, (std::vector<Param>{text("n"), numeric("1"), numeric("1")}));
+}
+
+TEST(WhereCompiler, ParameterArrayElements) {
+    CompileOptions a = opts();
+    a.param_array = 5;
+    CompiledFilter f = compile_where(parse_json(R"({"name": "John", "age": {"$gt": 3}})"), a);
+    EXPECT_EQ(f.sql, "(" + eq("$5[1]", "$5[2]") + " AND " + num_cmp("$5[3]", ">", "$5[4]") + ")");
+    EXPECT_EQ(f.params.size(), 4u);
 }
 
 // ---------------------------------------------------------------------------
@@ -187,20 +212,20 @@ TEST(WhereCompiler, EmptyInListsAreConstantsWithoutParameters) {
     EXPECT_EQ(compile(R"({"tags": {"$nin": []}, "a": 1})").sql, eq("$1", "$2"));
 }
 
-TEST(WhereCompiler, StringOperatorsUsePositionLeftRight) {
+TEST(WhereCompiler, StringOperatorsUseStrposLeftRight) {
     CompiledFilter c = compile(R"({"name": {"$contains": "%_"}})");
-    EXPECT_EQ(c.sql, any_value("$1", "jsonb_typeof(rushdb_e.v) = 'string' AND "
-                                     "position($2::text IN (rushdb_e.v #>> '{}')) > 0"));
+    EXPECT_EQ(c.sql, any_value("$1", is_type("string") + " AND pg_catalog.strpos(" + kText +
+                                          ", $2::pg_catalog.text)" + o(">") + "0"));
     EXPECT_EQ(c.params, (std::vector<Param>{text("name"), text("%_")}));
 
     CompiledFilter s = compile(R"({"name": {"$startsWith": "Jo"}})");
-    EXPECT_EQ(s.sql, any_value("$1", "jsonb_typeof(rushdb_e.v) = 'string' AND "
-                                     "left((rushdb_e.v #>> '{}'), length($2::text)) = $2::text"));
+    EXPECT_EQ(s.sql, any_value("$1", is_type("string") + " AND pg_catalog.left(" + kText +
+                                          ", pg_catalog.length($2::pg_catalog.text))" + o("=") + "$2::pg_catalog.text"));
     EXPECT_EQ(s.params, (std::vector<Param>{text("name"), text("Jo")}));
 
     CompiledFilter e = compile(R"({"email": {"$endsWith": "@x.org"}})");
-    EXPECT_EQ(e.sql, any_value("$1", "jsonb_typeof(rushdb_e.v) = 'string' AND "
-                                     "right((rushdb_e.v #>> '{}'), length($2::text)) = $2::text"));
+    EXPECT_EQ(e.sql, any_value("$1", is_type("string") + " AND pg_catalog.right(" + kText +
+                                          ", pg_catalog.length($2::pg_catalog.text))" + o("=") + "$2::pg_catalog.text"));
     EXPECT_EQ(e.params, (std::vector<Param>{text("email"), text("@x.org")}));
 }
 
@@ -246,13 +271,38 @@ TEST(WhereCompiler, ThirtyTwoLevelsOfNestingCompile) {
     EXPECT_NO_THROW(compile(json));
 }
 
-TEST(WhereCompiler, AThousandParametersCompile) {
+TEST(WhereCompiler, AThousandNodesCompile) {
+    // 1 object + 1 operator + 998 values.
     std::string json = R"({"n": {"$in": [)";
-    for (int i = 0; i < 999; ++i) json += (i ? "," : "") + std::to_string(i);
+    for (int i = 0; i < 998; ++i) json += (i ? "," : "") + std::to_string(i);
     json += "]}}";
     CompiledFilter f = compile(json);
-    EXPECT_EQ(f.params.size(), 1000u);
-    EXPECT_NE(f.sql.find("$1000::jsonb"), std::string::npos);
+    EXPECT_EQ(f.params.size(), 999u);
+    EXPECT_NE(f.sql.find("$999::pg_catalog.jsonb"), std::string::npos);
+}
+
+TEST(WhereCompiler, InterruptCheckRunsOncePerNode) {
+    CompileOptions c = opts();
+    int calls = 0;
+    c.check_interrupts = [&calls] { ++calls; };
+    // 3 objects (the top and two list elements), 3 conditions (a, b.$gt,
+    // b.$in) and 2 list values.
+    compile_where(parse_json(R"({"$or": [{"a": 1}, {"b": {"$gt": 1, "$in": [1, 2]}}]})"), c);
+    EXPECT_EQ(calls, 8);
+}
+
+TEST(WhereCompiler, InterruptCheckMayAbandonTheCompilation) {
+    struct Cancelled {};
+    CompileOptions c = opts();
+    int calls = 0;
+    c.check_interrupts = [&calls] {
+        if (++calls == 50) throw Cancelled{};
+    };
+    std::string json = R"({"$and": [)";
+    for (int i = 0; i < 100; ++i) json += std::string(i ? "," : "") + R"({"a": 1})";
+    json += "]}";
+    EXPECT_THROW(compile_where(parse_json(json), c), Cancelled);
+    EXPECT_EQ(calls, 50);
 }
 
 // ---------------------------------------------------------------------------
@@ -354,11 +404,79 @@ TEST(WhereCompilerErrors, NestingDeeperThan32Levels) {
     EXPECT_FILTER_ERROR(lists, lists_path + ".$or[0]", "at most 32 levels");
 }
 
-TEST(WhereCompilerErrors, MoreThanAThousandParameters) {
+FilterLimitError::Limit limit_of(const std::string& json, const CompileOptions& o) {
+    try {
+        compile_where(parse_json(json), o);
+    } catch (const FilterLimitError& e) {
+        return e.limit();
+    }
+    ADD_FAILURE() << "no FilterLimitError for " << json.substr(0, 200);
+    return FilterLimitError::Limit::params;
+}
+
+TEST(WhereCompilerErrors, MoreThanAThousandNodes) {
     std::string json = R"({"n": {"$in": [)";
-    for (int i = 0; i < 1000; ++i) json += (i ? "," : "") + std::to_string(i);
+    for (int i = 0; i < 999; ++i) json += (i ? "," : "") + std::to_string(i);
     json += "]}}";
-    EXPECT_FILTER_ERROR(json, "where.n.$in[999]", "more than 1000 parameters");
+    EXPECT_FILTER_ERROR(json, "where.n.$in[998]", "more than 1000 nodes");
+    EXPECT_EQ(limit_of(json, opts()), FilterLimitError::Limit::nodes);
+
+    // The reproducer of the security report: 100,000 identical clauses stop
+    // at the limit, before any SQL for them is built.
+    std::string many = R"({"$and": [)";
+    for (int i = 0; i < 100000; ++i) many += std::string(i ? "," : "") + R"({"name": "a"})";
+    many += "]}";
+    EXPECT_FILTER_ERROR(many, "where.$and[499].name", "more than 1000 nodes");
+
+    CompileOptions small = opts();
+    small.max_nodes = 2;
+    EXPECT_NO_THROW(compile_where(parse_json(R"({"a": 1})"), small));
+    EXPECT_EQ(limit_of(R"({"a": 1, "b": 2})", small), FilterLimitError::Limit::nodes);
+    EXPECT_EQ(limit_of(R"({"$not": {"a": 1}})", small), FilterLimitError::Limit::nodes);
+}
+
+TEST(WhereCompilerErrors, NestingLimitIsALimitError) {
+    std::string json = R"({"a": 1})";
+    for (int i = 1; i < 33; ++i) json = R"({"$not": )" + json + "}";
+    EXPECT_EQ(limit_of(json, opts()), FilterLimitError::Limit::depth);
+}
+
+TEST(WhereCompilerErrors, SqlSizeLimit) {
+    CompileOptions c = opts();
+    c.max_sql_bytes = 2000;
+    std::string json = R"({"$or": [)";
+    for (int i = 0; i < 20; ++i) json += std::string(i ? "," : "") + R"({"a": {"$startsWith": "x"}})";
+    json += "]}";
+    EXPECT_EQ(limit_of(json, c), FilterLimitError::Limit::sql_bytes);
+    try {
+        compile_where(parse_json(json), c);
+    } catch (const FilterLimitError& e) {
+        EXPECT_NE(e.message().find("more than 2000 bytes of SQL"), std::string::npos) << e.message();
+    }
+    // A single condition over the limit is caught too.
+    c.max_sql_bytes = 50;
+    EXPECT_EQ(limit_of(R"({"a": 1})", c), FilterLimitError::Limit::sql_bytes);
+    // And every compiled filter respects it.
+    c.max_sql_bytes = 4000;
+    for (int n = 1; n < 20; ++n) {
+        std::string j = R"({"$and": [)";
+        for (int i = 0; i < n; ++i) j += std::string(i ? "," : "") + R"({"a": {"$gt": 1}})";
+        j += "]}";
+        try {
+            EXPECT_LE(compile_where(parse_json(j), c).sql.size(), 4000u);
+        } catch (const FilterLimitError& e) {
+            EXPECT_EQ(e.limit(), FilterLimitError::Limit::sql_bytes);
+        }
+    }
+}
+
+TEST(WhereCompilerErrors, PlaceholdersStopAt65535) {
+    CompileOptions c = opts(65533);
+    EXPECT_NO_THROW(compile_where(parse_json(R"({"a": 1, "b": {"$exists": true}})"), c));  // $65533..$65535
+    EXPECT_EQ(limit_of(R"({"a": 1, "b": 2})", c), FilterLimitError::Limit::params);
+    // Array elements have no such limit.
+    c.param_array = 1;
+    EXPECT_NO_THROW(compile_where(parse_json(R"({"a": 1, "b": 2})"), c));
 }
 
 TEST(WhereCompilerErrors, TextPostgresCannotStore) {
@@ -408,10 +526,15 @@ TEST(WhereCompilerErrors, InvalidOptionsAreProgrammingErrors) {
     CompileOptions o;
     o.first_param = 0;
     EXPECT_THROW(compile_where(f, o), std::invalid_argument);
-    o.first_param = 64537;
+    o.first_param = 65536;
     EXPECT_THROW(compile_where(f, o), std::invalid_argument);
-    o.first_param = 64536;
+    o.first_param = 65534;
     EXPECT_NO_THROW(compile_where(f, o));
+    o.first_param = 1;
+    o.param_array = -1;
+    EXPECT_THROW(compile_where(f, o), std::invalid_argument);
+    o.param_array = 65536;
+    EXPECT_THROW(compile_where(f, o), std::invalid_argument);
 }
 
 // ---------------------------------------------------------------------------
@@ -504,15 +627,44 @@ private:
     int counter_ = 0;
 };
 
+// The same filter with every property name and every value replaced
+// (datetimes, booleans and operators kept: they are part of the shape).
+JsonValue relabel(const JsonValue& v) {
+    switch (v.type()) {
+        case rushdb::json::JsonType::number: return JsonValue::number(7);
+        case rushdb::json::JsonType::string: {
+            const std::string& s = v.as_string();
+            if (s.size() >= 10 && std::isdigit(static_cast<unsigned char>(s[0]))) return v;  // a datetime
+            return JsonValue::string("other");
+        }
+        case rushdb::json::JsonType::array: {
+            JsonValue a = JsonValue::array();
+            for (const JsonValue& item : v.as_array()) a.push_back(relabel(item));
+            return a;
+        }
+        case rushdb::json::JsonType::object: {
+            JsonValue o = JsonValue::object();
+            int n = 0;
+            for (const auto& m : v.as_object())
+                o.add(!m.key.empty() && m.key[0] == '$' ? m.key : "renamed" + std::to_string(n++), relabel(m.value));
+            return o;
+        }
+        default: return v;
+    }
+}
+
 // Splits SQL into words, quoted literals, placeholders and punctuation, and
 // checks each against the compiler's fixed vocabulary.
 void check_sql_vocabulary(const std::string& sql, const std::string& properties_expr, int first,
                           std::size_t nparams) {
     static const std::set<std::string> kWords = {
         "SELECT", "FROM", "WHERE", "EXISTS", "AS", "AND", "OR", "NOT", "TRUE", "FALSE", "CASE", "WHEN", "THEN",
-        "ELSE", "END", "IN", "rushdb_internal.prop_values", "rushdb_internal.try_timestamptz", "rushdb_e", "rushdb_e.v", "v",
-        "jsonb_typeof", "jsonb_build_object", "jsonb_build_array", "position", "left", "right", "length",
-        "text", "numeric", "jsonb", "timestamptz"};
+        "ELSE", "END", "rushdb_internal.prop_values", "rushdb_internal.try_timestamptz", "rushdb_e", "rushdb_e.v", "v",
+        "pg_catalog.jsonb_typeof", "pg_catalog.jsonb_build_object", "pg_catalog.jsonb_build_array",
+        "pg_catalog.strpos", "pg_catalog.left", "pg_catalog.right", "pg_catalog.length", "pg_catalog.text",
+        "pg_catalog.numeric", "pg_catalog.jsonb", "pg_catalog.timestamptz",
+        // OPERATOR(pg_catalog.op): the word, "(", "pg_catalog." and the operator.
+        "OPERATOR", "pg_catalog."};
     static const std::set<std::string> kLiterals = {"'number'", "'string'", "'null'", "'{}'"};
     static const std::set<std::string> kNumbers = {"0", "1"};
     static const std::set<std::string> kPunctuation = {"(", ")", ",", "::", "@>", "?", "->", "#>>", "=", "<>",
@@ -588,9 +740,9 @@ TEST(WhereCompilerProperty, CallerStringsOnlyEverReachParameters) {
             if (p.kind == ParamKind::text) {
                 EXPECT_EQ(p.text.rfind("MARK", 0), 0u) << p.text;
             }
-        std::set<std::pair<int, std::string>> distinct;
-        for (const Param& p : f.params) distinct.insert({static_cast<int>(p.kind), p.text});
-        EXPECT_EQ(distinct.size(), f.params.size()) << "duplicate parameter";
+        // The SQL is the shape's: the same filter with other names and
+        // values compiles to the same text.
+        EXPECT_EQ(compile_where(relabel(where), o).sql, f.sql);
     }
     EXPECT_EQ(compiled, 400);
 }

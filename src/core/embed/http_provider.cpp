@@ -219,6 +219,16 @@ std::string redact_url(const std::string& url) {
     return out;
 }
 
+bool url_has_userinfo(std::string_view url) noexcept {
+    const std::size_t scheme_end = url.find("://");
+    const std::size_t authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    const std::size_t authority_end = url.find_first_of("/?#", authority);
+    const std::string_view host_part = url.substr(authority, authority_end == std::string_view::npos
+                                                                 ? std::string_view::npos
+                                                                 : authority_end - authority);
+    return host_part.find('@') != std::string_view::npos;
+}
+
 std::string quote_for_message(const std::string& s, std::size_t max_bytes) {
     std::string out;
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());

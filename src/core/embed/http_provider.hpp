@@ -35,6 +35,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "embed/provider.hpp"
@@ -71,6 +72,11 @@ namespace http_detail {
 // `url` without "user:password@" in the authority and without "?query" or
 // "#fragment". Works on any string (no validation).
 std::string redact_url(const std::string& url);
+
+// True when `url` carries credentials before its host ("user@", "user:pw@";
+// with or without a scheme): an '@' in the authority, the part after "://"
+// up to the first '/', '?' or '#'. No allocation, no validation.
+bool url_has_userinfo(std::string_view url) noexcept;
 
 // At most `max_bytes` bytes of `s` for a message: invalid UTF-8 bytes become
 // '?', control characters become spaces, a cut is made on a code point

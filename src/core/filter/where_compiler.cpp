@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -117,10 +116,16 @@ void check_properties_expr(const std::string& expr) {
 
 void check_options(const CompileOptions& options) {
     check_properties_expr(options.properties_expr);
-    const long long last = static_cast<long long>(options.first_param) + kMaxFilterParams - 1;
-    if (options.first_param < 1 || last > 65535)
-        throw std::invalid_argument("first_param must be between 1 and " + std::to_string(65535 - kMaxFilterParams + 1));
+    if (options.param_array < 0 || options.param_array > kMaxPlaceholder)
+        throw std::invalid_argument("param_array must be 0 (no array) or between 1 and " +
+                                    std::to_string(kMaxPlaceholder));
+    if (options.param_array == 0 && (options.first_param < 1 || options.first_param > kMaxPlaceholder))
+        throw std::invalid_argument("first_param must be between 1 and " + std::to_string(kMaxPlaceholder));
 }
+
+// Schema-qualified names, so the SQL does not depend on search_path.
+std::string qop(const char* name) { return std::string(" OPERATOR(pg_catalog.") + name + ") "; }
+std::string helper(const char* name) { return std::string(kHelperSchema) + "." + name; }
 
 // ---------------------------------------------------------------------------
 // The compiler: walks the filter, appends parameters, returns SQL fragments.
@@ -133,39 +138,52 @@ public:
 
     std::string filter(const JsonValue& f, const std::string& path, std::size_t depth);
     std::vector<Param> take_params() { return std::move(params_); }
+    // Throws FilterLimitError when `sql` is longer than options.max_sql_bytes.
+    void check_size(const std::string& sql, const std::string& path) const;
 
 private:
-    // Placeholder with its cast, e.g. "$3::numeric"; identical values share one.
+    // The placeholder of a property's name, taken on first use (so that a
+    // fragment without it, such as {"$in": []}, leaves no unused parameter
+    // behind) and shared by all of that property's conditions.
+    struct Key {
+        const std::string& name;
+        const std::string& path;
+        std::string placeholder;
+    };
+
+    // Counts one node (FilterLimitError past options.max_nodes) and gives
+    // options.check_interrupts its turn.
+    void node(const std::string& path);
+    // A new placeholder with its cast, e.g. "$3::pg_catalog.numeric". Numbered
+    // by position in the filter, never shared by equal values: the SQL text
+    // depends on the filter's shape only.
     std::string param(ParamKind kind, std::string text, const std::string& path);
     // A caller string bound as text: must be storable in PostgreSQL text.
     std::string text_param(const std::string& s, const std::string& path);
-    // The property name's placeholder. Taken where the SQL uses it (not up
-    // front) so that a fragment without it, such as {"$in": []}, leaves no
-    // unused parameter behind; dedup makes every use share one number.
-    std::string key_param(const std::string& key, const std::string& path) {
-        return param(ParamKind::text, key, path);
+    const std::string& key_param(Key& key) {
+        if (key.placeholder.empty()) key.placeholder = param(ParamKind::text, key.name, key.path);
+        return key.placeholder;
     }
 
     std::string logical_list(const JsonValue& operand, const std::string& op, const std::string& path,
                              std::size_t depth);
     std::string property(const std::string& key, const JsonValue& value, const std::string& path);
-    std::string property_operator(const std::string& key, const std::string& op, const JsonValue& operand,
+    std::string property_operator(Key& key, const std::string& op, const JsonValue& operand,
                                   const std::string& path);
 
-    std::string equals(const std::string& key, const JsonValue& value, const std::string& path);
-    std::string any_of(const std::string& key, const JsonValue& list, const std::string& op,
-                       const std::string& path);
-    std::string compare(const std::string& key, const std::string& op, const JsonValue& operand,
-                        const std::string& path);
-    std::string string_match(const std::string& key, const std::string& op, const JsonValue& operand,
-                             const std::string& path);
-    std::string exists(const std::string& key, const std::string& path);
+    std::string equals(Key& key, const JsonValue& value, const std::string& path);
+    std::string any_of(Key& key, const JsonValue& list, const std::string& op, const std::string& path);
+    std::string compare(Key& key, const std::string& op, const JsonValue& operand, const std::string& path);
+    std::string string_match(Key& key, const std::string& op, const JsonValue& operand, const std::string& path);
+    std::string exists(Key& key);
     // EXISTS over the property's values (key placeholder `k`), `condition` on rushdb_e.v.
     std::string any_value(const std::string& k, const std::string& condition);
+    // join() of the parts, checked against max_sql_bytes.
+    std::string combine(const std::vector<std::string>& parts, bool is_and, const std::string& path) const;
 
     const CompileOptions& options_;
     std::vector<Param> params_;
-    std::map<std::pair<ParamKind, std::string>, std::size_t> param_numbers_;
+    std::size_t nodes_ = 0;
 };
 
 // Joins fragments with " AND " / " OR ", leaving out the operator's neutral
@@ -188,20 +206,42 @@ std::string join(const std::vector<std::string>& parts, bool is_and) {
 std::string negate(const std::string& fragment) { return "(NOT " + fragment + ")"; }
 
 std::string Compiler::param(ParamKind kind, std::string text, const std::string& path) {
-    auto key = std::make_pair(kind, std::move(text));
-    auto found = param_numbers_.find(key);
-    std::size_t number;
-    if (found != param_numbers_.end()) {
-        number = found->second;
+    const std::size_t index = params_.size();  // 0-based
+    std::string placeholder;
+    if (options_.param_array > 0) {
+        placeholder = "$" + std::to_string(options_.param_array) + "[" + std::to_string(index + 1) + "]";
     } else {
-        if (params_.size() >= kMaxFilterParams)
-            throw FilterError(path, "the filter needs more than " + std::to_string(kMaxFilterParams) +
-                                        " parameters; use fewer values or split the search");
-        number = static_cast<std::size_t>(options_.first_param) + params_.size();
-        params_.push_back(Param{kind, key.second});
-        param_numbers_.emplace(std::move(key), number);
+        const long long number = static_cast<long long>(options_.first_param) + static_cast<long long>(index);
+        if (number > kMaxPlaceholder)
+            throw FilterLimitError(FilterLimitError::Limit::params, path,
+                                   "the filter needs more parameters than PostgreSQL allows in one statement (" +
+                                       std::to_string(kMaxPlaceholder) + "); use fewer values or split the search");
+        placeholder = "$" + std::to_string(number);
     }
-    return "$" + std::to_string(number) + "::" + sql_type_name(kind);
+    params_.push_back(Param{kind, std::move(text)});
+    return placeholder + "::pg_catalog." + sql_type_name(kind);
+}
+
+void Compiler::node(const std::string& path) {
+    if (++nodes_ > options_.max_nodes)
+        throw FilterLimitError(FilterLimitError::Limit::nodes, path,
+                               "the filter has more than " + std::to_string(options_.max_nodes) +
+                                   " nodes (filter objects, conditions and list values); simplify it or split the "
+                                   "search");
+    if (options_.check_interrupts) options_.check_interrupts();
+}
+
+void Compiler::check_size(const std::string& sql, const std::string& path) const {
+    if (sql.size() > options_.max_sql_bytes)
+        throw FilterLimitError(FilterLimitError::Limit::sql_bytes, path,
+                               "the filter compiles to more than " + std::to_string(options_.max_sql_bytes) +
+                                   " bytes of SQL; use fewer conditions or split the search");
+}
+
+std::string Compiler::combine(const std::vector<std::string>& parts, bool is_and, const std::string& path) const {
+    std::string out = join(parts, is_and);
+    check_size(out, path);
+    return out;
 }
 
 void check_text(const std::string& s, const std::string& path) {
@@ -219,8 +259,10 @@ std::string Compiler::filter(const JsonValue& f, const std::string& path, std::s
     if (!f.is_object())
         throw FilterError(path, "a filter must be a JSON object such as {\"name\": \"John\"}, not " + a_type(f.type()));
     if (depth > kMaxFilterDepth)
-        throw FilterError(path, "filters may nest at most " + std::to_string(kMaxFilterDepth) +
-                                    " levels of $and / $or / $not");
+        throw FilterLimitError(FilterLimitError::Limit::depth, path,
+                               "filters may nest at most " + std::to_string(kMaxFilterDepth) +
+                                   " levels of $and / $or / $not; flatten the filter");
+    node(path);
     std::vector<std::string> parts;
     for (const json::JsonMember& m : f.as_object()) {
         const std::string member_path = path_member(path, m.key);
@@ -244,7 +286,7 @@ std::string Compiler::filter(const JsonValue& f, const std::string& path, std::s
                                            "\"; at this level use $and, $or, $not or a property name");
         }
     }
-    return join(parts, true);
+    return combine(parts, true, path);
 }
 
 std::string Compiler::logical_list(const JsonValue& operand, const std::string& op, const std::string& path,
@@ -256,7 +298,7 @@ std::string Compiler::logical_list(const JsonValue& operand, const std::string& 
     if (items.empty()) throw FilterError(path, op + " needs at least one filter object");
     std::vector<std::string> parts;
     for (std::size_t i = 0; i < items.size(); ++i) parts.push_back(filter(items[i], path_index(path, i), depth + 1));
-    return join(parts, op == "$and");
+    return combine(parts, op == "$and", path);
 }
 
 std::string Compiler::property(const std::string& key, const JsonValue& value, const std::string& path) {
@@ -266,10 +308,11 @@ std::string Compiler::property(const std::string& key, const JsonValue& value, c
     // Writes refuse an empty name, so no record could match it.
     if (key.empty()) throw FilterError(path, "property names cannot be empty");
     check_text(key, path);
+    Key k{key, path, {}};
     switch (value.type()) {
         case JsonType::string:
         case JsonType::number:
-        case JsonType::boolean: return equals(key, value, path);
+        case JsonType::boolean: node(path); return equals(k, value, path);
         case JsonType::null:
             throw FilterError(path, "null cannot be matched: a null property is unset; use {\"$exists\": false} "
                                     "to find records without it");
@@ -289,13 +332,14 @@ std::string Compiler::property(const std::string& key, const JsonValue& value, c
             throw FilterError(op_path, "RushDB properties are flat: a property's filter is a value or an object "
                                        "of operators (" + std::string(kPropertyOperators) +
                                        "); nested objects and related-record filters are not supported");
-        parts.push_back(property_operator(key, m.key, m.value, op_path));
+        node(op_path);
+        parts.push_back(property_operator(k, m.key, m.value, op_path));
     }
-    return join(parts, true);
+    return combine(parts, true, path);
 }
 
-std::string Compiler::property_operator(const std::string& key, const std::string& op,
-                                        const JsonValue& operand, const std::string& path) {
+std::string Compiler::property_operator(Key& key, const std::string& op, const JsonValue& operand,
+                                        const std::string& path) {
     if (op == "$ne") {
         if (!is_scalar(operand)) {
             if (operand.is_null())
@@ -311,7 +355,7 @@ std::string Compiler::property_operator(const std::string& key, const std::strin
         return string_match(key, op, operand, path);
     if (op == "$exists") {
         if (!operand.is_bool()) throw FilterError(path, "$exists takes true or false, not " + a_type(operand.type()));
-        return operand.as_bool() ? exists(key, path) : negate(exists(key, path));
+        return operand.as_bool() ? exists(key) : negate(exists(key));
     }
     if (op == "$not")
         throw FilterError(path, "$not negates a whole filter; write it around the property, such as "
@@ -322,21 +366,20 @@ std::string Compiler::property_operator(const std::string& key, const std::strin
     throw FilterError(path, "unsupported operator \"" + op + "\"; the property operators are " + kPropertyOperators);
 }
 
-std::string Compiler::equals(const std::string& key, const JsonValue& value, const std::string& path) {
+std::string Compiler::equals(Key& key, const JsonValue& value, const std::string& path) {
     if (value.is_string() && value.as_string().find('\0') != std::string::npos)
         throw FilterError(path, "text contains the NUL character (\\u0000), which jsonb cannot hold");
     if (value.is_string() && !json::is_valid_utf8(value.as_string()))
         throw FilterError(path, "text is not valid UTF-8");
-    const std::string k = key_param(key, path);
+    const std::string k = key_param(key);
     const std::string v = param(ParamKind::jsonb, json::to_json(value), path);
     const std::string& p = options_.properties_expr;
     // A scalar property equals the value, or an array property contains it.
-    return "(" + p + " @> jsonb_build_object(" + k + ", " + v + ") OR " + p + " @> jsonb_build_object(" + k +
-           ", jsonb_build_array(" + v + ")))";
+    return "(" + p + qop("@>") + "pg_catalog.jsonb_build_object(" + k + ", " + v + ") OR " + p + qop("@>") +
+           "pg_catalog.jsonb_build_object(" + k + ", pg_catalog.jsonb_build_array(" + v + ")))";
 }
 
-std::string Compiler::any_of(const std::string& key, const JsonValue& list, const std::string& op,
-                             const std::string& path) {
+std::string Compiler::any_of(Key& key, const JsonValue& list, const std::string& op, const std::string& path) {
     if (!list.is_array())
         throw FilterError(path, op + " takes an array of strings, numbers or booleans, not " + a_type(list.type()));
     const json::JsonArray& items = list.as_array();
@@ -346,61 +389,63 @@ std::string Compiler::any_of(const std::string& key, const JsonValue& list, cons
         if (!is_scalar(items[i]))
             throw FilterError(item_path, op + " values must be strings, numbers or booleans, not " +
                                              a_type(items[i].type()));
+        node(item_path);
         parts.push_back(equals(key, items[i], item_path));
     }
     // Nothing is in the empty set: $in [] is FALSE, $nin [] is TRUE.
-    const std::string in = join(parts, false);
+    const std::string in = combine(parts, false, path);
     if (op == "$in") return in;
     return parts.empty() ? "TRUE" : negate(in);
 }
 
-std::string Compiler::compare(const std::string& key, const std::string& op, const JsonValue& operand,
-                              const std::string& path) {
-    const char* sql_op = op == "$gt" ? ">" : op == "$gte" ? ">=" : op == "$lt" ? "<" : "<=";
+std::string Compiler::compare(Key& key, const std::string& o, const JsonValue& operand, const std::string& path) {
+    const char* sql_op = o == "$gt" ? ">" : o == "$gte" ? ">=" : o == "$lt" ? "<" : "<=";
     const std::string v = std::string(kElementAlias) + ".v";
     if (operand.is_number()) {
-        const std::string k = key_param(key, path);
+        const std::string k = key_param(key);
         const std::string n = param(ParamKind::numeric, operand.number_text(), path);
         // CASE, not AND: SQL does not promise to test the type before the cast,
         // and casting a string jsonb to numeric raises an error.
-        return any_value(k, "CASE WHEN jsonb_typeof(" + v + ") = 'number' THEN " + v + "::numeric " +
-                                        sql_op + " " + n + " ELSE FALSE END");
+        return any_value(k, "CASE WHEN pg_catalog.jsonb_typeof(" + v + ")" + qop("=") + "'number' THEN " + v +
+                                "::pg_catalog.numeric" + qop(sql_op) + n + " ELSE FALSE END");
     }
     if (operand.is_string()) {
         const std::optional<std::string> instant = records::normalize_iso8601(operand.as_string());
         if (!instant)
-            throw FilterError(path, op + " compares numbers or ISO-8601 datetimes, and this string is neither "
-                                         "(datetimes are written " + kIsoForms + ")");
-        const std::string k = key_param(key, path);
+            throw FilterError(path, o + " compares numbers or ISO-8601 datetimes, and this string is neither "
+                                        "(datetimes are written " + kIsoForms + ")");
+        const std::string k = key_param(key);
         const std::string t = param(ParamKind::timestamptz, *instant, path);
         // try_timestamptz is NULL for strings that are not datetimes, so they do not match.
-        return any_value(k, "jsonb_typeof(" + v + ") = 'string' AND rushdb_internal.try_timestamptz(" + v +
-                                        " #>> '{}') " + sql_op + " " + t);
+        return any_value(k, "pg_catalog.jsonb_typeof(" + v + ")" + qop("=") + "'string' AND " +
+                                helper("try_timestamptz") + "(" + v + qop("#>>") + "'{}')" + qop(sql_op) + t);
     }
-    throw FilterError(path, op + " takes a number or an ISO-8601 datetime string, not " + a_type(operand.type()));
+    throw FilterError(path, o + " takes a number or an ISO-8601 datetime string, not " + a_type(operand.type()));
 }
 
-std::string Compiler::string_match(const std::string& key, const std::string& op, const JsonValue& operand,
+std::string Compiler::string_match(Key& key, const std::string& o, const JsonValue& operand,
                                    const std::string& path) {
-    if (!operand.is_string()) throw FilterError(path, op + " takes a string, not " + a_type(operand.type()));
-    const std::string k = key_param(key, path);
+    if (!operand.is_string()) throw FilterError(path, o + " takes a string, not " + a_type(operand.type()));
+    const std::string k = key_param(key);
     const std::string s = text_param(operand.as_string(), path);
-    const std::string text = "(" + std::string(kElementAlias) + ".v #>> '{}')";
+    const std::string v = std::string(kElementAlias) + ".v";
+    const std::string text = "(" + v + qop("#>>") + "'{}')";
     std::string condition;
-    if (op == "$contains") condition = "position(" + s + " IN " + text + ") > 0";
-    else if (op == "$startsWith") condition = "left(" + text + ", length(" + s + ")) = " + s;
-    else condition = "right(" + text + ", length(" + s + ")) = " + s;
-    return any_value(k, "jsonb_typeof(" + std::string(kElementAlias) + ".v) = 'string' AND " + condition);
+    if (o == "$contains") condition = "pg_catalog.strpos(" + text + ", " + s + ")" + qop(">") + "0";
+    else if (o == "$startsWith")
+        condition = "pg_catalog.left(" + text + ", pg_catalog.length(" + s + "))" + qop("=") + s;
+    else condition = "pg_catalog.right(" + text + ", pg_catalog.length(" + s + "))" + qop("=") + s;
+    return any_value(k, "pg_catalog.jsonb_typeof(" + v + ")" + qop("=") + "'string' AND " + condition);
 }
 
-std::string Compiler::exists(const std::string& key, const std::string& path) {
-    const std::string k = key_param(key, path);
+std::string Compiler::exists(Key& key) {
+    const std::string k = key_param(key);
     const std::string& p = options_.properties_expr;
-    return "(" + p + " ? " + k + " AND jsonb_typeof(" + p + " -> " + k + ") <> 'null')";
+    return "(" + p + qop("?") + k + " AND pg_catalog.jsonb_typeof(" + p + qop("->") + k + ")" + qop("<>") + "'null')";
 }
 
 std::string Compiler::any_value(const std::string& k, const std::string& condition) {
-    return "EXISTS (SELECT 1 FROM rushdb_internal.prop_values(" + options_.properties_expr + ", " + k + ") AS " +
+    return "EXISTS (SELECT 1 FROM " + helper("prop_values") + "(" + options_.properties_expr + ", " + k + ") AS " +
            kElementAlias + "(v) WHERE " + condition + ")";
 }
 
@@ -411,6 +456,7 @@ CompiledFilter compile_where(const JsonValue& where, const CompileOptions& optio
     Compiler compiler(options);
     CompiledFilter out;
     out.sql = compiler.filter(where, "where", 1);
+    compiler.check_size(out.sql, "where");
     out.params = compiler.take_params();
     return out;
 }

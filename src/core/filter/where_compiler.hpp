@@ -10,13 +10,30 @@
 // to be a plain dotted identifier).
 //
 // Binding: every Param is bound as text (e.g. SPI_execute_with_args with
-// TEXTOID for every argument); the SQL casts each placeholder to its type at
-// the point of use ("$3::numeric"), so Param::kind only documents what the
-// text holds. The same placeholder may appear several times in the SQL.
+// TEXTOID for every argument), or, with CompileOptions::param_array, all of
+// them as the elements of one text[] parameter; the SQL casts each
+// placeholder to its type at the point of use ("$3::pg_catalog.numeric",
+// "$5[3]::pg_catalog.numeric"), so Param::kind only documents what the text
+// holds. The same placeholder may appear several times in the SQL.
 //
-// SQL helper functions the glue must provide (schema rushdb):
+// Shape: parameters are numbered by the filter's structure, not by its
+// values (one for each property condition's name, one for each operand), so
+// two filters that differ only in names and values compile to the same SQL
+// text, and a prepared plan can be shared by them.
 //
-//   rushdb_internal.prop_values(properties jsonb, key text) RETURNS SETOF jsonb
+// Names: every function, operator and type in the SQL is schema-qualified
+// (pg_catalog, and kHelperSchema for the two helpers below), so the SQL
+// means the same under any search_path.
+//
+// Limits (FilterLimitError): nodes (CompileOptions::max_nodes), nesting
+// (kMaxFilterDepth), SQL size (CompileOptions::max_sql_bytes) and, with $N
+// placeholders, PostgreSQL's 65535 parameters. CompileOptions::
+// check_interrupts, when set, is called once per node and may throw to
+// abandon the compilation (the exception propagates unchanged).
+//
+// SQL helper functions the glue must provide (schema kHelperSchema):
+//
+//   <kHelperSchema>.prop_values(properties jsonb, key text) RETURNS SETOF jsonb
 //       IMMUTABLE PARALLEL SAFE
 //     The values of property `key`: no rows when either argument is NULL,
 //     `properties` is not an object, the key is absent, or its value is JSON
@@ -29,7 +46,7 @@
 //           ELSE jsonb_build_array(properties -> key) END) AS e
 //       WHERE jsonb_typeof(e) <> 'null'
 //
-//   rushdb_internal.try_timestamptz(value text) RETURNS timestamptz
+//   <kHelperSchema>.try_timestamptz(value text) RETURNS timestamptz
 //       IMMUTABLE STRICT PARALLEL SAFE
 //     NULL unless records::is_iso8601_datetime(value) (the exact grammar in
 //     records/property_types.hpp); otherwise the instant it names, with a
@@ -49,8 +66,10 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "json/json_value.hpp"
@@ -74,8 +93,22 @@ inline bool operator==(const Param& a, const Param& b) { return a.kind == b.kind
 
 struct CompiledFilter {
     std::string sql;            // a boolean SQL expression
-    std::vector<Param> params;  // params[i] is placeholder $(first_param + i)
+    std::vector<Param> params;  // params[i] is $(first_param + i), or $param_array[i + 1]
 };
+
+// Schema of the SQL helpers the compiled filters call (prop_values,
+// try_timestamptz). The one place to change when they move.
+constexpr const char* kHelperSchema = "rushdb_internal";
+
+// Nesting limit of filter objects: the top-level filter is level 1, each
+// $and/$or element or $not operand one level deeper.
+constexpr std::size_t kMaxFilterDepth = 32;
+// Default of CompileOptions::max_nodes (see there for what counts).
+constexpr std::size_t kDefaultMaxFilterNodes = 1000;
+// Default of CompileOptions::max_sql_bytes.
+constexpr std::size_t kDefaultMaxFilterSqlBytes = 1024 * 1024;
+// PostgreSQL's limit on $N placeholders in one statement.
+constexpr long long kMaxPlaceholder = 65535;
 
 struct CompileOptions {
     // SQL expression of the jsonb properties: one to three dotted unquoted
@@ -84,16 +117,25 @@ struct CompileOptions {
     // subqueries use.
     std::string properties_expr = "properties";
     // Number of the first placeholder, so the caller's own parameters can come
-    // first. 1 .. 64536, so that every placeholder stays within PostgreSQL's
-    // 65535-parameter limit.
+    // first: 1 .. 65535. A filter whose last placeholder would pass 65535 is
+    // a FilterLimitError (params).
     int first_param = 1;
+    // When 1 .. 65535: every parameter is an element of the one text[]
+    // parameter $param_array, written "$K[i]" with i from 1 (params[i - 1]),
+    // and first_param is ignored. Any number of values then travels as one
+    // bound array.
+    int param_array = 0;
+    // Most nodes a filter may have: one for each filter object (the top level,
+    // each $and / $or element, each $not operand), one for each condition on
+    // a property (a plain value, or each operator in its operator object) and
+    // one for each element of an $in / $nin list. {"name": "a"} has 2.
+    std::size_t max_nodes = kDefaultMaxFilterNodes;
+    // Most bytes of generated SQL.
+    std::size_t max_sql_bytes = kDefaultMaxFilterSqlBytes;
+    // Called once per node when set; may throw to abandon the compilation
+    // (e.g. when the query was cancelled). The exception propagates as is.
+    std::function<void()> check_interrupts;
 };
-
-// Nesting limit of filter objects: the top-level filter is level 1, each
-// $and/$or element or $not operand one level deeper.
-constexpr std::size_t kMaxFilterDepth = 32;
-// Distinct parameters one filter may produce (identical values share one).
-constexpr std::size_t kMaxFilterParams = 1000;
 
 // A filter the user must correct. path() locates the problem in the filter
 // ("where.age.$gt", "where.$or[1].name", "where[\"first name\"]"); what() is
@@ -109,8 +151,25 @@ private:
     std::string message_;
 };
 
-// Throws FilterError for a filter the language does not accept, and
-// std::invalid_argument for invalid CompileOptions (a programming error).
+// A filter beyond one of the limits: too many nodes, too deep, too much SQL,
+// or too many $N placeholders. Still the user's to correct (simplify the
+// filter, split the search), but a resource limit rather than a mistake, so
+// the glue reports it with another SQLSTATE.
+class FilterLimitError : public FilterError {
+public:
+    enum class Limit { nodes, depth, sql_bytes, params };
+    FilterLimitError(Limit limit, std::string path, std::string message)
+        : FilterError(std::move(path), std::move(message)), limit_(limit) {}
+    Limit limit() const noexcept { return limit_; }
+
+private:
+    Limit limit_;
+};
+
+// Throws FilterError for a filter the language does not accept
+// (FilterLimitError for one beyond a limit), std::invalid_argument for
+// invalid CompileOptions (a programming error), and whatever
+// options.check_interrupts throws.
 CompiledFilter compile_where(const json::JsonValue& where, const CompileOptions& options = {});
 
 }  // namespace rushdb::filter

@@ -337,7 +337,7 @@ private:
 
     void check_depth(std::size_t depth) const {
         if (depth > kMaxJsonDepth)
-            fail("nesting deeper than " + std::to_string(kMaxJsonDepth) + " arrays/objects");
+            throw JsonDepthError("nesting deeper than " + std::to_string(kMaxJsonDepth) + " arrays/objects", pos_);
     }
 
     JsonValue parse_array(std::size_t depth) {

@@ -107,12 +107,20 @@ private:
     std::size_t offset_;
 };
 
+// The JsonParseError for nesting deeper than kMaxJsonDepth: a resource limit
+// rather than malformed text.
+class JsonDepthError : public JsonParseError {
+public:
+    using JsonParseError::JsonParseError;
+};
+
 // Parses exactly one JSON text (RFC 8259): UTF-8 input, no byte-order mark,
 // no trailing content, no comments, whitespace only from " \t\n\r". Strings
 // must be valid UTF-8; \u escapes must pair surrogates correctly ("\u0000" is
 // accepted, as the RFC allows). Duplicate member names are rejected: the RFC
 // leaves their meaning open, and a filter that says two things about one key
-// has no single reading. Throws JsonParseError.
+// has no single reading. Throws JsonParseError (JsonDepthError for nesting
+// deeper than kMaxJsonDepth).
 JsonValue parse_json(std::string_view text);
 
 // Compact JSON text (no insignificant whitespace), members in stored order.
