@@ -333,6 +333,13 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
         }
     }
 
+    // Every statement below (the index lookup, the ranked query with the
+    // compiled filter's operators and functions, the score arithmetic) runs
+    // as the caller but with the extension's search_path: a caller's
+    // search_path may hold another role's operators and functions (an
+    // exact-match public./(float8, integer) would otherwise win over
+    // pg_catalog's for "s.d / 2"). Undone at the end, or by the error path.
+    int path_level = pin_search_path();
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     Datum similarity = PG_ARGISNULL(6) ? (Datum)0 : PG_GETARG_DATUM(6);
     Datum source = PG_ARGISNULL(7) ? (Datum)0 : PG_GETARG_DATUM(7);
@@ -361,6 +368,7 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     if (ef < wanted) ef = wanted;
     run_search(fcinfo, ix.table, ix.cosine, query, vector_type, PG_GETARG_DATUM(0), limit, skip, filter_sql,
                filter_params, mode, ef);
+    AtEOXact_GUC(true, path_level);
     return (Datum)0;
 }
 
