@@ -95,13 +95,16 @@ Oid records_relation() { return get_relname_relid("records", get_namespace_oid("
 // Before writing vectors for records, with the caller's own rights: she
 // may write records, and every id is a record she can see (row-level
 // security applies). A hidden record and a missing one get the same error.
-void check_records_writable(Oid caller, Datum ids) {
+void check_may_write_vectors(Oid caller) {
     Oid records = records_relation();
     if (pg_class_aclcheck(records, caller, ACL_INSERT) != ACLCHECK_OK &&
         pg_class_aclcheck(records, caller, ACL_UPDATE) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied to write vectors"),
                         errhint("Writing a record's vectors needs INSERT or UPDATE on rushdb.records.")));
+}
+
+void check_records_writable(Oid caller, Datum ids) {
     int level = pin_search_path();
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     Oid types[1] = {get_array_type(UUIDOID)};
@@ -141,7 +144,12 @@ Datum rushdb_privileged(PG_FUNCTION_ARGS) {
     if (!known) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown operation \"%s\"", op)));
 
     Oid caller = GetUserId();
-    if (strcmp(op, "store_vectors") == 0 && !PG_ARGISNULL(2)) check_records_writable(caller, PG_GETARG_DATUM(2));
+    // Even with no ids (which write nothing): a role that may not write
+    // records gets nothing from store_vectors but this error.
+    if (strcmp(op, "store_vectors") == 0) {
+        check_may_write_vectors(caller);
+        if (!PG_ARGISNULL(2)) check_records_writable(caller, PG_GETARG_DATUM(2));
+    }
 
     Oid owner = extension_owner();
     if (!OidIsValid(owner)) ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("extension rushdb is not installed")));
