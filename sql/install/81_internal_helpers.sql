@@ -103,7 +103,7 @@ BEGIN
     IF record_id IS NULL THEN PERFORM rushdb_internal.raise_bad('record id is required', NULL, '22004'); END IF;
     SELECT * INTO rec FROM rushdb.records WHERE id = record_id;
     IF NOT FOUND THEN
-        PERFORM rushdb_internal.raise_bad(format('record %s does not exist', record_id), NULL, '02000');
+        PERFORM rushdb_internal.raise_bad(format('record %s does not exist', record_id), NULL, 'P0002');
     END IF;
     RETURN rec;
 END $$;

@@ -13,7 +13,7 @@ BEGIN
     SELECT i INTO missing FROM unnest(ids) i
     WHERE i IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rushdb.records r WHERE r.id = i) LIMIT 1;
     IF missing IS NOT NULL THEN
-        PERFORM rushdb_internal.raise_bad(format('record %s does not exist', missing), NULL, '02000');
+        PERFORM rushdb_internal.raise_bad(format('record %s does not exist', missing), NULL, 'P0002');
     END IF;
     SELECT r.id, r.label INTO other_id, other_label FROM rushdb.records r
     WHERE r.id = ANY (ids) AND r.label <> ix.label LIMIT 1;
