@@ -199,7 +199,7 @@ sub insert_docs
     my ($n, $label, $from, $to) = @_;
     q1($n, qq{
         INSERT INTO rushdb.records (label, properties, proptypes)
-        SELECT '$label', p, rushdb.record_proptypes(p) FROM (
+        SELECT '$label', p, rushdb_internal.record_proptypes(p) FROM (
             SELECT jsonb_build_object('body', format('%s %s %s item %s', w[1 + i % 20], w[1 + (i * 7) % 20],
                                                      w[1 + (i * 13) % 20], i), 'n', i) AS p
             FROM generate_series($from, $to) i,
@@ -463,7 +463,7 @@ note(sprintf('backfill of 2,000 records took %.1f s', time - $t_start));
     is(unembedded($node, 'Slow', $slow), '0', 'slow endpoint: every Slow record has exactly one vector');
     is(vector_count($node, $slow), records_with_body($node, 'Slow'), 'slow endpoint: no vector of a deleted record');
     is(q1($node, qq{SELECT rushdb.l2_distance(embedding, rushdb.embed_text('rewritten while being embedded', $DIMS, 'test-model')) < 1e-5
-                    FROM rushdb."@{[vector_table($node, $slow)]}" WHERE record_id = '$target'}), 't',
+                    FROM rushdb_internal."@{[vector_table($node, $slow)]}" WHERE record_id = '$target'}), 't',
         'slow endpoint: the record rewritten during the request has the vector of its new text');
 }
 
