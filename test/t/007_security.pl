@@ -463,7 +463,7 @@ for my $t ([ "rushdb.get_record('%s')", 'get_record' ], [ "rushdb.update_record(
     my $m = error_of('alice', 'SELECT ' . sprintf($sql, $missing));
     $h =~ s/$hidden_doc/<id>/g;
     $m =~ s/$missing/<id>/g;
-    like($h, qr/^02000: /, "F5: $name of a hidden record: no data");
+    like($h, qr/^P0002: /, "F5: $name of a hidden record: no data found");
     is($h, $m, "F5: $name: a hidden record and a missing one get the same error");
 }
 is(value_as('alice', qq{SELECT rushdb.delete_records(ARRAY['$hidden_doc']::uuid[]) ->> 'deleted'}), '0', 'delete_records deletes no hidden record');
@@ -474,6 +474,12 @@ s/Nope/<label>/g for $nope_err;
 $vault_err =~ s/^LOCATION:.*$//mg;
 $nope_err =~ s/^LOCATION:.*$//mg;
 is($vault_err, $nope_err, 'F5: "no index" errors tell a label of hidden records from no label at all by nothing');
+state_is('alice', q{CREATE TABLE public.probe (id uuid REFERENCES rushdb.records (id))}, '42501',
+    'F5: no foreign key of hers probes record ids');
+state_is('alice', q{CREATE TABLE public.child () INHERITS (rushdb.records)}, '42501', 'no table of hers inherits from records');
+value_as('postgres', "ANALYZE rushdb.records; ANALYZE rushdb_internal.$doc_vt; ANALYZE rushdb_internal.$note_vt");
+is(value_as('alice', q{SELECT count(*) FROM pg_stats WHERE schemaname IN ('rushdb', 'rushdb_internal')}), '0',
+    'F5: pg_stats shows alice no statistics of tables under row-level security');
 state_is('alice', q{SELECT rushdb.create_index('{"label": "Vault", "propertyName": "code", "external": true, "dimensions": 3}')},
     'ok', 'hidden records do not decide (nor reveal) whether a property may be indexed');
 still_secure('F5');
@@ -584,6 +590,7 @@ state_is('admin', qq{SELECT rushdb.delete_index('$alice_ix')}, '42501', "admin: 
 state_is('admin', qq{SELECT rushdb.delete_index('$admin_ix')}, 'ok', 'admin: delete_index of its own index');
 state_is('nogrant', q{SELECT rushdb.list_indexes()}, 'ok', 'none: list_indexes (the catalog is public)');
 state_is('nogrant', qq{SELECT rushdb.get_index('$doc_cos')}, 'ok', 'none: get_index');
+state_is('nogrant', qq{SELECT rushdb.wait_for_index('$note_ix', 10)}, 'ok', 'none: wait_for_index');
 state_is('nogrant', $search_json, '42501', 'none: search fails');
 state_is('nogrant', qq{SELECT rushdb.get_record('$public_doc')}, '42501', 'none: get_record fails');
 state_is('nogrant', qq{SELECT rushdb.index_stats('$note_ix')}, '42501', 'none: index_stats fails');
