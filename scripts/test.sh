@@ -114,7 +114,8 @@ if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$WORK/tap"; fi
         prove -v t/*.pl >"$WORK/tap.log" 2>&1
 ) || true
 ok=$(grep -cE '^ok [0-9]+' "$WORK/tap.log" || true)
-bad=$(grep -cE '^not ok [0-9]+' "$WORK/tap.log" || true)
+# A "not ok ... # TODO" is an expected failure (a known gap, test/t/007), not a failure.
+bad=$(grep -E '^not ok [0-9]+' "$WORK/tap.log" | grep -vc '# TODO' || true)
 # A script that dies before its plan ends reports no "not ok"; prove's
 # summary still flags it.
 grep -qE '^Result: PASS' "$WORK/tap.log" || { bad=$((bad + 1)); tail -40 "$WORK/tap.log"; }
