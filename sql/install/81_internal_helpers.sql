@@ -52,11 +52,11 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            pg_catalog.jsonb_build_object('__id', r.id, '__label', r.label, '__proptypes', r.proptypes)
 $$;
 
--- Records queued for embedding into an index. SECURITY DEFINER: the queue
--- is readable by the extension only; a count per index reveals nothing
--- about any record.
+-- Records queued for embedding into an index, counted with the caller's
+-- rights: the queue's row-level security (86_managed.sql) shows her only
+-- the rows of records she can see, so hidden records are not counted.
 CREATE OR REPLACE FUNCTION rushdb_internal.queued_records(index_id uuid) RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT count(DISTINCT q.record_id) FROM rushdb_internal.embedding_queue q WHERE q.index_id = queued_records.index_id
 $$;
 

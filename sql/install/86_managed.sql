@@ -11,6 +11,17 @@
 CREATE OR REPLACE FUNCTION rushdb.check_embedding_provider(model_key text, dimensions integer) RETURNS void
     AS 'MODULE_PATHNAME', 'rushdb_check_embedding_provider' LANGUAGE C VOLATILE;
 
+-- The queue is written by the extension only (the triggers below, the
+-- privileged operations, the worker: all as its owner, whom row-level
+-- security does not restrict). Ordinary roles may read the (index, record)
+-- pairs of the records they can see, as they read the vector tables, so
+-- index_stats' pendingRecords counts no record hidden from the caller.
+ALTER TABLE rushdb_internal.embedding_queue ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS readable_records ON rushdb_internal.embedding_queue;
+CREATE POLICY readable_records ON rushdb_internal.embedding_queue FOR SELECT TO PUBLIC
+    USING (rushdb_internal.record_visible(record_id));
+GRANT SELECT (index_id, record_id) ON rushdb_internal.embedding_queue TO PUBLIC;
+
 -- Asks for an embedding worker in this database once the transaction
 -- commits (a worker started earlier could not see the uncommitted queue).
 CREATE OR REPLACE FUNCTION rushdb_internal.wake_embedding_worker() RETURNS void

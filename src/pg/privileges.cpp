@@ -17,6 +17,7 @@ extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -28,6 +29,7 @@ extern "C" {
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -95,31 +97,66 @@ Oid records_relation() { return get_relname_relid("records", get_namespace_oid("
 // Before writing vectors for records, with the caller's own rights: she
 // may write records, and every id is a record she can see (row-level
 // security applies). A hidden record and a missing one get the same error.
-void check_records_writable(Oid caller, Datum ids) {
+void check_may_write_vectors(Oid caller) {
     Oid records = records_relation();
     if (pg_class_aclcheck(records, caller, ACL_INSERT) != ACLCHECK_OK &&
         pg_class_aclcheck(records, caller, ACL_UPDATE) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied to write vectors"),
                         errhint("Writing a record's vectors needs INSERT or UPDATE on rushdb.records.")));
+}
+
+// Every id is a record the caller can see, and one she may change: either
+// written by this very transaction (create_record with inline vectors, an
+// update_record just before), or one she can lock FOR UPDATE, which takes
+// UPDATE privilege and passes her UPDATE policies on rushdb.records. A
+// vector is part of its record: replacing it is changing the record.
+void check_records_writable(Oid caller, Datum ids) {
     int level = pin_search_path();
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     Oid types[1] = {get_array_type(UUIDOID)};
     Datum values[1] = {ids};
     // read_only = false: a fresh snapshot sees records this transaction
-    // just created (create_record with inline vectors).
-    int rc = SPI_execute_with_args(
-        "SELECT (SELECT pg_catalog.count(DISTINCT i) FROM pg_catalog.unnest($1) i WHERE i IS NOT NULL) "
-        "       OPERATOR(pg_catalog.=) pg_catalog.count(*) "
-        "FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) ANY ($1)",
-        1, types, values, nullptr, false, 1);
+    // just created.
+    int rc = SPI_execute_with_args("SELECT pg_catalog.count(DISTINCT i) FROM pg_catalog.unnest($1) i WHERE i IS NOT NULL",
+                                   1, types, values, nullptr, false, 1);
     if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "record check failed");
     bool isnull;
-    bool all_visible = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    int64 wanted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    rc = SPI_execute_with_args("SELECT r.xmin FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) ANY ($1)", 1, types,
+                               values, nullptr, false, 0);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "record check failed");
+    bool all_visible = static_cast<int64>(SPI_processed) == wanted;
+    bool older = false;  // some record was last written by another transaction
+    for (uint64 i = 0; i < SPI_processed; ++i) {
+        TransactionId xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+        if (!TransactionIdIsCurrentTransactionId(xmin)) older = true;
+    }
+    if (!all_visible) {
+        SPI_finish();
+        ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND), errmsg("some of the record ids are not records")));
+    }
+    if (older) {
+        if (pg_class_aclcheck(records_relation(), caller, ACL_UPDATE) != ACLCHECK_OK)
+            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                            errmsg("permission denied to change the vectors of existing records"),
+                            errhint("Writing vectors of a record written earlier needs UPDATE on rushdb.records "
+                                    "(INSERT is enough for records created in the same transaction).")));
+        // Rows this transaction wrote lock as well; the others must pass
+        // the caller's UPDATE policies to be locked at all.
+        rc = SPI_execute_with_args(
+            "SELECT pg_catalog.count(*) FROM (SELECT 1 FROM rushdb.records r "
+            "WHERE r.id OPERATOR(pg_catalog.=) ANY ($1) FOR UPDATE) s",
+            1, types, values, nullptr, false, 0);
+        if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "record lock failed");
+        int64 locked = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+        if (locked != wanted)
+            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                            errmsg("permission denied to change the vectors of some of these records"),
+                            errdetail("A row-level security policy for UPDATE on rushdb.records excludes them.")));
+    }
     SPI_finish();
     AtEOXact_GUC(true, level);
-    if (isnull || !all_visible)
-        ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND), errmsg("some of the record ids are not records")));
 }
 
 const char* const kOperations[] = {"create_index", "delete_index", "retry_index", "repair_index", "store_vectors"};
@@ -141,7 +178,12 @@ Datum rushdb_privileged(PG_FUNCTION_ARGS) {
     if (!known) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown operation \"%s\"", op)));
 
     Oid caller = GetUserId();
-    if (strcmp(op, "store_vectors") == 0 && !PG_ARGISNULL(2)) check_records_writable(caller, PG_GETARG_DATUM(2));
+    // Even with no ids (which write nothing): a role that may not write
+    // records gets nothing from store_vectors but this error.
+    if (strcmp(op, "store_vectors") == 0) {
+        check_may_write_vectors(caller);
+        if (!PG_ARGISNULL(2)) check_records_writable(caller, PG_GETARG_DATUM(2));
+    }
 
     Oid owner = extension_owner();
     if (!OidIsValid(owner)) ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("extension rushdb is not installed")));

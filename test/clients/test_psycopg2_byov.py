@@ -272,9 +272,7 @@ def run(conn, cur, label, created_indexes):
 
     # exact and ann, each with the plans of what it ran (auto_explain, this
     # session): exact must scan no HNSW index, ann the summary index's.
-    # Fresh statistics first, as autovacuum would leave them: with none for
-    # the 2,000 new records, mode "ann" (which only turns sequential scans
-    # off) is answered exactly, by the label index and a sort.
+    # Fresh statistics first, as autovacuum would leave them.
     cur.execute("ANALYZE rushdb.records")
     target = 1234
     sum_hnsw = hnsw_index(cur, sum_ix)
@@ -292,9 +290,13 @@ def run(conn, cur, label, created_indexes):
     ann_hnsw = scans(ann_plans, sum_hnsw)
     check(ann_hnsw, "ann search scanned the HNSW index %s%s"
           % (sum_hnsw, "" if ann_hnsw else "; its plans:\n" + "\n".join(ann_plans)))
-    overlap = len({h["n"] for h in ann} & {h["n"] for h in exact})
-    check(len(ann) == 10 and ann[0]["n"] == target and overlap >= 8,
-          "ann (HNSW) search: top hit %s, overlap with exact top-10 %d" % (ann[0]["n"] if ann else None, overlap))
+    # The grid has many equidistant points, so the exact top 10 is one of
+    # several equally right answers: an ANN hit counts when it is as close
+    # as the exact 10th (by __score), not when it has the same id.
+    tenth = min(h["__score"] for h in exact) if exact else 0.0
+    as_close = sum(1 for h in ann if h["__score"] >= tenth - 1e-9)
+    check(len(ann) == 10 and ann[0]["n"] == target and as_close >= 8,
+          "ann (HNSW) search: top hit %s, %d of 10 as close as the exact 10th" % (ann[0]["n"] if ann else None, as_close))
     filtered = one(cur, "SELECT rushdb.search(%s::jsonb)",
                    (Json({"label": label, "propertyName": "summary", "queryVector": origin,
                           "where": {"n": {"$gte": 1000, "$lt": 1100}}, "limit": 3}),))

@@ -251,9 +251,7 @@ async function run(label, createdIndexes) {
 
   // exact and ann, each with the plans of what it ran: exact must scan no
   // HNSW index, ann the summary index's. Fresh statistics first, as
-  // autovacuum would leave them: with none for the 2,000 new records, mode
-  // 'ann' (which only turns sequential scans off) is answered exactly, by
-  // the label index and a sort.
+  // autovacuum would leave them.
   await client.query('ANALYZE rushdb.records');
   const target = 1234;
   const sumHnsw = await hnswIndex(sumIx);
@@ -267,10 +265,13 @@ async function run(label, createdIndexes) {
                                                   limit: 10, mode: 'ann' });
   const annHnsw = scans(annPlans, sumHnsw);
   check(annHnsw, `ann search scanned the HNSW index ${sumHnsw}${annHnsw ? '' : `; its plans:\n${annPlans.join('\n')}`}`);
-  const exactNs = new Set(exact.map((h) => h.n));
-  const overlap = ann.filter((h) => exactNs.has(h.n)).length;
-  check(ann.length === 10 && ann[0].n === target && overlap >= 8,
-        `ann (HNSW) search: top hit ${ann.length ? ann[0].n : 'none'}, overlap with exact top-10 ${overlap}`);
+  // The grid has many equidistant points, so the exact top 10 is one of
+  // several equally right answers: an ANN hit counts when it is as close as
+  // the exact 10th (by __score), not when it has the same id.
+  const tenth = exact.length ? Math.min(...exact.map((h) => h.__score)) : 0;
+  const asClose = ann.filter((h) => h.__score >= tenth - 1e-9).length;
+  check(ann.length === 10 && ann[0].n === target && asClose >= 8,
+        `ann (HNSW) search: top hit ${ann.length ? ann[0].n : 'none'}, ${asClose} of 10 as close as the exact 10th`);
   const filtered = await search({ label, propertyName: 'summary', queryVector: origin,
                                   where: { n: { $gte: 1000, $lt: 1100 } }, limit: 3 });
   const best = Array.from({ length: 100 }, (_, i) => euclidScore(origin, bulkVector(1000 + i)))
