@@ -139,6 +139,12 @@ count_tap() {
             fcount=0
         fi
         failed_tests=$((failed_tests + fcount))
+        # prove also lists a file whose TODO tests passed ("Wstat: 0 ...
+        # Failed: 0", then "TODO passed: N"): that file did not fail.
+        if [ "$fcount" -eq 0 ] && printf '%s\n' "$line" | grep -q '(Wstat: 0 '; then
+            echo "tap: ${line%% *}: TODO tests passed (a known gap did not show this run)" >&2
+            continue
+        fi
         if [ "$fcount" -eq 0 ]; then
             echo "tap: ${line%% *}: the script failed (died, non-zero exit or bad plan) after ${ftests:-?} tests" >&2
             fcount=1

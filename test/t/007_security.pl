@@ -360,7 +360,8 @@ my ($st, $out, $err) = run_as('alice', qq{
     SELECT rushdb.create_record('Note', '{"text": "alice note", "title": "t", "owner": "alice"}');
     SELECT rushdb.update_record((SELECT id FROM rushdb.records WHERE properties ->> 'title' = 't'), '{"text": "alice note 2"}');
     SELECT rushdb.create_record('Doc', '{"summary": "s", "owner": "alice", "__vectors": [{"propertyName": "summary", "vector": [1, 2, 3]}]}');
-    SELECT rushdb.upsert_vectors('$alice_ix', '[{"recordId": "$public_doc", "vector": [3, 2, 1]}]');
+    SELECT rushdb.upsert_vectors('$alice_ix', pg_catalog.format('[{"recordId": "%s", "vector": [3, 2, 1]}]',
+        (SELECT id FROM rushdb.records WHERE properties ->> 'summary' = 's'))::jsonb);
     SELECT rushdb.retry_index(id), rushdb.repair_index(id) FROM rushdb.embedding_indexes WHERE owner = 'alice'::regrole AND source_type = 'managed';
     SELECT rushdb.delete_index(id) FROM rushdb.embedding_indexes WHERE owner = 'alice'::regrole AND source_type = 'managed';
     SELECT count(*) FROM rushdb.search('Doc', 'summary', '[1, 2, 3]'::rushdb.vector, 5, 0, '{"summary": "s"}');
@@ -401,9 +402,13 @@ is(error_of('alice', qq{SELECT rushdb_internal.privileged('store_vectors', '{"in
     ARRAY['[9, 9, 9]']::rushdb.vector[])}),
     error_of('alice', qq{SELECT rushdb_internal.privileged('store_vectors', '{"indexId": "$doc_cos"}', ARRAY['$missing']::uuid[],
     ARRAY['[9, 9, 9]']::rushdb.vector[])}), 'F5: a hidden record and a missing one get the same error from privileged()');
+# A record of hers (so she may change it), of label Note.
+my $alice_note = value_as('postgres', q{SELECT id FROM rushdb.records WHERE label = 'Note' AND properties ->> 'owner' = 'alice' LIMIT 1});
 state_is('alice', qq{SELECT rushdb_internal.privileged('store_vectors', '{"indexId": "$doc_cos"}', ARRAY['$public_note']::uuid[],
+    ARRAY['[9, 9, 9]']::rushdb.vector[])}, '42501', 'no vector for a record she may not change');
+state_is('alice', qq{SELECT rushdb_internal.privileged('store_vectors', '{"indexId": "$doc_cos"}', ARRAY['$alice_note']::uuid[],
     ARRAY['[9, 9, 9]']::rushdb.vector[])}, '22023', 'no vector for a record of another label');
-state_is('alice', qq{SELECT rushdb_internal.privileged('store_vectors', '{"indexId": "$note_ix"}', ARRAY['$public_note']::uuid[],
+state_is('alice', qq{SELECT rushdb_internal.privileged('store_vectors', '{"indexId": "$note_ix"}', ARRAY['$alice_note']::uuid[],
     ARRAY[rushdb.embed_text('x', 384)])}, '22023', 'no hand-written vector in a managed index');
 for my $f ('op_create_index', 'op_delete_index', 'op_retry_index', 'op_repair_index', 'op_store_vectors')
 {
