@@ -66,12 +66,19 @@ END $$;
 -- records needs no rights on the queue or the catalog. It only appends
 -- queue rows derived from the statement's own rows and resets managed
 -- indexes in error (a later write retries them).
+--
+-- A restore queues nothing: pg_restore and the scripts of pg_dump and
+-- pg_dumpall load rushdb.records in sessions with row_security = off (they
+-- always set it) after the catalog, and bring the queue and every vector
+-- along. Queueing the loaded records would embed all of them again (and the
+-- new queue rows would collide with the restored ones on seq).
 CREATE OR REPLACE FUNCTION rushdb_internal.queue_inserted_records() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     touched uuid[];
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM rushdb.embedding_indexes e WHERE e.source_type = 'managed') THEN
+    IF current_setting('row_security') = 'off'
+       OR NOT EXISTS (SELECT 1 FROM rushdb.embedding_indexes e WHERE e.source_type = 'managed') THEN
         RETURN NULL;
     END IF;
     WITH q AS (

@@ -3,7 +3,7 @@
 -- after this script a database has the same objects and definitions as a
 -- fresh 0.2.0 install (test/t/009_dump_upgrade.pl compares them).
 --
--- What changes (docs/upgrades.md):
+-- What changes (docs/backup.md, "Upgrades"):
 --   * schema rushdb becomes an extension member (the extension is now
 --     registered in pg_catalog, as plpgsql is) and schema rushdb_internal
 --     holds the helpers, the queue and the vector tables;
@@ -20,6 +20,14 @@
 \echo Use "ALTER EXTENSION rushdb UPDATE TO '0.2.0'" to load this file. \quit
 
 UPDATE pg_catalog.pg_extension SET extnamespace = 'pg_catalog'::pg_catalog.regnamespace WHERE extname = 'rushdb';
+-- ... and without the dependency on its old schema that CREATE EXTENSION
+-- recorded (none is recorded on pg_catalog, which is pinned). Left in
+-- place, it and the schema's membership below would form a loop that
+-- pg_dump warns about ("could not resolve dependency loop").
+DELETE FROM pg_catalog.pg_depend
+WHERE classid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+  AND objid = (SELECT x.oid FROM pg_catalog.pg_extension x WHERE x.extname = 'rushdb')
+  AND refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND deptype = 'n';
 ALTER EXTENSION rushdb ADD SCHEMA rushdb;
 CREATE SCHEMA rushdb_internal;
 GRANT USAGE ON SCHEMA rushdb TO PUBLIC;
@@ -134,18 +142,44 @@ BEGIN
     END LOOP;
     PERFORM rushdb_internal.upgrade_revoke_all('rushdb.embedding_indexes');
     PERFORM rushdb_internal.upgrade_revoke_all('rushdb_internal.embedding_queue');
-    -- 0.1.0 needed CREATE on schema rushdb to create an index; 0.2.0 lets
-    -- nobody create objects there (grants on rushdb.records are kept).
+    -- A fresh install's REVOKE ... FROM PUBLIC leaves an explicit owner-only
+    -- ACL on the records table and the queue (also their initial privileges,
+    -- pg_init_privs); 0.1.0 granted nothing, so theirs may still be the
+    -- implicit default (NULL). Make it explicit the same way. A records ACL
+    -- a DBA has set is left alone: any GRANT or REVOKE on it here would make
+    -- the DBA's grants initial privileges, which pg_dump does not dump.
+    REVOKE ALL ON rushdb_internal.embedding_queue FROM PUBLIC;
+    IF (SELECT c.relacl FROM pg_catalog.pg_class c WHERE c.oid = 'rushdb.records'::pg_catalog.regclass) IS NULL THEN
+        REVOKE ALL ON rushdb.records FROM PUBLIC;
+    END IF;
+    -- 0.1.0 needed CREATE on schema rushdb to create an index, and USAGE
+    -- granted to the roles using it; 0.2.0 lets nobody create objects
+    -- there and gives USAGE to PUBLIC. The schema is the extension's now:
+    -- its ACL ends as a fresh install's (grants on rushdb.records are kept).
+    -- A role's grant left here would also become an initial privilege of
+    -- the schema (this runs inside ALTER EXTENSION).
     FOR obj IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
-               WHERE n.nspname = 'rushdb' AND a.grantee <> n.nspowner AND a.privilege_type = 'CREATE' LOOP
+               WHERE n.nspname = 'rushdb' AND a.grantee <> n.nspowner
+                 AND (a.grantee <> 0 OR a.privilege_type = 'CREATE') LOOP
         IF obj.grantee = 0 THEN
             REVOKE CREATE ON SCHEMA rushdb FROM PUBLIC;
         ELSE
-            EXECUTE pg_catalog.format('REVOKE CREATE ON SCHEMA rushdb FROM %I', obj.grantee::regrole::text);
+            EXECUTE pg_catalog.format('REVOKE ALL ON SCHEMA rushdb FROM %I', obj.grantee::regrole::text);
         END IF;
     END LOOP;
 END $$;
 DROP FUNCTION rushdb_internal.upgrade_revoke_all(regclass);
+-- The grants above on the vector tables ran inside ALTER EXTENSION, so
+-- PostgreSQL recorded them as initial privileges (pg_init_privs) although
+-- the tables are not extension members. pg_dump dumps a table's
+-- privileges relative to those: a dump of this database would restore the
+-- vector tables without their GRANT SELECT TO PUBLIC. A fresh install
+-- creates them outside any extension script and records none; neither
+-- must this.
+DELETE FROM pg_catalog.pg_init_privs p
+USING rushdb.embedding_indexes e
+WHERE p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+  AND p.objoid = pg_catalog.to_regclass(pg_catalog.format('rushdb_internal.%I', e.vector_table));
 
 SELECT pg_catalog.pg_extension_config_dump('rushdb.records', '');
 SELECT pg_catalog.pg_extension_config_dump('rushdb.embedding_indexes', '');

@@ -280,6 +280,13 @@ struct Batch {
     std::vector<QueuedRecord> records;  // one per record, the latest reading
 };
 
+// Indexes with work to do. A vector table without its primary key or
+// without row-level security is being restored (pg_restore and pg_dump's
+// scripts create the table, load its rows, then add the constraints,
+// indexes, policy and row security): the worker leaves it alone until the
+// restore has finished it, so it neither fails on the missing key nor builds
+// an HNSW index the restore is about to create. A missing table is not
+// skipped: that is an error with the repair hint (check_storage).
 std::vector<IndexWork> load_work() {
     Txn txn("rushdb: looking for embedding work");
     uint64 n = run(
@@ -289,6 +296,11 @@ std::vector<IndexWork> load_work() {
         "WHERE e.source_type = 'managed' AND e.enabled AND e.status <> 'error' "
         "  AND (e.status IN ('pending', 'indexing') "
         "       OR EXISTS (SELECT 1 FROM rushdb_internal.embedding_queue q WHERE q.index_id = e.id)) "
+        "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+        "                  WHERE c.relnamespace = 'rushdb_internal'::pg_catalog.regnamespace "
+        "                    AND c.relname = e.vector_table "
+        "                    AND NOT (c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
+        "                                                          WHERE i.indrelid = c.oid AND i.indisprimary))) "
         "ORDER BY e.created_at, e.id",
         {}, SPI_OK_SELECT);
     std::vector<IndexWork> work;
@@ -743,7 +755,10 @@ void rushdb_embedding_launcher_main(Datum) {
         HeapTuple tuple;
         while ((tuple = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
             Form_pg_database db = reinterpret_cast<Form_pg_database>(GETSTRUCT(tuple));
-            if (db->datallowconn && !db->datistemplate) {
+            // A database that DROP DATABASE has marked invalid is being
+            // removed: a worker started for it would wait for the drop and
+            // then fail ("FATAL: database ... does not exist").
+            if (db->datallowconn && !db->datistemplate && !database_is_invalid_form(db)) {
                 MemoryContext old = MemoryContextSwitchTo(round);
                 databases = lappend_oid(databases, db->oid);
                 MemoryContextSwitchTo(old);
@@ -759,13 +774,23 @@ void rushdb_embedding_launcher_main(Datum) {
                 ereport(LOG, (errmsg("rushdb: no background worker slot for the embedding worker of database %u",
                                      dboid)));
         }
-        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, e::launcher_naptime_s() * 1000L,
-                        PG_WAIT_EXTENSION);
-        ResetLatch(MyLatch);
-        CHECK_FOR_INTERRUPTS();
-        if (ConfigReloadPending) {
-            ConfigReloadPending = false;
-            ProcessConfigFile(PGC_SIGHUP);
+        // Sleep out the naptime (counted from this round, so a reloaded
+        // naptime applies at once). Every procsignal sets the latch too (a
+        // ProcSignalBarrier such as DROP DATABASE's, sinval catch-up): those
+        // must not start a round, which starts a worker in every database
+        // (one for a database being dropped, which then failed).
+        TimestampTz round_end = GetCurrentTimestamp();
+        for (;;) {
+            long ms = TimestampDifferenceMilliseconds(
+                GetCurrentTimestamp(), TimestampTzPlusMilliseconds(round_end, e::launcher_naptime_s() * 1000L));
+            if (ms <= 0) break;
+            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms, PG_WAIT_EXTENSION);
+            ResetLatch(MyLatch);
+            CHECK_FOR_INTERRUPTS();
+            if (ConfigReloadPending) {
+                ConfigReloadPending = false;
+                ProcessConfigFile(PGC_SIGHUP);
+            }
         }
     }
 }
