@@ -262,7 +262,17 @@ for ef in (120, 200):
     for c in (1, 2):
         row("queries/s, %d client%s, ef %d (median; min-max of %d rounds)" % (c, "s" if c > 1 else "", ef, len(runs[(systems[0], "pgbench_ef%d_c%d" % (ef, c))])),
             lambda s: "**%.0f** (%.0f-%.0f)" % tps(s, ef, c))
-    row("2 clients / 1 client, ef %d" % ef, lambda s: "%.2fx" % (tps(s, ef, 2)[0] / tps(s, ef, 1)[0]))
+    def ratio(s, ef=ef):
+        # q/s = backends' cores / backend CPU per query, so the ratio of the
+        # medians splits into a cores ratio and a CPU-per-query ratio.
+        def med(c, f):
+            return statistics.median(f(t, j) for t, j in runs[(s, "pgbench_ef%d_c%d" % (ef, c))])
+        cores = lambda t, j: j["server_cpu"] / j["wall"]
+        cpq = lambda t, j: j["server_cpu"] / (t * j["wall"])
+        return "%.2fx = backends' cores %.2f/%.2f x CPU per query %.2f/%.2f ms" % (
+            tps(s, ef, 2)[0] / tps(s, ef, 1)[0], med(2, cores), med(1, cores),
+            1000 * med(1, cpq), 1000 * med(2, cpq))
+    row("2 clients / 1 client, ef %d (medians)" % ef, ratio)
 def ins(s):
     b = runs[(s, "insert")]
     t = sum(x for x, _ in b); cpu = sum(j["server_cpu"] for _, j in b)
