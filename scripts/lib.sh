@@ -64,21 +64,24 @@ build_and_install() {
     as_root make -C "$REPO_ROOT" install PG_CONFIG="$PG_BIN/pg_config" >/dev/null
 }
 
+# RUSHDB_PORT_MIN / RUSHDB_PORT_MAX choose the port range (default 54330-54429),
+# so checkouts sharing a machine can keep their clusters apart.
 free_port() {
-    local port
-    for port in $(seq 54330 54429); do
+    local port lo="${RUSHDB_PORT_MIN:-54330}" hi="${RUSHDB_PORT_MAX:-54429}"
+    for port in $(seq "$lo" "$hi"); do
         if ! (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
             echo "$port"
             return 0
         fi
     done
-    echo "no free port between 54330 and 54429" >&2
+    echo "no free port between $lo and $hi" >&2
     return 1
 }
 
 # start_cluster DIR: a throwaway cluster in DIR (recreated if present),
 # listening on 127.0.0.1 and a socket in DIR. Sets PGHOST, PGPORT, PGUSER,
-# PGDATABASE for the caller.
+# PGDATABASE for the caller. RUSHDB_SHARED_BUFFERS overrides shared_buffers
+# (default 256MB).
 start_cluster() {
     local dir="$1"
     stop_cluster "$dir"
@@ -93,7 +96,7 @@ port = ${port}
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '${dir}'
 fsync = off
-shared_buffers = 256MB
+shared_buffers = ${RUSHDB_SHARED_BUFFERS:-256MB}
 max_parallel_workers_per_gather = 2
 CONF
     as_cluster_user pg_ctl -D "$dir/data" -l "$dir/server.log" -w start >/dev/null

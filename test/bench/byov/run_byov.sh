@@ -4,10 +4,14 @@
 # default HNSW settings (m=16, ef_construction=64):
 #   1. bulk create with inline vectors, batches of 1,000 (create_records)
 #   2. array-form upsert_vectors of 100,000 vectors onto existing records
-#   3. search latency through the API vs the bare ORDER BY ... LIMIT query
-# Usage: test/bench/byov/run_byov.sh [n=100000] [created_with_inline=20000]
+#   3. search latency through the API vs the bare ORDER BY ... LIMIT query:
+#      one 10 s pgbench run each for the bare variants and the jsonb form,
+#      then ROUNDS alternating 10 s runs of the like-for-like pair (bare query
+#      returning the API's JSON, and rushdb.search), reported as the median
+#      and min-max, with the median and min-max of the per-round overhead
+# Usage: test/bench/byov/run_byov.sh [n=100000] [created_with_inline=20000] [rounds=5]
 source "$(dirname "$0")/../../../scripts/lib.sh"
-N="${1:-100000}"; INLINE="${2:-20000}"; D=384
+N="${1:-100000}"; INLINE="${2:-20000}"; ROUNDS="${3:-5}"; D=384
 DATA="$REPO_ROOT/test/bench/data/.cache/clustered-n${N}-d${D}-s42"
 if [ ! -f "$DATA/base.csv" ]; then
     cmake -S "$REPO_ROOT" -B "$REPO_ROOT/build/cmake" -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -62,7 +66,7 @@ echo "upsert_vectors array form, 5,000 replacements into the $N-vector index (ro
 VT=$("${PSQL[@]}" -c "SELECT vector_table FROM rushdb.embedding_indexes WHERE label = 'Item'")
 cat > "$BENCH_DIR/bare.sql" <<SQL
 \\set q random(1, 1000)
-SELECT record_id FROM rushdb.$VT ORDER BY embedding OPERATOR(rushdb.<=>) (SELECT v FROM queries WHERE qid = :q) LIMIT 10;
+SELECT record_id FROM rushdb_internal.$VT ORDER BY embedding OPERATOR(rushdb.<=>) (SELECT v FROM queries WHERE qid = :q) LIMIT 10;
 SQL
 cat > "$BENCH_DIR/api.sql" <<SQL
 \\set q random(1, 1000)
@@ -74,18 +78,35 @@ SELECT rushdb.search(jsonb_build_object('label', 'Item', 'propertyName', 'text',
 SQL
 cat > "$BENCH_DIR/bare_records.sql" <<SQL
 \\set q random(1, 1000)
-SELECT r.properties FROM rushdb.$VT v JOIN rushdb.records r ON r.id = v.record_id ORDER BY v.embedding OPERATOR(rushdb.<=>) (SELECT v FROM queries WHERE qid = :q) LIMIT 10;
+SELECT r.properties FROM rushdb_internal.$VT v JOIN rushdb.records r ON r.id = v.record_id ORDER BY v.embedding OPERATOR(rushdb.<=>) (SELECT v FROM queries WHERE qid = :q) LIMIT 10;
 SQL
 cat > "$BENCH_DIR/bare_json.sql" <<SQL
 \\set q random(1, 1000)
-SELECT rushdb.record_json(s.r) || jsonb_build_object('__score', 1 - s.d / 2) FROM (SELECT r, v.embedding OPERATOR(rushdb.<=>) (SELECT v FROM queries WHERE qid = :q) AS d FROM rushdb.$VT v JOIN rushdb.records r ON r.id = v.record_id WHERE r.label = 'Item' ORDER BY v.embedding OPERATOR(rushdb.<=>) (SELECT v FROM queries WHERE qid = :q) LIMIT 10) s;
+SELECT rushdb_internal.record_json(s.r) || jsonb_build_object('__score', 1 - s.d / 2) FROM (SELECT r, v.embedding OPERATOR(rushdb.<=>) (SELECT v FROM queries WHERE qid = :q) AS d FROM rushdb_internal.$VT v JOIN rushdb.records r ON r.id = v.record_id WHERE r.label = 'Item' ORDER BY v.embedding OPERATOR(rushdb.<=>) (SELECT v FROM queries WHERE qid = :q) LIMIT 10) s;
 SQL
 chmod a+r "$BENCH_DIR"/*.sql
 # bare: ids only; bare_records: properties; bare_json: the same JSON the API
 # returns (record + __score), i.e. the like-for-like comparison.
-for s in bare bare_records bare_json api api_jsonb; do
-    out=$(pgbench -n -M prepared -T 10 -c 1 -f "$BENCH_DIR/$s.sql" 2>&1 || true)
-    lat=$(grep -oP 'latency average = \K[0-9.]+' <<<"$out" || true)
-    echo "search latency ($s, limit 10, ef_search 40): ${lat:-?} ms"
-    [ -n "$lat" ] || echo "$out" | grep -iE "error|abort" | head -5
+lat() {  # $1 = script name: average latency in ms of one 10 s pgbench run
+    local out
+    out=$(pgbench -n -M prepared -T 10 -c 1 -f "$BENCH_DIR/$1.sql" 2>&1 || true)
+    grep -oP 'latency average = \K[0-9.]+' <<<"$out" || { echo "$out" | grep -iE "error|abort" | head -5 >&2; echo "?"; }
+}
+for s in bare bare_records api_jsonb; do
+    echo "search latency ($s, limit 10, ef_search 40, 1 client, 10 s): $(lat "$s") ms"
 done
+: >"$BENCH_DIR/pairs.tsv"
+for r in $(seq 1 "$ROUNDS"); do
+    if [ $((r % 2)) = 1 ]; then a=$(lat bare_json); b=$(lat api); else b=$(lat api); a=$(lat bare_json); fi
+    echo "round $r/$ROUNDS: bare_json $a ms, api $b ms"
+    printf '%s\t%s\n' "$a" "$b" >>"$BENCH_DIR/pairs.tsv"
+done
+python3 - "$BENCH_DIR/pairs.tsv" <<'PY'
+import statistics, sys
+pairs = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+a = [p[0] for p in pairs]; b = [p[1] for p in pairs]
+o = [100 * (y / x - 1) for x, y in pairs]
+print("bare query returning the API's JSON: median %.3f ms (%.3f-%.3f)" % (statistics.median(a), min(a), max(a)))
+print("rushdb.search('Item', 'text', q, 10): median %.3f ms (%.3f-%.3f)" % (statistics.median(b), min(b), max(b)))
+print("API overhead, per round: median %+.1f%% (%+.1f%% to %+.1f%%, %d alternating rounds of 10 s)" % (statistics.median(o), min(o), max(o), len(o)))
+PY

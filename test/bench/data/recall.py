@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """recall@k of search results against a ground-truth ivecs file (stdlib only).
 
-    recall.py GT.ivecs RESULTS [--k 10] [--query-base 0] [--json]
+    recall.py GT.ivecs RESULTS [--k 10] [--query-base 0] [--listed-only] [--json]
     recall.py --self-test
 
 GT.ivecs    per query: int32 count, then count int32 ids, little-endian; ids are
@@ -17,7 +17,8 @@ RESULTS     one line per query: "query_index<TAB>id1,id2,...", ids in rank
 recall@k = mean over ALL ground-truth queries of
            |first k returned ids  ∩  first k true ids| / k
 Duplicate returned ids count once; fewer than k returned ids simply score
-lower; a query missing from RESULTS scores 0 (and is reported on stderr).
+lower; a query missing from RESULTS scores 0 (and is reported on stderr),
+unless --listed-only, which averages over the queries RESULTS lists (a subset).
 
 Prints "recall@K: R (Q queries)" on stdout, or a JSON object with --json.
 Exit status: 0 ok, 2 bad input.
@@ -77,12 +78,14 @@ def read_results(path, nq, query_base):
     return results
 
 
-def recall_at_k(gt, results, k):
+def recall_at_k(gt, results, k, listed_only=False):
     """Returns (mean recall, per-query list, missing query count)."""
     if k < 1:
         raise InputError("k must be >= 1")
     per_query, missing = [], 0
     for q, truth in enumerate(gt):
+        if listed_only and q not in results:
+            continue
         if len(truth) < k:
             raise InputError("ground truth has only %d ids for query %d, need k=%d"
                              % (len(truth), q, k))
@@ -95,12 +98,12 @@ def recall_at_k(gt, results, k):
     return mean, per_query, missing
 
 
-def evaluate(gt_path, results_path, k, query_base):
+def evaluate(gt_path, results_path, k, query_base, listed_only=False):
     gt = read_ivecs(gt_path)
     if not gt:
         raise InputError("%s: no queries" % gt_path)
     results = read_results(results_path, len(gt), query_base)
-    return recall_at_k(gt, results, k)
+    return recall_at_k(gt, results, k, listed_only)
 
 
 def self_test():
@@ -147,6 +150,10 @@ def self_test():
         mean, per_q, missing = run("0\t6\n2\t8,9,11,12\n", 4)
         check("missing + short", per_q == [0.25, 0.0, 1.0] and missing == 1
               and abs(mean - 1.25 / 3) < 1e-12)
+        p = os.path.join(tmp, "res.tsv")
+        mean, per_q, missing = evaluate(gt_path, p, 4, 0, listed_only=True)
+        check("listed only", per_q == [0.25, 1.0] and missing == 0
+              and abs(mean - 0.625) < 1e-12)
         # Duplicates count once.
         check("duplicates once", run("0\t6,6,6,6\n1\t\n2\t\n", 4)[1][0] == 0.25)
         # 1-based query indexes, comments and blank lines.
@@ -180,6 +187,8 @@ def main():
     ap.add_argument("--k", type=int, default=10, help="recall depth (default 10)")
     ap.add_argument("--query-base", type=int, choices=(0, 1), default=0,
                     help="first query index used in RESULTS (default 0)")
+    ap.add_argument("--listed-only", action="store_true",
+                    help="average over the queries RESULTS lists, not all of the ground truth")
     ap.add_argument("--json", action="store_true", help="print a JSON object")
     ap.add_argument("--self-test", action="store_true", help="run the built-in checks")
     args = ap.parse_args()
@@ -189,7 +198,8 @@ def main():
     if not args.gt or not args.results:
         ap.error("GT and RESULTS are required (or --self-test)")
     try:
-        mean, per_query, missing = evaluate(args.gt, args.results, args.k, args.query_base)
+        mean, per_query, missing = evaluate(args.gt, args.results, args.k, args.query_base,
+                                           args.listed_only)
     except (InputError, OSError) as e:
         print("recall.py: error: %s" % e, file=sys.stderr)
         return 2

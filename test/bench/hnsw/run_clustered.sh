@@ -97,9 +97,20 @@ cat > "$DATA/pgbench.sql" <<SQL
 SELECT id FROM items ORDER BY embedding OPERATOR(rushdb.$OP) (SELECT v FROM queries WHERE qid = :qid) LIMIT 10;
 SQL
 chmod a+r "$DATA/pgbench.sql"
+# Where the CPU went (test/bench/data/cpu_run.py): the backends, pgbench, and
+# everybody else on the machine, in cores (CPU-seconds per second).
+PM=$(head -1 "$("${PSQL[@]}" -At -c 'SHOW data_directory')/postmaster.pid")
 for EF in 40 64; do
     for C in 1 2; do
-        TPS=$(PGOPTIONS="-c rushdb.hnsw_ef_search=$EF" pgbench -n -M prepared -T 10 -c "$C" -j "$C" -f "$DATA/pgbench.sql" 2>/dev/null | grep -oP 'tps = \K[0-9.]+' | head -1)
-        echo "pgbench ef_search=$EF clients=$C: $TPS queries/s"
+        PGOPTIONS="-c rushdb.hnsw_ef_search=$EF" python3 "$REPO_ROOT/test/bench/data/cpu_run.py" --postmaster "$PM" --json "$DATA/pgbench.json" -- \
+            pgbench -n -M prepared -T 10 -c "$C" -j "$C" -f "$DATA/pgbench.sql" >"$DATA/pgbench.out" 2>&1
+        TPS=$(grep -oP 'tps = \K[0-9.]+' "$DATA/pgbench.out" | head -1)
+        python3 - "$DATA/pgbench.json" "$EF" "$C" "$TPS" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); w = j["wall"]
+print("pgbench ef_search=%s clients=%s: %s queries/s (cores: backends %.2f, pgbench %.2f, others %.2f, idle %.2f of %d)"
+      % (sys.argv[2], sys.argv[3], sys.argv[4], j["server_cpu"] / w, j["cmd_cpu"] / w, j["other_cpu"] / w,
+         j["cores"] - j["busy_cpu"] / w, j["cores"]))
+PY
     done
 done
