@@ -130,8 +130,7 @@ BEGIN
         PERFORM rushdb_internal.raise_bad(format('index %s is external: its vectors come from upsert_vectors', ix.id));
     END IF;
     UPDATE rushdb.embedding_indexes e SET status = 'pending', failures = 0, retry_at = NULL, updated_at = now()
-    WHERE e.id = ix.id AND e.status IN ('error', 'pending')
-    RETURNING * INTO ix;
+    WHERE e.id = ix.id AND e.status IN ('error', 'pending');
     PERFORM rushdb_internal.wake_embedding_worker();
     RETURN NULL;
 END $$;

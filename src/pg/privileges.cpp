@@ -132,10 +132,8 @@ void check_records_writable(Oid caller, Datum ids) {
         TransactionId xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
         if (!TransactionIdIsCurrentTransactionId(xmin)) older = true;
     }
-    if (!all_visible) {
-        SPI_finish();
-        ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND), errmsg("some of the record ids are not records")));
-    }
+    // The errors below leave SPI and the GUC level to the transaction's abort.
+    if (!all_visible) ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND), errmsg("some of the record ids are not records")));
     if (older) {
         if (pg_class_aclcheck(records_relation(), caller, ACL_UPDATE) != ACLCHECK_OK)
             ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
