@@ -16,7 +16,7 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
     RETURN regexp_replace(concat_ws(E'\n', st || ': ' || msg, nullif('DETAIL: ' || det, 'DETAIL: '), nullif('HINT: ' || hnt, 'HINT: ')),
-                          '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<id>', 'g');
+                          '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<=vectors_)[0-9a-f]{32}', '<id>', 'g');
 END $$;
 
 SELECT rushdb.create_index('{"label": "Memo", "propertyName": "body", "external": true, "dimensions": 3}') ->> 'status' AS doc_body;
@@ -63,5 +63,26 @@ SELECT rushdb.get_index('00000000-0000-7000-8000-000000000000');
 -- The failed calls changed nothing.
 SELECT count(*) AS records, (SELECT count(*) FROM rushdb.embedding_indexes) AS indexes FROM rushdb.records;
 -- Leave nothing behind for the tests that follow in this database.
+SELECT rushdb.delete_index(id) ->> 'deleted' AS cleaned FROM rushdb.embedding_indexes WHERE label = 'Memo';
+SELECT rushdb.delete_records(array_agg(id)) AS cleaned_records FROM rushdb.records WHERE label = 'Memo';
+
+-- repair_index: argument errors, a healthy index left alone, a table
+-- dropped by hand recreated, and a relation that is not the extension's
+-- table refused by search and repair alike.
+SELECT rushdb.repair_index(NULL);
+SELECT rushdb.repair_index('00000000-0000-7000-8000-000000000000');
+SELECT rushdb.create_index('{"label": "Memo", "propertyName": "body", "external": true, "dimensions": 3}') ->> 'status' AS memo_body;
+SELECT rushdb.create_record('Memo', '{"body": "hello", "__vectors": [{"propertyName": "body", "vector": [1, 0, 0]}]}') ->> 'body' AS created;
+SELECT rushdb.repair_index(id) - 'id' AS healthy FROM rushdb.embedding_indexes WHERE label = 'Memo';
+SELECT format('DROP TABLE rushdb_internal.%1$I; CREATE VIEW rushdb_internal.%1$I AS SELECT NULL::uuid AS record_id, NULL::rushdb.vector AS embedding',
+              vector_table) AS replace_sql FROM rushdb.embedding_indexes WHERE label = 'Memo' \gset
+:replace_sql;
+SELECT pg_temp.error_of($$SELECT rushdb.search('{"label": "Memo", "propertyName": "body", "queryVector": [1, 0, 0]}')$$) AS not_ours;
+SELECT pg_temp.error_of($$SELECT rushdb.repair_index(id) FROM rushdb.embedding_indexes WHERE label = 'Memo'$$) AS repair_not_ours;
+SELECT format('DROP VIEW rushdb_internal.%I', vector_table) AS drop_sql FROM rushdb.embedding_indexes WHERE label = 'Memo' \gset
+:drop_sql;
+SELECT pg_temp.error_of($$SELECT rushdb.search('{"label": "Memo", "propertyName": "body", "queryVector": [1, 0, 0]}')$$) AS table_missing;
+SELECT rushdb.repair_index(id) - 'id' AS repaired FROM rushdb.embedding_indexes WHERE label = 'Memo';
+SELECT rushdb.get_index(id) ->> 'status' AS status_after_repair FROM rushdb.embedding_indexes WHERE label = 'Memo';
 SELECT rushdb.delete_index(id) ->> 'deleted' AS cleaned FROM rushdb.embedding_indexes WHERE label = 'Memo';
 SELECT rushdb.delete_records(array_agg(id)) AS cleaned_records FROM rushdb.records WHERE label = 'Memo';
