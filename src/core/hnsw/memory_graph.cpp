@@ -24,6 +24,7 @@ struct MemoryGraph::Scratch {
     std::vector<Candidate<Id>> entry, sorted, selected;
     std::vector<Link> link_copy;
     std::vector<float> query;
+    std::uint64_t distances = 0;  // evaluations, for benchmarks
 
     void begin(std::size_t n) {
         if (visited.size() < n) {
@@ -50,7 +51,10 @@ public:
         s_.visited[id] = s_.epoch;
         return true;
     }
-    float distance(Id id) const noexcept { return g_.distance_(q_, g_.vector(id), g_.dims_); }
+    float distance(Id id) const noexcept {
+        ++s_.distances;
+        return g_.distance_(q_, g_.vector(id), g_.dims_);
+    }
     void distances(const Id* ids, std::size_t n, float* out) const noexcept {
         for (std::size_t i = 0; i < n; ++i) {
             if (i + 1 < n) __builtin_prefetch(g_.vector(ids[i + 1]));
@@ -135,7 +139,7 @@ Link* MemoryGraph::links_mut(Id id, int level) noexcept {
 }
 
 std::size_t MemoryGraph::link_count(Id id, int level) const noexcept {
-    return *const_cast<MemoryGraph*>(this)->count_ptr(id, level);
+    return list_size(*const_cast<MemoryGraph*>(this)->count_ptr(id, level));
 }
 
 const Link* MemoryGraph::links(Id id, int level) const noexcept {
@@ -177,63 +181,86 @@ MemoryGraph::Id MemoryGraph::add(const float* v) {
 
 void MemoryGraph::add_reverse_link(Id target, Id source, float distance, int level, Scratch& s) {
     std::size_t max = static_cast<std::size_t>(params_.max_links(level));
+    auto pair_distance = [&](Id a, Id b) {
+        ++s.distances;
+        return distance_(vector(a), vector(b), dims_);
+    };
     lock(target);
-    std::uint32_t* count = count_ptr(target, level);
+    std::uint32_t* header = count_ptr(target, level);
+    std::size_t count = list_size(*header);
     Link* links = links_mut(target, level);
-    for (std::uint32_t i = 0; i < *count; ++i)
+    if (rule().keep_pruned) {
+        s.sorted.clear();
+        for (std::size_t i = 0; i < count; ++i) s.sorted.push_back({links[i].distance, links[i].id});
+        std::size_t kept = list_kept(*header);
+        if (admit_neighbor(s.sorted, kept, max, Candidate<Id>{distance, source}, pair_distance, rule()))
+            store_list(target, level, s.sorted, kept);
+        unlock(target);
+        return;
+    }
+    for (std::size_t i = 0; i < count; ++i)
         if (links[i].id == source) {
             unlock(target);
             return;
         }
-    if (*count < max) {
-        links[(*count)++] = Link{source, distance};
+    if (count < max) {
+        links[count] = Link{source, distance};
+        *header = pack_list(count + 1, count + 1);
         unlock(target);
         return;
     }
     // Full: re-select among the current links plus the newcomer.
     s.sorted.clear();
-    for (std::uint32_t i = 0; i < *count; ++i) s.sorted.push_back({links[i].distance, links[i].id});
+    for (std::size_t i = 0; i < count; ++i) s.sorted.push_back({links[i].distance, links[i].id});
     s.sorted.push_back({distance, source});
     sort_closest_first(s.sorted);
-    select_neighbors(s.sorted, max,
-                     [&](Id a, Id b) { return distance_(vector(a), vector(b), dims_); }, s.selected);
-    *count = static_cast<std::uint32_t>(s.selected.size());
-    for (std::size_t i = 0; i < s.selected.size(); ++i)
-        links[i] = Link{s.selected[i].id, s.selected[i].distance};
+    std::size_t kept = select_neighbors(s.sorted, max, pair_distance, s.selected, rule());
+    store_list(target, level, s.selected, kept);
     unlock(target);
+}
+
+void MemoryGraph::store_list(Id id, int level, const std::vector<Candidate<Id>>& list, std::size_t kept) noexcept {
+    Link* links = links_mut(id, level);
+    for (std::size_t i = 0; i < list.size(); ++i) links[i] = Link{list[i].id, list[i].distance};
+    *count_ptr(id, level) = pack_list(list.size(), kept);
 }
 
 void MemoryGraph::connect(Id id, int level, Scratch& s) {
     std::size_t max = static_cast<std::size_t>(params_.max_links(level));
     s.sorted.assign(s.found.items().begin(), s.found.items().end());
     sort_closest_first(s.sorted);
-    auto pair_distance = [&](Id a, Id b) { return distance_(vector(a), vector(b), dims_); };
-    select_neighbors(s.sorted, max, pair_distance, s.selected);
+    auto pair_distance = [&](Id a, Id b) {
+        ++s.distances;
+        return distance_(vector(a), vector(b), dims_);
+    };
+    std::size_t kept = select_neighbors(s.sorted, max, pair_distance, s.selected, rule());
     std::vector<Candidate<Id>> chosen(s.selected);  // add_reverse_link reuses s.selected
     top_up_neighbors(s.sorted, min_out_degree(params_.m), chosen);
 
     lock(id);
-    std::uint32_t* count = count_ptr(id, level);
+    std::size_t count = link_count(id, level);
     Link* links = links_mut(id, level);
     // Another thread may already have linked to this node on this layer
     // (it became visible on a higher layer first): keep those links too.
-    if (*count > 0) {
+    if (count > 0) {
         s.sorted = chosen;
-        for (std::uint32_t i = 0; i < *count; ++i) {
+        for (std::size_t i = 0; i < count; ++i) {
             bool dup = false;
             for (const auto& c : chosen) dup |= c.id == links[i].id;
             if (!dup) s.sorted.push_back({links[i].distance, links[i].id});
         }
         sort_closest_first(s.sorted);
+        kept = s.sorted.size();
         if (s.sorted.size() > max) {
-            select_neighbors(s.sorted, max, pair_distance, s.selected);
+            kept = select_neighbors(s.sorted, max, pair_distance, s.selected, rule());
+            s.sorted = s.selected;
+        } else if (rule().keep_pruned) {
+            kept = select_neighbors(s.sorted, max, pair_distance, s.selected, rule());
             s.sorted = s.selected;
         }
-        *count = static_cast<std::uint32_t>(s.sorted.size());
-        for (std::size_t i = 0; i < s.sorted.size(); ++i) links[i] = Link{s.sorted[i].id, s.sorted[i].distance};
+        store_list(id, level, s.sorted, kept);
     } else {
-        *count = static_cast<std::uint32_t>(chosen.size());
-        for (std::size_t i = 0; i < chosen.size(); ++i) links[i] = Link{chosen[i].id, chosen[i].distance};
+        store_list(id, level, chosen, std::min(kept, chosen.size()));
     }
     unlock(id);
     for (const auto& c : chosen) add_reverse_link(c.id, id, c.distance, level, s);
@@ -306,6 +333,8 @@ bool MemoryGraph::build(int threads, const std::function<bool(std::size_t)>& pro
                 return;
             }
             done.fetch_add(1, std::memory_order_relaxed);
+            build_distances_.fetch_add(s.distances, std::memory_order_relaxed);
+            s.distances = 0;
             if (caller && progress && ++since_report >= 1000) {
                 since_report = 0;
                 if (progress(done.load())) stop = true;
@@ -376,27 +405,33 @@ std::size_t MemoryGraph::ensure_reachable() {
             if (r == u || !reached[r]) continue;
             std::uint32_t* rc = count_ptr(r, 0);
             Link* rl = links_mut(r, 0);
-            if (*rc < max0) {
-                rl[(*rc)++] = Link{u, c.distance};
+            std::size_t rn = list_size(*rc);
+            if (rn < max0) {
+                rl[rn] = Link{u, c.distance};
+                *rc = pack_list(rn + 1, list_kept(*rc));
             } else {
                 std::uint32_t victim = 0;
-                for (std::uint32_t i = 1; i < *rc; ++i)
+                for (std::uint32_t i = 1; i < rn; ++i)
                     if (rl[i].distance > rl[victim].distance) victim = i;
                 Link w = rl[victim];
                 std::uint32_t* uc = count_ptr(u, 0);
                 Link* ul = links_mut(u, 0);
+                std::size_t un = list_size(*uc);
                 bool already = false;
-                for (std::uint32_t i = 0; i < *uc; ++i) already |= ul[i].id == w.id;
+                for (std::uint32_t i = 0; i < un; ++i) already |= ul[i].id == w.id;
                 int slot = -1;
-                if (!already && *uc >= max0) {
-                    for (std::uint32_t i = 0; i < *uc; ++i)
+                if (!already && un >= max0) {
+                    for (std::uint32_t i = 0; i < un; ++i)
                         if (reached[ul[i].id] && (slot < 0 || ul[i].distance > ul[slot].distance))
                             slot = static_cast<int>(i);
                     if (slot < 0) continue;  // try another reachable neighbour
                 }
                 float uw = distance_(vector(u), vector(w.id), dims_);
                 if (!already) {
-                    if (slot < 0) ul[(*uc)++] = Link{w.id, uw};
+                    if (slot < 0) {
+                        ul[un] = Link{w.id, uw};
+                        *uc = pack_list(un + 1, list_kept(*uc));
+                    }
                     else ul[slot] = Link{w.id, uw};
                 }
                 rl[victim] = Link{u, c.distance};
@@ -428,7 +463,9 @@ std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search_prepared(const float
     Candidate<Id> cur{g.distance(ep), ep};
     for (int l = max_level_; l > 0; --l) cur = greedy_closest(g, cur, l);
     s.entry.assign(1, cur);
+    s.distances = 0;
     search_layer(g, s.entry, std::max<int>(ef, static_cast<int>(k)), 0, s.frontier, s.found);
+    search_distances_.fetch_add(s.distances, std::memory_order_relaxed);
     result.assign(s.found.items().begin(), s.found.items().end());
     sort_closest_first(result);
     if (result.size() > k) result.resize(k);

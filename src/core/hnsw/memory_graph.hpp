@@ -22,6 +22,7 @@
 #include "hnsw/candidates.hpp"
 #include "hnsw/metric.hpp"
 #include "hnsw/params.hpp"
+#include "hnsw/select_neighbors.hpp"
 
 namespace rushdb::hnsw {
 
@@ -80,6 +81,10 @@ public:
     std::size_t link_count(Id id, int level) const noexcept;
     const Link* links(Id id, int level) const noexcept;
     Id entry_point() const noexcept { return entry_; }
+    // Distance evaluations of search() calls on layer 0 so far (benchmarks).
+    std::uint64_t distance_evaluations() const noexcept { return search_distances_.load(); }
+    // Distance evaluations of build() (searches and neighbour selection).
+    std::uint64_t build_distance_evaluations() const noexcept { return build_distances_.load(); }
     int max_level() const noexcept { return max_level_; }
 
 private:
@@ -89,6 +94,15 @@ private:
     float* vector_mut(Id id) noexcept;
     std::uint32_t* count_ptr(Id id, int level) noexcept;
     Link* links_mut(Id id, int level) noexcept;
+    SelectRule rule() const noexcept { return SelectRule{params_.keep_pruned}; }
+    // A list's header word: entry count (low 16 bits) and how many of the
+    // first entries the heuristic kept (high 16 bits; the rest are fillers).
+    static std::size_t list_size(std::uint32_t header) noexcept { return header & 0xFFFFu; }
+    static std::size_t list_kept(std::uint32_t header) noexcept { return header >> 16; }
+    static std::uint32_t pack_list(std::size_t size, std::size_t kept) noexcept {
+        return static_cast<std::uint32_t>(size | (kept << 16));
+    }
+    void store_list(Id id, int level, const std::vector<Candidate<Id>>& list, std::size_t kept) noexcept;
     void lock(Id id) noexcept;
     void unlock(Id id) noexcept;
     void insert_with(Id id, Scratch& s);
@@ -122,6 +136,8 @@ private:
     std::mutex entry_mutex_;
     std::atomic<Id> entry_{kNone};
     std::atomic<int> max_level_{-1};
+    mutable std::atomic<std::uint64_t> search_distances_{0};
+    std::atomic<std::uint64_t> build_distances_{0};
 };
 
 }  // namespace rushdb::hnsw

@@ -16,6 +16,7 @@ constexpr int kMaxLevel = 16;  // levels above this are capped (p < 16^-16)
 struct Params {
     int m = 16;                // links per node on upper layers
     int ef_construction = 64;  // candidate list size while building
+    bool keep_pruned = true;   // fill neighbour lists with pruned candidates (SelectRule)
 
     int max_links(int level) const noexcept { return level == 0 ? 2 * m : m; }
     // Level distribution multiplier mL = 1 / ln(M): expected nodes per layer
