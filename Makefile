@@ -5,6 +5,7 @@
 #                            (PGHOST/PGPORT/PGUSER select it)
 #   make unit                GoogleTest suite for src/core (via CMake)
 #   make bench-kernels       Google Benchmark of the distance kernels
+#   make bench-hnsw          HNSW on two real sets, with hnswlib (and pgvector when installed)
 #   make fuzz-parser         libFuzzer run of the vector text parser
 #   make fuzz-where          libFuzzer run of the JSON parser + where compiler
 #
@@ -83,13 +84,20 @@ build/regress:
 
 EXTRA_CLEAN = build/pgxs build/regress
 
-.PHONY: unit bench-kernels fuzz-parser fuzz-where cmake-build FORCE
+.PHONY: unit bench-kernels bench-hnsw fuzz-parser fuzz-where cmake-build FORCE
 cmake-build:
 	cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/cmake -j$$(nproc)
 
 unit: cmake-build
 	build/cmake/core_tests
+
+# BENCH_SECS / BENCH_ROUNDS: pgbench seconds per point and rounds.
+BENCH_SECS ?= 10
+BENCH_ROUNDS ?= 3
+bench-hnsw:
+	test/bench/hnsw/run_real.sh wink-100d $(BENCH_SECS) $(BENCH_ROUNDS)
+	test/bench/hnsw/run_real.sh wordnet-use-512d $(BENCH_SECS) $(BENCH_ROUNDS)
 
 bench-kernels: cmake-build
 	build/cmake/bench_kernels --benchmark_min_time=0.2
