@@ -44,7 +44,7 @@ DROP TABLE hnsw_mixed;
 
 -- Settings.
 SHOW rushdb.hnsw_ef_search;
-SET rushdb.hnsw_ef_search = 200;
+SET rushdb.hnsw_ef_search = 300;
 SHOW rushdb.hnsw_ef_search;
 SELECT pg_temp.expect_error('SET rushdb.hnsw_ef_search = 0');
 SELECT pg_temp.expect_error('SET rushdb.hnsw_ef_search = 1001');

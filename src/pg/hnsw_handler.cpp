@@ -19,7 +19,7 @@ namespace core = rushdb::hnsw;
 
 namespace rushdb::pg::hnsw {
 
-int g_ef_search = 40;
+int g_ef_search = 200;
 bool g_iterative_scan = true;
 int g_max_scan_tuples = 20000;
 int g_build_threads_max = 0;
@@ -130,7 +130,7 @@ void register_settings() {
 
     DefineCustomIntVariable("rushdb.hnsw_ef_search", "Candidate list size for rushdb_hnsw scans.",
                             "Higher finds more true neighbours, slower. Must be >= LIMIT for full recall.",
-                            &g_ef_search, 40, 1, 1000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                            &g_ef_search, 200, 1, 1000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomBoolVariable("rushdb.hnsw_iterative_scan",
                              "Keep searching when a filter rejects rows, so LIMIT k returns k rows.",
                              "When off, a scan returns at most ef_search rows.", &g_iterative_scan, true,
