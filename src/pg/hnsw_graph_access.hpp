@@ -91,6 +91,8 @@ private:
 class PageGraph {
 public:
     using Id = uint64_t;
+    // Buffers one distances() call keeps pinned at a time; see there.
+    static constexpr std::size_t kPinWindow = 6;
 
     PageGraph(Relation index, int m, int dims, rushdb::hnsw::Metric metric)
         : index_(index),
@@ -125,42 +127,50 @@ public:
         return d;
     }
 
-    // A batch of distances from the query. All pages are pinned first and
-    // their headers, line pointers and tuples prefetched, so the cache misses
-    // of a whole neighbour list overlap instead of queueing one by one.
+    // A batch of distances from the query, pipelined: element i is pinned
+    // and its page header and line pointer prefetched, i - 2's tuple is
+    // prefetched (its line pointer has arrived by then), and i - 5 is locked,
+    // measured and released. The cache misses of a neighbour list overlap as
+    // they did when the whole batch was pinned at once, but at most
+    // kPinWindow buffers are pinned: PostgreSQL tracks a backend's first 8
+    // pins in an array and spills the rest into a hash table, which cost
+    // about as many instructions as the rest of the scan's buffer traffic.
     void distances(const Id* ids, std::size_t n, float* out) {
-        batch_buffers_.resize(n);
         batch_infos_.resize(n);
         batch_chunked_.resize(n);
-        Buffer* bufs = batch_buffers_.data();
         ElementInfo* infos = batch_infos_.data();
         ItemPointerData* chunked = batch_chunked_.data();
         const float* q = query_;
         int dims = layout_.dims;
         bool any_chunked = false;
         pg_call([&] {
-            for (std::size_t i = 0; i < n; ++i) {
+            Buffer bufs[kPinWindow];
+            // Buffers still pinned when an error leaves the loop are
+            // released by the resource owner at abort.
+            auto pin = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
-                bufs[i] = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
-                Page page = BufferGetPage(bufs[i]);
+                Buffer b = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
+                bufs[i % kPinWindow] = b;
+                Page page = BufferGetPage(b);
                 __builtin_prefetch(page);
                 __builtin_prefetch(PageGetItemId(page, ItemPointerGetOffsetNumber(&tid)));
-            }
-            // Unlocked peek at the line pointers, only to prefetch the tuple
+            };
+            // Unlocked peek at the line pointer, only to prefetch the tuple
             // (a stale value just prefetches the wrong line).
-            for (std::size_t i = 0; i < n; ++i) {
+            auto peek = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
-                Page page = BufferGetPage(bufs[i]);
+                Page page = BufferGetPage(bufs[i % kPinWindow]);
                 ItemId item = PageGetItemId(page, ItemPointerGetOffsetNumber(&tid));
                 const char* t = reinterpret_cast<const char*>(page) + (ItemIdGetOffset(item) & (BLCKSZ - 1));
                 std::size_t bytes = layout_.size_with_vector(0);
                 if (bytes > 1024) bytes = 1024;
                 for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(t + off);
-            }
-            for (std::size_t i = 0; i < n; ++i) {
+            };
+            auto measure = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
-                LockBuffer(bufs[i], BUFFER_LOCK_SHARE);
-                ElementHeader* e = element_at(BufferGetPage(bufs[i]), ItemPointerGetBlockNumber(&tid),
+                Buffer b = bufs[i % kPinWindow];
+                LockBuffer(b, BUFFER_LOCK_SHARE);
+                ElementHeader* e = element_at(BufferGetPage(b), ItemPointerGetBlockNumber(&tid),
                                               ItemPointerGetOffsetNumber(&tid));
                 out[i] = std::numeric_limits<float>::infinity();
                 infos[i] = ElementInfo{kGone, 0, {}, 0};
@@ -177,7 +187,13 @@ public:
                         any_chunked = true;
                     }
                 }
-                UnlockReleaseBuffer(bufs[i]);
+                UnlockReleaseBuffer(b);
+            };
+            constexpr std::size_t kPeekLag = 2, kMeasureLag = kPinWindow - 1;
+            for (std::size_t i = 0; i < n + kMeasureLag; ++i) {
+                if (i < n) pin(i);
+                if (i >= kPeekLag && i - kPeekLag < n) peek(i - kPeekLag);
+                if (i >= kMeasureLag) measure(i - kMeasureLag);
             }
         });
         if (any_chunked) {
@@ -261,7 +277,6 @@ private:
     VisitedMap visited_;
     uint32 round_ = 1;
     std::vector<float> scratch_;
-    std::vector<Buffer> batch_buffers_;
     std::vector<ElementInfo> batch_infos_;
     std::vector<ItemPointerData> batch_chunked_;
 };
