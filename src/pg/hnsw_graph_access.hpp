@@ -8,14 +8,20 @@
 // out of one page: never two at once.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <vector>
 
 #include "boundary.hpp"
 #include "hnsw/metric.hpp"
 #include "hnsw/params.hpp"
 #include "hnsw_page.hpp"
+
+extern "C" {
+#include "pgstat.h"
+}
 
 namespace rushdb::pg::hnsw {
 
@@ -88,6 +94,73 @@ private:
     std::size_t size_ = 0;
 };
 
+// Which shared buffer last held each block of an index, remembered per
+// backend across scans, so a page still in shared buffers is pinned by
+// ReadRecentBuffer (check one buffer header's tag) instead of ReadBuffer
+// (hash the tag, lock a mapping partition, probe the shared hash table):
+// that lookup was the largest single cost of a scan. Only a hint:
+// ReadRecentBuffer re-checks the tag under the buffer header's lock, so an
+// entry made stale by eviction, REINDEX or a dropped index just falls back
+// to ReadBuffer, which refreshes it.
+class RecentBuffers {
+public:
+    // Pins `block` of `index` (no content lock), like ReadBuffer.
+    static Buffer read(Relation index, BlockNumber block) {
+        if (RelationUsesLocalBuffers(index)) return ReadBuffer(index, block);
+        Map& m = map_for(index->rd_node);
+        if (block < m.buffers.size()) {
+            Buffer hint = m.buffers[block];
+            if (hint != InvalidBuffer && ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, block, hint)) {
+                // ReadBuffer counts these for pg_statio_*_indexes; so do we.
+                pgstat_count_buffer_read(index);
+                pgstat_count_buffer_hit(index);
+                return hint;
+            }
+        }
+        Buffer b = ReadBuffer(index, block);
+        remember(m, block, b);
+        return b;
+    }
+
+private:
+    // 4 bytes per block, at most 4 MB per index (an 8 GB index); blocks
+    // beyond that are read the ordinary way.
+    static constexpr BlockNumber kMaxBlocks = BlockNumber{1} << 20;
+    static constexpr int kMaps = 4;  // indexes remembered; the oldest is dropped
+    struct Map {
+        RelFileNode node{};
+        std::vector<Buffer> buffers;
+        uint64 used = 0;
+    };
+    static Map& map_for(const RelFileNode& node) {
+        static Map maps[kMaps];
+        static uint64 clock = 0;
+        Map* victim = &maps[0];
+        for (Map& m : maps) {
+            if (RelFileNodeEquals(m.node, node)) {
+                m.used = ++clock;
+                return m;
+            }
+            if (m.used < victim->used) victim = &m;
+        }
+        victim->node = node;
+        victim->buffers.clear();
+        victim->used = ++clock;
+        return *victim;
+    }
+    static void remember(Map& m, BlockNumber block, Buffer b) noexcept {
+        if (block >= kMaxBlocks) return;
+        if (block >= m.buffers.size()) {
+            try {
+                m.buffers.resize(std::max<std::size_t>(block + 1, m.buffers.size() * 2), InvalidBuffer);
+            } catch (const std::bad_alloc&) {
+                return;  // no memory for hints: keep reading the ordinary way
+            }
+        }
+        m.buffers[block] = b;
+    }
+};
+
 class PageGraph {
 public:
     using Id = uint64_t;
@@ -149,7 +222,7 @@ public:
             // released by the resource owner at abort.
             auto pin = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
-                Buffer b = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
+                Buffer b = RecentBuffers::read(index_, ItemPointerGetBlockNumber(&tid));
                 bufs[i % kPinWindow] = b;
                 Page page = BufferGetPage(b);
                 __builtin_prefetch(page);
@@ -227,7 +300,7 @@ public:
         int n = 0;
         ItemPointerData tid = unpack_tid(id);
         pg_call([&] {
-            Buffer buf = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
+            Buffer buf = RecentBuffers::read(index_, ItemPointerGetBlockNumber(&tid));
             LockBuffer(buf, BUFFER_LOCK_SHARE);
             ElementHeader* e = element_at(BufferGetPage(buf), ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
             if (e != nullptr && e->level >= level) {
