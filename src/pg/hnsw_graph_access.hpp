@@ -30,45 +30,68 @@ struct ElementInfo {
     uint8 state;  // kUnknown, kLive, kDeleted, kGone
     uint8 level;
     ItemPointerData heap_tid;
-    uint32 visit_round;  // round in which visit() last saw it (0: never)
 };
+static_assert(sizeof(ElementInfo) == 8, "ElementInfo packs into a visited-map slot");
 constexpr uint8 kUnknown = 0, kLive = 1, kDeleted = 2, kGone = 3;
 
-// Open-addressing map from packed element TIDs to what the search knows.
+// Open-addressing map from packed element TIDs to what the search knows and
+// the round in which visit() last saw them. A slot is 16 bytes, key and
+// value together, so a probe touches one cache line: the map is probed
+// twice per element measured (visit, then the measurement) and is the
+// largest structure a scan writes besides the pages it reads.
 class VisitedMap {
 public:
+    struct Slot {
+        uint64_t key;  // packed TID in the low 48 bits, visit round in the high 16
+        ElementInfo info;
+    };
+    static constexpr uint32 kMaxRound = 0xFFFF;
+
     explicit VisitedMap(std::size_t expected = 1024) { reset(expected); }
     void reset(std::size_t expected) {
         std::size_t cap = 16;
         while (cap < expected * 2) cap <<= 1;
-        keys_.assign(cap, kEmpty);
-        values_.assign(cap, ElementInfo{kUnknown, 0, {}, 0});
+        slots_.assign(cap, Slot{kEmpty, ElementInfo{kUnknown, 0, {}}});
         size_ = 0;
     }
-    // Returns the slot for `key`, inserting it when absent (`inserted` set).
-    ElementInfo& find_or_insert(uint64_t key, bool& inserted) {
-        if ((size_ + 1) * 2 > keys_.size()) grow();
-        std::size_t mask = keys_.size() - 1, i = hash(key) & mask;
-        while (keys_[i] != kEmpty && keys_[i] != key) i = (i + 1) & mask;
-        inserted = keys_[i] == kEmpty;
-        if (inserted) {
-            keys_[i] = key;
-            ++size_;
+    // Returns the slot for `tid`, inserting it (round 0, state kUnknown)
+    // when absent.
+    Slot& find_or_insert(uint64_t tid) {
+        if ((size_ + 1) * 2 > slots_.size()) grow();
+        std::size_t mask = slots_.size() - 1, i = hash(tid) & mask;
+        for (;;) {
+            Slot& s = slots_[i];
+            if (s.key == kEmpty) {
+                s.key = tid;
+                ++size_;
+                return s;
+            }
+            if ((s.key & kTidMask) == tid) return s;
+            i = (i + 1) & mask;
         }
-        return values_[i];
     }
-    const ElementInfo* find(uint64_t key) const {
-        std::size_t mask = keys_.size() - 1, i = hash(key) & mask;
-        while (keys_[i] != kEmpty) {
-            if (keys_[i] == key) return &values_[i];
+    const Slot* find(uint64_t tid) const {
+        std::size_t mask = slots_.size() - 1, i = hash(tid) & mask;
+        while (slots_[i].key != kEmpty) {
+            if ((slots_[i].key & kTidMask) == tid) return &slots_[i];
             i = (i + 1) & mask;
         }
         return nullptr;
     }
+    static uint32 round_of(const Slot& s) { return static_cast<uint32>(s.key >> 48); }
+    static void set_round(Slot& s, uint32 round) {
+        s.key = (s.key & kTidMask) | (static_cast<uint64_t>(round) << 48);
+    }
+    // Forgets every slot's round (when the 16-bit round counter wraps).
+    void clear_rounds() {
+        for (Slot& s : slots_)
+            if (s.key != kEmpty) s.key &= kTidMask;
+    }
     std::size_t size() const { return size_; }
 
 private:
-    static constexpr uint64_t kEmpty = ~0ull;
+    static constexpr uint64_t kEmpty = ~0ull;  // round 0xFFFF is never stored
+    static constexpr uint64_t kTidMask = (uint64_t{1} << 48) - 1;
     static std::size_t hash(uint64_t k) {
         k ^= k >> 33;
         k *= 0xff51afd7ed558ccdull;
@@ -76,21 +99,20 @@ private:
         return static_cast<std::size_t>(k);
     }
     void grow() {
-        std::vector<uint64_t> keys;
-        std::vector<ElementInfo> values;
-        keys.swap(keys_);
-        values.swap(values_);
-        keys_.assign(keys.size() * 2, kEmpty);
-        values_.assign(keys.size() * 2, ElementInfo{kUnknown, 0, {}, 0});
+        std::vector<Slot> old;
+        old.swap(slots_);
+        slots_.assign(old.size() * 2, Slot{kEmpty, ElementInfo{kUnknown, 0, {}}});
         size_ = 0;
-        for (std::size_t i = 0; i < keys.size(); ++i) {
-            if (keys[i] == kEmpty) continue;
-            bool inserted;
-            find_or_insert(keys[i], inserted) = values[i];
+        std::size_t mask = slots_.size() - 1;
+        for (const Slot& s : old) {
+            if (s.key == kEmpty) continue;
+            std::size_t i = hash(s.key & kTidMask) & mask;
+            while (slots_[i].key != kEmpty) i = (i + 1) & mask;
+            slots_[i] = s;
+            ++size_;
         }
     }
-    std::vector<uint64_t> keys_;
-    std::vector<ElementInfo> values_;
+    std::vector<Slot> slots_;
     std::size_t size_ = 0;
 };
 
@@ -181,14 +203,18 @@ public:
     // Starts a new layer: what was measured stays known (no page re-read
     // for usable()/heap TIDs), but every node may be visited again, so nodes
     // met during the upper-layer descent still compete on layer 0.
-    void new_round() { ++round_; }
+    void new_round() {
+        if (++round_ >= VisitedMap::kMaxRound) {
+            visited_.clear_rounds();
+            round_ = 1;
+        }
+    }
     const ElementLayout& layout() const { return layout_; }
 
     bool visit(Id id) {
-        bool inserted;
-        ElementInfo& info = visited_.find_or_insert(id, inserted);
-        if (info.visit_round == round_) return false;
-        info.visit_round = round_;
+        VisitedMap::Slot& slot = visited_.find_or_insert(id);
+        if (VisitedMap::round_of(slot) == round_) return false;
+        VisitedMap::set_round(slot, round_);
         return true;
     }
 
@@ -246,7 +272,7 @@ public:
                 ElementHeader* e = element_at(BufferGetPage(b), ItemPointerGetBlockNumber(&tid),
                                               ItemPointerGetOffsetNumber(&tid));
                 out[i] = std::numeric_limits<float>::infinity();
-                infos[i] = ElementInfo{kGone, 0, {}, 0};
+                infos[i] = ElementInfo{kGone, 0, {}};
                 ItemPointerSetInvalid(&chunked[i]);
                 if (e != nullptr) {
                     infos[i].state = (e->flags & kFlagDeleted) ? kDeleted : kLive;
@@ -280,19 +306,17 @@ public:
                     infos[i].state = kGone;
             }
         }
-        for (std::size_t i = 0; i < n; ++i) {
-            bool inserted;
-            ElementInfo& slot = visited_.find_or_insert(ids[i], inserted);
-            infos[i].visit_round = slot.visit_round;
-            slot = infos[i];
-        }
+        for (std::size_t i = 0; i < n; ++i) visited_.find_or_insert(ids[i]).info = infos[i];
     }
 
     bool usable(Id id) const {
-        const ElementInfo* info = visited_.find(id);
-        return info != nullptr && info->state == kLive;
+        const VisitedMap::Slot* slot = visited_.find(id);
+        return slot != nullptr && slot->info.state == kLive;
     }
-    const ElementInfo* info(Id id) const { return visited_.find(id); }
+    const ElementInfo* info(Id id) const {
+        const VisitedMap::Slot* slot = visited_.find(id);
+        return slot != nullptr ? &slot->info : nullptr;
+    }
 
     template <class F>
     void for_each_neighbor(Id id, int level, F&& f) {
