@@ -53,6 +53,7 @@ public:
         while (cap < expected * 2) cap <<= 1;
         slots_.assign(cap, Slot{kEmpty, ElementInfo{kUnknown, 0, {}}});
         size_ = 0;
+        ++epoch_;
     }
     // Returns the slot for `tid`, inserting it (round 0, state kUnknown)
     // when absent.
@@ -88,6 +89,10 @@ public:
             if (s.key != kEmpty) s.key &= kTidMask;
     }
     std::size_t size() const { return size_; }
+    // Changes whenever slots move (reset, growth): Slot references taken
+    // under an older epoch are dangling.
+    uint64 epoch() const { return epoch_; }
+    static bool holds(const Slot& s, uint64_t tid) { return (s.key & kTidMask) == tid; }
 
 private:
     static constexpr uint64_t kEmpty = ~0ull;  // round 0xFFFF is never stored
@@ -103,6 +108,7 @@ private:
         old.swap(slots_);
         slots_.assign(old.size() * 2, Slot{kEmpty, ElementInfo{kUnknown, 0, {}}});
         size_ = 0;
+        ++epoch_;
         std::size_t mask = slots_.size() - 1;
         for (const Slot& s : old) {
             if (s.key == kEmpty) continue;
@@ -114,6 +120,7 @@ private:
     }
     std::vector<Slot> slots_;
     std::size_t size_ = 0;
+    uint64 epoch_ = 0;
 };
 
 // Which shared buffer last held each block of an index, remembered per
@@ -126,12 +133,24 @@ private:
 // to ReadBuffer, which refreshes it.
 class RecentBuffers {
 public:
-    // Pins `block` of `index` (no content lock), like ReadBuffer.
-    static Buffer read(Relation index, BlockNumber block) {
-        if (RelationUsesLocalBuffers(index)) return ReadBuffer(index, block);
-        Map& m = map_for(index->rd_node);
-        if (block < m.buffers.size()) {
-            Buffer hint = m.buffers[block];
+    struct Map {
+        RelFileNode node{};
+        std::vector<Buffer> buffers;
+        uint64 used = 0;
+    };
+
+    // The map of `index`, nullptr for a temporary index (local buffers).
+    // Valid until the next call for another index.
+    static Map* map(Relation index) {
+        return RelationUsesLocalBuffers(index) ? nullptr : &map_for(index->rd_node);
+    }
+
+    // Pins `block` of `index` (no content lock), like ReadBuffer; `m` is
+    // map(index), looked up once per batch.
+    static Buffer read(Relation index, Map* m, BlockNumber block) {
+        if (m == nullptr) return ReadBuffer(index, block);
+        if (block < m->buffers.size()) {
+            Buffer hint = m->buffers[block];
             if (hint != InvalidBuffer && ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, block, hint)) {
                 // ReadBuffer counts these for pg_statio_*_indexes; so do we.
                 pgstat_count_buffer_read(index);
@@ -140,20 +159,16 @@ public:
             }
         }
         Buffer b = ReadBuffer(index, block);
-        remember(m, block, b);
+        remember(*m, block, b);
         return b;
     }
+    static Buffer read(Relation index, BlockNumber block) { return read(index, map(index), block); }
 
 private:
     // 4 bytes per block, at most 4 MB per index (an 8 GB index); blocks
     // beyond that are read the ordinary way.
     static constexpr BlockNumber kMaxBlocks = BlockNumber{1} << 20;
     static constexpr int kMaps = 4;  // indexes remembered; the oldest is dropped
-    struct Map {
-        RelFileNode node{};
-        std::vector<Buffer> buffers;
-        uint64 used = 0;
-    };
     static Map& map_for(const RelFileNode& node) {
         static Map maps[kMaps];
         static uint64 clock = 0;
@@ -188,12 +203,16 @@ public:
     using Id = uint64_t;
     // Buffers one distances() call keeps pinned at a time; see there.
     static constexpr std::size_t kPinWindow = 6;
+    static constexpr std::size_t kPinRing = 8;  // slots for the window (a power of two)
 
     PageGraph(Relation index, int m, int dims, rushdb::hnsw::Metric metric)
         : index_(index),
           layout_{m, dims},
           distance_(rushdb::hnsw::GraphDistance::for_metric(metric)),
           scratch_(static_cast<std::size_t>(dims)) {}
+    // Not copyable: claimed_ points into this graph's own visited map.
+    PageGraph(const PageGraph&) = delete;
+    PageGraph& operator=(const PageGraph&) = delete;
 
     void set_query(const float* q) { query_ = q; }
     void reset_visited(std::size_t expected) {
@@ -215,6 +234,15 @@ public:
         VisitedMap::Slot& slot = visited_.find_or_insert(id);
         if (VisitedMap::round_of(slot) == round_) return false;
         VisitedMap::set_round(slot, round_);
+        // The searches measure what they just visited (measure_neighbors:
+        // visit each new neighbour, then distances() on them), so the slots
+        // are remembered for distances() to fill without a second probe.
+        if (claimed_epoch_ != visited_.epoch()) {
+            claimed_epoch_ = visited_.epoch();
+            claimed_count_ = 0;
+        }
+        if (claimed_count_ == kClaimed) claimed_count_ = 0;
+        claimed_[claimed_count_++] = &slot;
         return true;
     }
 
@@ -243,13 +271,14 @@ public:
         int dims = layout_.dims;
         bool any_chunked = false;
         pg_call([&] {
-            Buffer bufs[kPinWindow];
+            Buffer bufs[kPinRing];
+            RecentBuffers::Map* recent = RecentBuffers::map(index_);
             // Buffers still pinned when an error leaves the loop are
             // released by the resource owner at abort.
             auto pin = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
-                Buffer b = RecentBuffers::read(index_, ItemPointerGetBlockNumber(&tid));
-                bufs[i % kPinWindow] = b;
+                Buffer b = RecentBuffers::read(index_, recent, ItemPointerGetBlockNumber(&tid));
+                bufs[i % kPinRing] = b;
                 Page page = BufferGetPage(b);
                 __builtin_prefetch(page);
                 __builtin_prefetch(PageGetItemId(page, ItemPointerGetOffsetNumber(&tid)));
@@ -258,7 +287,7 @@ public:
             // (a stale value just prefetches the wrong line).
             auto peek = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
-                Page page = BufferGetPage(bufs[i % kPinWindow]);
+                Page page = BufferGetPage(bufs[i % kPinRing]);
                 ItemId item = PageGetItemId(page, ItemPointerGetOffsetNumber(&tid));
                 const char* t = reinterpret_cast<const char*>(page) + (ItemIdGetOffset(item) & (BLCKSZ - 1));
                 std::size_t bytes = layout_.size_with_vector(0);
@@ -267,7 +296,7 @@ public:
             };
             auto measure = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
-                Buffer b = bufs[i % kPinWindow];
+                Buffer b = bufs[i % kPinRing];
                 LockBuffer(b, BUFFER_LOCK_SHARE);
                 ElementHeader* e = element_at(BufferGetPage(b), ItemPointerGetBlockNumber(&tid),
                                               ItemPointerGetOffsetNumber(&tid));
@@ -306,7 +335,18 @@ public:
                     infos[i].state = kGone;
             }
         }
-        for (std::size_t i = 0; i < n; ++i) visited_.find_or_insert(ids[i]).info = infos[i];
+        // The last n slots visit() claimed are these ids' when the caller
+        // visited them just before (checked per slot; any mismatch, or slots
+        // moved by growth since, falls back to a lookup).
+        bool claimed = claimed_epoch_ == visited_.epoch() && claimed_count_ >= n;
+        VisitedMap::Slot** mine = claimed ? claimed_ + (claimed_count_ - n) : nullptr;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (mine != nullptr && VisitedMap::holds(*mine[i], ids[i]))
+                mine[i]->info = infos[i];
+            else
+                visited_.find_or_insert(ids[i]).info = infos[i];
+        }
+        claimed_count_ = 0;
     }
 
     bool usable(Id id) const {
@@ -373,6 +413,11 @@ private:
     const float* query_ = nullptr;
     VisitedMap visited_;
     uint32 round_ = 1;
+    // Slots claimed by visit() since the last distances() (see there).
+    static constexpr std::size_t kClaimed = 2 * rushdb::hnsw::kMaxM;
+    VisitedMap::Slot* claimed_[kClaimed];
+    std::size_t claimed_count_ = 0;
+    uint64 claimed_epoch_ = ~uint64{0};
     std::vector<float> scratch_;
     std::vector<ElementInfo> batch_infos_;
     std::vector<ItemPointerData> batch_chunked_;
