@@ -284,15 +284,20 @@ public:
                 __builtin_prefetch(PageGetItemId(page, ItemPointerGetOffsetNumber(&tid)));
             };
             // Unlocked peek at the line pointer, only to prefetch the tuple
-            // (a stale value just prefetches the wrong line).
+            // (a stale value just prefetches the wrong line): its header and
+            // the vector (where a layer-0 element keeps it), not the links
+            // in between, which measuring does not read.
+            std::size_t vec_off = layout_.vector_offset(0);
+            std::size_t vec_bytes = std::min<std::size_t>(sizeof(float) * dims, 1024);
             auto peek = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
                 Page page = BufferGetPage(bufs[i % kPinRing]);
                 ItemId item = PageGetItemId(page, ItemPointerGetOffsetNumber(&tid));
                 const char* t = reinterpret_cast<const char*>(page) + (ItemIdGetOffset(item) & (BLCKSZ - 1));
-                std::size_t bytes = layout_.size_with_vector(0);
-                if (bytes > 1024) bytes = 1024;
-                for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(t + off);
+                __builtin_prefetch(t);
+                const char* v = t + vec_off;
+                for (std::size_t off = 0; off < vec_bytes; off += 64) __builtin_prefetch(v + off);
+                __builtin_prefetch(v + vec_bytes - 1);
             };
             auto measure = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
@@ -371,7 +376,7 @@ public:
                 ElementView view{e, &layout_};
                 n = view.counts()[level];
                 if (n > layout_.max_links(level)) n = layout_.max_links(level);
-                for (int i = 0; i < n; ++i) copy[i] = view.links(level)[i];
+                std::memcpy(copy, view.links(level), sizeof(ItemPointerData) * n);
             }
             UnlockReleaseBuffer(buf);
         });
