@@ -21,6 +21,7 @@
 
 extern "C" {
 #include "pgstat.h"
+#include "storage/buf_internals.h"
 }
 
 namespace rushdb::pg::hnsw {
@@ -152,6 +153,7 @@ public:
         if (block < m->buffers.size()) {
             Buffer hint = m->buffers[block];
             if (hint != InvalidBuffer && ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, block, hint)) {
+                count_usage(hint);
                 // ReadBuffer counts these for pg_statio_*_indexes; so do we.
                 pgstat_count_buffer_read(index);
                 pgstat_count_buffer_hit(index);
@@ -165,6 +167,22 @@ public:
     static Buffer read(Relation index, BlockNumber block) { return read(index, map(index), block); }
 
 private:
+    // ReadRecentBuffer's first pin (PinBuffer_Locked) leaves the buffer's
+    // usage count alone, where ReadBuffer raises it by one up to
+    // BM_MAX_USAGE_COUNT. Pages only ever pinned through hints would then
+    // look unused to the clock sweep and be evicted first whenever shared
+    // buffers are short. So raise it as PinBuffer does: compare-and-swap
+    // while the header is not locked (our pin keeps the buffer on its
+    // page). Skipped when the header is locked at that instant, the count
+    // being a heuristic.
+    static void count_usage(Buffer b) {
+        BufferDesc* hdr = GetBufferDescriptor(b - 1);
+        uint32 state = pg_atomic_read_u32(&hdr->state);
+        while (!(state & BM_LOCKED) && BUF_STATE_GET_USAGECOUNT(state) < BM_MAX_USAGE_COUNT) {
+            if (pg_atomic_compare_exchange_u32(&hdr->state, &state, state + BUF_USAGECOUNT_ONE)) break;
+        }
+    }
+
     // 4 bytes per block, at most 4 MB per index (an 8 GB index); blocks
     // beyond that are read the ordinary way.
     static constexpr BlockNumber kMaxBlocks = BlockNumber{1} << 20;
