@@ -8,14 +8,21 @@
 // out of one page: never two at once.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <vector>
 
 #include "boundary.hpp"
 #include "hnsw/metric.hpp"
 #include "hnsw/params.hpp"
 #include "hnsw_page.hpp"
+
+extern "C" {
+#include "pgstat.h"
+#include "storage/buf_internals.h"
+}
 
 namespace rushdb::pg::hnsw {
 
@@ -24,45 +31,73 @@ struct ElementInfo {
     uint8 state;  // kUnknown, kLive, kDeleted, kGone
     uint8 level;
     ItemPointerData heap_tid;
-    uint32 visit_round;  // round in which visit() last saw it (0: never)
 };
+static_assert(sizeof(ElementInfo) == 8, "ElementInfo packs into a visited-map slot");
 constexpr uint8 kUnknown = 0, kLive = 1, kDeleted = 2, kGone = 3;
 
-// Open-addressing map from packed element TIDs to what the search knows.
+// Open-addressing map from packed element TIDs to what the search knows and
+// the round in which visit() last saw them. A slot is 16 bytes, key and
+// value together, so a probe touches one cache line: the map is probed
+// twice per element measured (visit, then the measurement) and is the
+// largest structure a scan writes besides the pages it reads.
 class VisitedMap {
 public:
+    struct Slot {
+        uint64_t key;  // packed TID in the low 48 bits, visit round in the high 16
+        ElementInfo info;
+    };
+    static constexpr uint32 kMaxRound = 0xFFFF;
+
     explicit VisitedMap(std::size_t expected = 1024) { reset(expected); }
     void reset(std::size_t expected) {
         std::size_t cap = 16;
         while (cap < expected * 2) cap <<= 1;
-        keys_.assign(cap, kEmpty);
-        values_.assign(cap, ElementInfo{kUnknown, 0, {}, 0});
+        slots_.assign(cap, Slot{kEmpty, ElementInfo{kUnknown, 0, {}}});
         size_ = 0;
+        ++epoch_;
     }
-    // Returns the slot for `key`, inserting it when absent (`inserted` set).
-    ElementInfo& find_or_insert(uint64_t key, bool& inserted) {
-        if ((size_ + 1) * 2 > keys_.size()) grow();
-        std::size_t mask = keys_.size() - 1, i = hash(key) & mask;
-        while (keys_[i] != kEmpty && keys_[i] != key) i = (i + 1) & mask;
-        inserted = keys_[i] == kEmpty;
-        if (inserted) {
-            keys_[i] = key;
-            ++size_;
+    // Returns the slot for `tid`, inserting it (round 0, state kUnknown)
+    // when absent.
+    Slot& find_or_insert(uint64_t tid) {
+        if ((size_ + 1) * 2 > slots_.size()) grow();
+        std::size_t mask = slots_.size() - 1, i = hash(tid) & mask;
+        for (;;) {
+            Slot& s = slots_[i];
+            if (s.key == kEmpty) {
+                s.key = tid;
+                ++size_;
+                return s;
+            }
+            if ((s.key & kTidMask) == tid) return s;
+            i = (i + 1) & mask;
         }
-        return values_[i];
     }
-    const ElementInfo* find(uint64_t key) const {
-        std::size_t mask = keys_.size() - 1, i = hash(key) & mask;
-        while (keys_[i] != kEmpty) {
-            if (keys_[i] == key) return &values_[i];
+    const Slot* find(uint64_t tid) const {
+        std::size_t mask = slots_.size() - 1, i = hash(tid) & mask;
+        while (slots_[i].key != kEmpty) {
+            if ((slots_[i].key & kTidMask) == tid) return &slots_[i];
             i = (i + 1) & mask;
         }
         return nullptr;
     }
+    static uint32 round_of(const Slot& s) { return static_cast<uint32>(s.key >> 48); }
+    static void set_round(Slot& s, uint32 round) {
+        s.key = (s.key & kTidMask) | (static_cast<uint64_t>(round) << 48);
+    }
+    // Forgets every slot's round (when the 16-bit round counter wraps).
+    void clear_rounds() {
+        for (Slot& s : slots_)
+            if (s.key != kEmpty) s.key &= kTidMask;
+    }
     std::size_t size() const { return size_; }
+    // Changes whenever slots move (reset, growth): Slot references taken
+    // under an older epoch are dangling.
+    uint64 epoch() const { return epoch_; }
+    static bool holds(const Slot& s, uint64_t tid) { return (s.key & kTidMask) == tid; }
 
 private:
-    static constexpr uint64_t kEmpty = ~0ull;
+    static constexpr uint64_t kEmpty = ~0ull;  // round 0xFFFF is never stored
+    static constexpr uint64_t kTidMask = (uint64_t{1} << 48) - 1;
     static std::size_t hash(uint64_t k) {
         k ^= k >> 33;
         k *= 0xff51afd7ed558ccdull;
@@ -70,33 +105,132 @@ private:
         return static_cast<std::size_t>(k);
     }
     void grow() {
-        std::vector<uint64_t> keys;
-        std::vector<ElementInfo> values;
-        keys.swap(keys_);
-        values.swap(values_);
-        keys_.assign(keys.size() * 2, kEmpty);
-        values_.assign(keys.size() * 2, ElementInfo{kUnknown, 0, {}, 0});
+        std::vector<Slot> old;
+        old.swap(slots_);
+        slots_.assign(old.size() * 2, Slot{kEmpty, ElementInfo{kUnknown, 0, {}}});
         size_ = 0;
-        for (std::size_t i = 0; i < keys.size(); ++i) {
-            if (keys[i] == kEmpty) continue;
-            bool inserted;
-            find_or_insert(keys[i], inserted) = values[i];
+        ++epoch_;
+        std::size_t mask = slots_.size() - 1;
+        for (const Slot& s : old) {
+            if (s.key == kEmpty) continue;
+            std::size_t i = hash(s.key & kTidMask) & mask;
+            while (slots_[i].key != kEmpty) i = (i + 1) & mask;
+            slots_[i] = s;
+            ++size_;
         }
     }
-    std::vector<uint64_t> keys_;
-    std::vector<ElementInfo> values_;
+    std::vector<Slot> slots_;
     std::size_t size_ = 0;
+    uint64 epoch_ = 0;
+};
+
+// Which shared buffer last held each block of an index, remembered per
+// backend across scans, so a page still in shared buffers is pinned by
+// ReadRecentBuffer (check one buffer header's tag) instead of ReadBuffer
+// (hash the tag, lock a mapping partition, probe the shared hash table):
+// that lookup was the largest single cost of a scan. Only a hint:
+// ReadRecentBuffer re-checks the tag under the buffer header's lock, so an
+// entry made stale by eviction, REINDEX or a dropped index just falls back
+// to ReadBuffer, which refreshes it.
+class RecentBuffers {
+public:
+    struct Map {
+        RelFileNode node{};
+        std::vector<Buffer> buffers;
+        uint64 used = 0;
+    };
+
+    // The map of `index`, nullptr for a temporary index (local buffers).
+    // Valid until the next call for another index.
+    static Map* map(Relation index) {
+        return RelationUsesLocalBuffers(index) ? nullptr : &map_for(index->rd_node);
+    }
+
+    // Pins `block` of `index` (no content lock), like ReadBuffer; `m` is
+    // map(index), looked up once per batch.
+    static Buffer read(Relation index, Map* m, BlockNumber block) {
+        if (m == nullptr) return ReadBuffer(index, block);
+        if (block < m->buffers.size()) {
+            Buffer hint = m->buffers[block];
+            if (hint != InvalidBuffer && ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, block, hint)) {
+                count_usage(hint);
+                // ReadBuffer counts these for pg_statio_*_indexes; so do we.
+                pgstat_count_buffer_read(index);
+                pgstat_count_buffer_hit(index);
+                return hint;
+            }
+        }
+        Buffer b = ReadBuffer(index, block);
+        remember(*m, block, b);
+        return b;
+    }
+    static Buffer read(Relation index, BlockNumber block) { return read(index, map(index), block); }
+
+private:
+    // ReadRecentBuffer's first pin (PinBuffer_Locked) leaves the buffer's
+    // usage count alone, where ReadBuffer raises it by one up to
+    // BM_MAX_USAGE_COUNT. Pages only ever pinned through hints would then
+    // look unused to the clock sweep and be evicted first whenever shared
+    // buffers are short. So raise it as PinBuffer does: compare-and-swap
+    // while the header is not locked (our pin keeps the buffer on its
+    // page). Skipped when the header is locked at that instant, the count
+    // being a heuristic.
+    static void count_usage(Buffer b) {
+        BufferDesc* hdr = GetBufferDescriptor(b - 1);
+        uint32 state = pg_atomic_read_u32(&hdr->state);
+        while (!(state & BM_LOCKED) && BUF_STATE_GET_USAGECOUNT(state) < BM_MAX_USAGE_COUNT) {
+            if (pg_atomic_compare_exchange_u32(&hdr->state, &state, state + BUF_USAGECOUNT_ONE)) break;
+        }
+    }
+
+    // 4 bytes per block, at most 4 MB per index (an 8 GB index); blocks
+    // beyond that are read the ordinary way.
+    static constexpr BlockNumber kMaxBlocks = BlockNumber{1} << 20;
+    static constexpr int kMaps = 4;  // indexes remembered; the oldest is dropped
+    static Map& map_for(const RelFileNode& node) {
+        static Map maps[kMaps];
+        static uint64 clock = 0;
+        Map* victim = &maps[0];
+        for (Map& m : maps) {
+            if (RelFileNodeEquals(m.node, node)) {
+                m.used = ++clock;
+                return m;
+            }
+            if (m.used < victim->used) victim = &m;
+        }
+        victim->node = node;
+        victim->buffers.clear();
+        victim->used = ++clock;
+        return *victim;
+    }
+    static void remember(Map& m, BlockNumber block, Buffer b) noexcept {
+        if (block >= kMaxBlocks) return;
+        if (block >= m.buffers.size()) {
+            try {
+                m.buffers.resize(std::max<std::size_t>(block + 1, m.buffers.size() * 2), InvalidBuffer);
+            } catch (const std::bad_alloc&) {
+                return;  // no memory for hints: keep reading the ordinary way
+            }
+        }
+        m.buffers[block] = b;
+    }
 };
 
 class PageGraph {
 public:
     using Id = uint64_t;
+    // Buffers one distances() call keeps pinned at a time; see there.
+    static constexpr std::size_t kPinWindow = 6;
+    static constexpr std::size_t kPinRing = 8;  // slots for the window (a power of two)
 
     PageGraph(Relation index, int m, int dims, rushdb::hnsw::Metric metric)
         : index_(index),
           layout_{m, dims},
           distance_(rushdb::hnsw::GraphDistance::for_metric(metric)),
           scratch_(static_cast<std::size_t>(dims)) {}
+    // Not copyable: claimed_ points into this graph's own visited map.
+    PageGraph(const PageGraph&) = delete;
+    PageGraph& operator=(const PageGraph&) = delete;
 
     void set_query(const float* q) { query_ = q; }
     void reset_visited(std::size_t expected) {
@@ -106,14 +240,27 @@ public:
     // Starts a new layer: what was measured stays known (no page re-read
     // for usable()/heap TIDs), but every node may be visited again, so nodes
     // met during the upper-layer descent still compete on layer 0.
-    void new_round() { ++round_; }
+    void new_round() {
+        if (++round_ >= VisitedMap::kMaxRound) {
+            visited_.clear_rounds();
+            round_ = 1;
+        }
+    }
     const ElementLayout& layout() const { return layout_; }
 
     bool visit(Id id) {
-        bool inserted;
-        ElementInfo& info = visited_.find_or_insert(id, inserted);
-        if (info.visit_round == round_) return false;
-        info.visit_round = round_;
+        VisitedMap::Slot& slot = visited_.find_or_insert(id);
+        if (VisitedMap::round_of(slot) == round_) return false;
+        VisitedMap::set_round(slot, round_);
+        // The searches measure what they just visited (measure_neighbors:
+        // visit each new neighbour, then distances() on them), so the slots
+        // are remembered for distances() to fill without a second probe.
+        if (claimed_epoch_ != visited_.epoch()) {
+            claimed_epoch_ = visited_.epoch();
+            claimed_count_ = 0;
+        }
+        if (claimed_count_ == kClaimed) claimed_count_ = 0;
+        claimed_[claimed_count_++] = &slot;
         return true;
     }
 
@@ -125,45 +272,59 @@ public:
         return d;
     }
 
-    // A batch of distances from the query. All pages are pinned first and
-    // their headers, line pointers and tuples prefetched, so the cache misses
-    // of a whole neighbour list overlap instead of queueing one by one.
+    // A batch of distances from the query, pipelined: element i is pinned
+    // and its page header and line pointer prefetched, i - 2's tuple is
+    // prefetched (its line pointer has arrived by then), and i - 5 is locked,
+    // measured and released. The cache misses of a neighbour list overlap as
+    // they did when the whole batch was pinned at once, but at most
+    // kPinWindow buffers are pinned: PostgreSQL tracks a backend's first 8
+    // pins in an array and spills the rest into a hash table, which cost
+    // about as many instructions as the rest of the scan's buffer traffic.
     void distances(const Id* ids, std::size_t n, float* out) {
-        batch_buffers_.resize(n);
         batch_infos_.resize(n);
         batch_chunked_.resize(n);
-        Buffer* bufs = batch_buffers_.data();
         ElementInfo* infos = batch_infos_.data();
         ItemPointerData* chunked = batch_chunked_.data();
         const float* q = query_;
         int dims = layout_.dims;
         bool any_chunked = false;
         pg_call([&] {
-            for (std::size_t i = 0; i < n; ++i) {
+            Buffer bufs[kPinRing];
+            RecentBuffers::Map* recent = RecentBuffers::map(index_);
+            // Buffers still pinned when an error leaves the loop are
+            // released by the resource owner at abort.
+            auto pin = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
-                bufs[i] = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
-                Page page = BufferGetPage(bufs[i]);
+                Buffer b = RecentBuffers::read(index_, recent, ItemPointerGetBlockNumber(&tid));
+                bufs[i % kPinRing] = b;
+                Page page = BufferGetPage(b);
                 __builtin_prefetch(page);
                 __builtin_prefetch(PageGetItemId(page, ItemPointerGetOffsetNumber(&tid)));
-            }
-            // Unlocked peek at the line pointers, only to prefetch the tuple
-            // (a stale value just prefetches the wrong line).
-            for (std::size_t i = 0; i < n; ++i) {
+            };
+            // Unlocked peek at the line pointer, only to prefetch the tuple
+            // (a stale value just prefetches the wrong line): its header and
+            // the vector (where a layer-0 element keeps it), not the links
+            // in between, which measuring does not read.
+            std::size_t vec_off = layout_.vector_offset(0);
+            std::size_t vec_bytes = std::min<std::size_t>(sizeof(float) * dims, 1024);
+            auto peek = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
-                Page page = BufferGetPage(bufs[i]);
+                Page page = BufferGetPage(bufs[i % kPinRing]);
                 ItemId item = PageGetItemId(page, ItemPointerGetOffsetNumber(&tid));
                 const char* t = reinterpret_cast<const char*>(page) + (ItemIdGetOffset(item) & (BLCKSZ - 1));
-                std::size_t bytes = layout_.size_with_vector(0);
-                if (bytes > 1024) bytes = 1024;
-                for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(t + off);
-            }
-            for (std::size_t i = 0; i < n; ++i) {
+                __builtin_prefetch(t);
+                const char* v = t + vec_off;
+                for (std::size_t off = 0; off < vec_bytes; off += 64) __builtin_prefetch(v + off);
+                __builtin_prefetch(v + vec_bytes - 1);
+            };
+            auto measure = [&](std::size_t i) {
                 ItemPointerData tid = unpack_tid(ids[i]);
-                LockBuffer(bufs[i], BUFFER_LOCK_SHARE);
-                ElementHeader* e = element_at(BufferGetPage(bufs[i]), ItemPointerGetBlockNumber(&tid),
+                Buffer b = bufs[i % kPinRing];
+                LockBuffer(b, BUFFER_LOCK_SHARE);
+                ElementHeader* e = element_at(BufferGetPage(b), ItemPointerGetBlockNumber(&tid),
                                               ItemPointerGetOffsetNumber(&tid));
                 out[i] = std::numeric_limits<float>::infinity();
-                infos[i] = ElementInfo{kGone, 0, {}, 0};
+                infos[i] = ElementInfo{kGone, 0, {}};
                 ItemPointerSetInvalid(&chunked[i]);
                 if (e != nullptr) {
                     infos[i].state = (e->flags & kFlagDeleted) ? kDeleted : kLive;
@@ -177,7 +338,13 @@ public:
                         any_chunked = true;
                     }
                 }
-                UnlockReleaseBuffer(bufs[i]);
+                UnlockReleaseBuffer(b);
+            };
+            constexpr std::size_t kPeekLag = 2, kMeasureLag = kPinWindow - 1;
+            for (std::size_t i = 0; i < n + kMeasureLag; ++i) {
+                if (i < n) pin(i);
+                if (i >= kPeekLag && i - kPeekLag < n) peek(i - kPeekLag);
+                if (i >= kMeasureLag) measure(i - kMeasureLag);
             }
         });
         if (any_chunked) {
@@ -191,19 +358,28 @@ public:
                     infos[i].state = kGone;
             }
         }
+        // The last n slots visit() claimed are these ids' when the caller
+        // visited them just before (checked per slot; any mismatch, or slots
+        // moved by growth since, falls back to a lookup).
+        bool claimed = claimed_epoch_ == visited_.epoch() && claimed_count_ >= n;
+        VisitedMap::Slot** mine = claimed ? claimed_ + (claimed_count_ - n) : nullptr;
         for (std::size_t i = 0; i < n; ++i) {
-            bool inserted;
-            ElementInfo& slot = visited_.find_or_insert(ids[i], inserted);
-            infos[i].visit_round = slot.visit_round;
-            slot = infos[i];
+            if (mine != nullptr && VisitedMap::holds(*mine[i], ids[i]))
+                mine[i]->info = infos[i];
+            else
+                visited_.find_or_insert(ids[i]).info = infos[i];
         }
+        claimed_count_ = 0;
     }
 
     bool usable(Id id) const {
-        const ElementInfo* info = visited_.find(id);
-        return info != nullptr && info->state == kLive;
+        const VisitedMap::Slot* slot = visited_.find(id);
+        return slot != nullptr && slot->info.state == kLive;
     }
-    const ElementInfo* info(Id id) const { return visited_.find(id); }
+    const ElementInfo* info(Id id) const {
+        const VisitedMap::Slot* slot = visited_.find(id);
+        return slot != nullptr ? &slot->info : nullptr;
+    }
 
     template <class F>
     void for_each_neighbor(Id id, int level, F&& f) {
@@ -211,14 +387,14 @@ public:
         int n = 0;
         ItemPointerData tid = unpack_tid(id);
         pg_call([&] {
-            Buffer buf = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
+            Buffer buf = RecentBuffers::read(index_, ItemPointerGetBlockNumber(&tid));
             LockBuffer(buf, BUFFER_LOCK_SHARE);
             ElementHeader* e = element_at(BufferGetPage(buf), ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
             if (e != nullptr && e->level >= level) {
                 ElementView view{e, &layout_};
                 n = view.counts()[level];
                 if (n > layout_.max_links(level)) n = layout_.max_links(level);
-                for (int i = 0; i < n; ++i) copy[i] = view.links(level)[i];
+                std::memcpy(copy, view.links(level), sizeof(ItemPointerData) * n);
             }
             UnlockReleaseBuffer(buf);
         });
@@ -260,8 +436,12 @@ private:
     const float* query_ = nullptr;
     VisitedMap visited_;
     uint32 round_ = 1;
+    // Slots claimed by visit() since the last distances() (see there).
+    static constexpr std::size_t kClaimed = 2 * rushdb::hnsw::kMaxM;
+    VisitedMap::Slot* claimed_[kClaimed];
+    std::size_t claimed_count_ = 0;
+    uint64 claimed_epoch_ = ~uint64{0};
     std::vector<float> scratch_;
-    std::vector<Buffer> batch_buffers_;
     std::vector<ElementInfo> batch_infos_;
     std::vector<ItemPointerData> batch_chunked_;
 };
