@@ -320,11 +320,21 @@ RepairStats repair_and_remove_deleted(Relation index, BufferAccessStrategy strat
         Scan s;
         scan_elements(index, strategy, layout, s, /*find_links=*/false);
         out.live_elements = s.live;
-        if (s.deleted.empty()) return out;
-
         core::GraphDistance dist = core::GraphDistance::for_metric(metric);
         PageGraph g(index, meta.m, static_cast<int>(meta.dims), metric);
         VectorCache vectors(g);
+        if (s.deleted.empty()) {
+            // Nothing to remove, but a crash between an insert's list
+            // rewrite and the hand-over of the link it dropped can have left
+            // an element without a way in (docs/hnsw.md, "Crash
+            // consistency"): VACUUM is where that is repaired, so it walks
+            // layer 0 either way (inserts wait meanwhile, as below).
+            pg_call([&] { LockPage(index, kMetaBlock, ExclusiveLock); });
+            out.relinked += restore_reachability(index, strategy, layout, g, vectors, dist, metric,
+                                                 meta.ef_construction);
+            pg_call([&] { UnlockPage(index, kMetaBlock, ExclusiveLock); });
+            return out;
+        }
 
         // Concurrently with inserts.
         scan_elements(index, strategy, layout, s, /*find_links=*/true);

@@ -31,7 +31,7 @@
 #      for each system on the 2 cores); RUSHDB_BENCH_BUILDS rounds (default
 #      1, order swapped each round); wall time, backends' CPU-seconds, size
 #   4. recall@10 over the 1,000 queries for every ef_search of the sweep
-#      (RUSHDB_BENCH_EFS, default 10 20 40 80 120 200 400 800), one backend
+#      (RUSHDB_BENCH_EFS, default 10 20 40 80 120 200 400 800 1000), one backend
 #   5. queries/s: pgbench -M prepared -T SECONDS, 1 client (-j 1) and
 #      2 clients (-j 2), for every ef of the sweep; ROUNDS rounds, the two
 #      systems alternating within each configuration and swapping who goes
@@ -50,7 +50,7 @@ source "$(dirname "$0")/../../../scripts/lib.sh"
 
 SET="${1:-wink-100d}"; SECS="${2:-10}"; ROUNDS="${3:-3}"
 M=16; EFC=64; MWM="${RUSHDB_BENCH_MWM:-2GB}"
-read -r -a EFS <<<"${RUSHDB_BENCH_EFS:-10 20 40 80 120 200 400 800}"
+read -r -a EFS <<<"${RUSHDB_BENCH_EFS:-10 20 40 80 120 200 400 800 1000}"
 export RUSHDB_SHARED_BUFFERS="${RUSHDB_SHARED_BUFFERS:-2GB}"
 DATA="$REPO_ROOT/test/bench/data/.cache/$SET"
 case "$SET" in
