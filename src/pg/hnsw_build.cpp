@@ -98,6 +98,42 @@ void create_graph_buffer(BuildState* b) {
     MemoryContextRegisterResetCallback(b->build_context, callback);
 }
 
+// The order elements go onto pages: breadth-first from the entry point on
+// layer 0, so an element's neighbours tend to sit on the pages next to its
+// own (an index scan touches fewer distinct pages and TLB entries). On 335k
+// real 100-dim vectors this gave 575-594 against 548-581 queries/s at ef 200
+// in three alternating rounds, same recall (docs/hnsw.md). Elements no
+// layer-0 walk reaches (none after ensure_reachable) follow in heap order.
+void placement_order(const core::MemoryGraph& g, core::MemoryGraph::Id* order, MemoryContext cx) {
+    std::size_t n = g.size();
+    if (n == 0) return;
+    if (g.entry_point() == core::MemoryGraph::kNone) {
+        for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<core::MemoryGraph::Id>(i);
+        return;
+    }
+    auto* seen = static_cast<char*>(MemoryContextAllocHuge(cx, n));
+    memset(seen, 0, n);
+    std::size_t head = 0, tail = 0;
+    auto push = [&](core::MemoryGraph::Id id) {
+        if (!seen[id]) {
+            seen[id] = 1;
+            order[tail++] = id;
+        }
+    };
+    push(g.entry_point());
+    for (std::size_t start = 0; tail < n; ++start) {
+        while (head < tail) {
+            core::MemoryGraph::Id id = order[head++];
+            std::size_t count = g.link_count(id, 0);
+            const core::Link* links = g.links(id, 0);
+            for (std::size_t j = 0; j < count; ++j) push(links[j].id);
+        }
+        while (start < n && seen[start]) ++start;
+        if (start < n) push(static_cast<core::MemoryGraph::Id>(start));
+    }
+    pfree(seen);
+}
+
 // Writes the in-memory graph to pages (block 0, the metapage, exists).
 void write_graph(BuildState* b) {
     GraphBuffer* gb = b->buffer;
@@ -107,6 +143,11 @@ void write_graph(BuildState* b) {
 
     pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseWrite);
 
+    // Pass 0: the order elements are laid out in.
+    auto* order = static_cast<core::MemoryGraph::Id*>(
+        MemoryContextAllocHuge(b->build_context, sizeof(core::MemoryGraph::Id) * (n > 0 ? n : 1)));
+    placement_order(g, order, b->build_context);
+
     // Pass 1: where every element (and every chunk of an out-of-line
     // vector) will live, so links can be written as final TIDs.
     auto* where = static_cast<ItemPointerData*>(
@@ -114,7 +155,8 @@ void write_graph(BuildState* b) {
     BlockNumber first_element_block = 1;
     BlockNumber block = first_element_block;
     PagePacker packer;
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t k = 0; k < n; ++k) {
+        std::size_t i = order[k];
         std::size_t size = layout.tuple_size(g.level(static_cast<core::MemoryGraph::Id>(i)));
         if (!packer.fits(size)) {
             ++block;
@@ -164,10 +206,11 @@ void write_graph(BuildState* b) {
     // Pass 2: element pages, in order.
     char* page_image = static_cast<char*>(palloc(BLCKSZ));
     char* tuple = static_cast<char*>(palloc(kMaxTupleSize));
-    std::size_t i = 0;
+    std::size_t k = 0;
     for (BlockNumber blk = first_element_block; blk < first_element_block + element_pages; ++blk) {
         init_page(page_image, kPageElements);
-        for (; i < n && ItemPointerGetBlockNumber(&where[i]) == blk; ++i) {
+        for (; k < n && ItemPointerGetBlockNumber(&where[order[k]]) == blk; ++k) {
+            std::size_t i = order[k];
             auto id = static_cast<core::MemoryGraph::Id>(i);
             int level = g.level(id);
             ItemPointerData chunk;
