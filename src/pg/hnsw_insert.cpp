@@ -299,18 +299,26 @@ bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const cor
                     unext.push_back(w);
                 } else {
                     // Replace u's farthest link to a node reachable anyway.
-                    int slot = -1;
-                    float far = -std::numeric_limits<float>::infinity();
+                    // When none is (u sits in a cut-off part of the graph
+                    // whose lists are all full), replace u's farthest link:
+                    // that target may stay cut off, and the caller's next
+                    // pass over the unreachable ones links it in.
+                    int slot = -1, any = -1;
+                    float far = -std::numeric_limits<float>::infinity(), far_any = far;
                     for (std::size_t i = 0; i < ucur.size(); ++i) {
                         Id t = pack_tid(ucur[i]);
-                        if (!reachable(t)) continue;
                         const float* v = vectors.get(t);
                         float d = v ? dist(uv, v, dims) : std::numeric_limits<float>::infinity();
-                        if (d > far) {
+                        if (d > far_any) {
+                            far_any = d;
+                            any = static_cast<int>(i);
+                        }
+                        if (reachable(t) && d > far) {
                             far = d;
                             slot = static_cast<int>(i);
                         }
                     }
+                    if (slot < 0) slot = any;
                     if (slot < 0) return false;
                     unext[static_cast<std::size_t>(slot)] = w;
                 }

@@ -246,15 +246,21 @@ double restore_reachability(Relation index, BufferAccessStrategy strategy, const
     spread(entry);
     if (reached.size() == adjacency.size()) return 0;
 
-    std::vector<Id> unreached;
-    for (const auto& kv : adjacency)
-        if (!reached.count(kv.first)) unreached.push_back(kv.first);
-    std::sort(unreached.begin(), unreached.end());
     double fixed = 0;
     std::vector<float> query(static_cast<std::size_t>(layout.dims));
     core::NearHeap<Id> frontier;
     core::FarHeap<Id> found;
     std::vector<ItemPointerData> links;
+    std::vector<Id> unreached;
+    // A relink may cut off a link of the element it brings in (when all of
+    // that element's links lead into the unreachable part), so passes repeat
+    // while they make progress.
+    for (int pass = 0; pass < 8 && reached.size() < adjacency.size(); ++pass) {
+    double fixed_before = fixed;
+    unreached.clear();
+    for (const auto& kv : adjacency)
+        if (!reached.count(kv.first)) unreached.push_back(kv.first);
+    std::sort(unreached.begin(), unreached.end());
     for (Id u : unreached) {
         if (reached.count(u)) continue;
         pg_call([] { CHECK_FOR_INTERRUPTS(); });
@@ -281,9 +287,11 @@ double restore_reachability(Relation index, BufferAccessStrategy strategy, const
                     for (const auto& t : links) list.push_back(pack_tid(t));
                 }
             fixed += 1;
-            spread(u);
+            spread(u);  // u was unreachable, so the link it lost cut off nothing reachable
             break;
         }
+    }
+    if (fixed == fixed_before) break;
     }
     return fixed;
 }

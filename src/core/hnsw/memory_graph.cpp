@@ -394,8 +394,12 @@ std::size_t MemoryGraph::ensure_reachable() {
     // of r's farthest link r -> w, and u -> w takes the slot of a link of u
     // to an already reachable node (or a free slot). Afterwards u and w are
     // reachable and nothing that was reachable stopped being so (u was
-    // unreachable, so none of its links mattered), so one pass suffices.
+    // unreachable, so none of its links mattered). When u's list is full of
+    // unreachable targets, one of them loses u's link; passes repeat while
+    // they make progress.
     std::size_t relinked = 0;
+    for (int pass = 0; pass < 8; ++pass) {
+    std::size_t before = relinked;
     for (Id u = 0; u < count_; ++u) {
         if (reached[u]) continue;
         auto near = search_prepared(vector(u), static_cast<std::size_t>(params_.ef_construction),
@@ -424,7 +428,12 @@ std::size_t MemoryGraph::ensure_reachable() {
                     for (std::uint32_t i = 0; i < un; ++i)
                         if (reached[ul[i].id] && (slot < 0 || ul[i].distance > ul[slot].distance))
                             slot = static_cast<int>(i);
-                    if (slot < 0) continue;  // try another reachable neighbour
+                    // Every link of u leads into the unreachable part (full
+                    // lists make this common): give up u's farthest; its
+                    // target may stay cut off, and the next pass links it.
+                    if (slot < 0)
+                        for (std::uint32_t i = 0; i < un; ++i)
+                            if (slot < 0 || ul[i].distance > ul[slot].distance) slot = static_cast<int>(i);
                 }
                 float uw = distance_(vector(u), vector(w.id), dims_);
                 if (!already) {
@@ -440,6 +449,8 @@ std::size_t MemoryGraph::ensure_reachable() {
             spread(u);
             break;
         }
+    }
+    if (relinked == before) break;
     }
     return relinked;
 }
