@@ -101,7 +101,7 @@ INSERT INTO hnsw_unlogged SELECT i, ARRAY[i, i * 2, 1] FROM generate_series(1, 5
 CREATE INDEX hnsw_unlogged_idx ON hnsw_unlogged USING rushdb_hnsw (v vector_l2_ops);
 SELECT relpersistence FROM pg_class WHERE relname = 'hnsw_unlogged_idx';
 SET enable_seqscan = off;
-SELECT pg_temp.via('hnsw_unlogged_idx', $$SELECT id FROM hnsw_unlogged ORDER BY v <-> '[10,20,1]' LIMIT 3$$) AS ids;
+SELECT pg_temp.via('hnsw_unlogged_idx', $$SELECT id FROM hnsw_unlogged ORDER BY v <-> '[10.2,20.4,1]' LIMIT 3$$) AS ids;
 RESET enable_seqscan;
 DROP TABLE hnsw_unlogged;
 
