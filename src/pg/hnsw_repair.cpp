@@ -256,42 +256,42 @@ double restore_reachability(Relation index, BufferAccessStrategy strategy, const
     // that element's links lead into the unreachable part), so passes repeat
     // while they make progress.
     for (int pass = 0; pass < 8 && reached.size() < adjacency.size(); ++pass) {
-    double fixed_before = fixed;
-    unreached.clear();
-    for (const auto& kv : adjacency)
-        if (!reached.count(kv.first)) unreached.push_back(kv.first);
-    std::sort(unreached.begin(), unreached.end());
-    for (Id u : unreached) {
-        if (reached.count(u)) continue;
-        pg_call([] { CHECK_FOR_INTERRUPTS(); });
-        if (!g.copy_vector(u, query.data())) continue;
-        PageGraph search(index, layout.m, layout.dims, metric);
-        search.set_query(query.data());
-        search.reset_visited(1024);
-        search.visit(entry);
-        Cand cur{search.distance(entry), entry};
-        for (int l = meta.entry_level; l > 0; --l) cur = core::greedy_closest(search, cur, l);
-        search.new_round();
-        search.visit(cur.id);
-        core::search_layer(search, {cur}, ef_construction, 0, frontier, found);
-        std::vector<Cand> near(found.items().begin(), found.items().end());
-        core::sort_closest_first(near);
-        for (const auto& c : near) {
-            if (c.id == u || !reached.count(c.id)) continue;
-            if (!force_in_link(index, g, vectors, dist, c.id, u, [&](Id t) { return reached.count(t) > 0; }))
-                continue;
-            for (Id changed : {c.id, u})
-                if (read_links(index, layout, changed, 0, links)) {
-                    auto& list = adjacency[changed];
-                    list.clear();
-                    for (const auto& t : links) list.push_back(pack_tid(t));
-                }
-            fixed += 1;
-            spread(u);  // u was unreachable, so the link it lost cut off nothing reachable
-            break;
+        double fixed_before = fixed;
+        unreached.clear();
+        for (const auto& kv : adjacency)
+            if (!reached.count(kv.first)) unreached.push_back(kv.first);
+        std::sort(unreached.begin(), unreached.end());
+        for (Id u : unreached) {
+            if (reached.count(u)) continue;
+            pg_call([] { CHECK_FOR_INTERRUPTS(); });
+            if (!g.copy_vector(u, query.data())) continue;
+            PageGraph search(index, layout.m, layout.dims, metric);
+            search.set_query(query.data());
+            search.reset_visited(1024);
+            search.visit(entry);
+            Cand cur{search.distance(entry), entry};
+            for (int l = meta.entry_level; l > 0; --l) cur = core::greedy_closest(search, cur, l);
+            search.new_round();
+            search.visit(cur.id);
+            core::search_layer(search, {cur}, ef_construction, 0, frontier, found);
+            std::vector<Cand> near(found.items().begin(), found.items().end());
+            core::sort_closest_first(near);
+            for (const auto& c : near) {
+                if (c.id == u || !reached.count(c.id)) continue;
+                if (!force_in_link(index, g, vectors, dist, c.id, u, [&](Id t) { return reached.count(t) > 0; }))
+                    continue;
+                for (Id changed : {c.id, u})
+                    if (read_links(index, layout, changed, 0, links)) {
+                        auto& list = adjacency[changed];
+                        list.clear();
+                        for (const auto& t : links) list.push_back(pack_tid(t));
+                    }
+                fixed += 1;
+                spread(u);  // u was unreachable, so the link it lost cut off nothing reachable
+                break;
+            }
         }
-    }
-    if (fixed == fixed_before) break;
+        if (fixed == fixed_before) break;
     }
     return fixed;
 }

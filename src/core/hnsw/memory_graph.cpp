@@ -181,10 +181,7 @@ MemoryGraph::Id MemoryGraph::add(const float* v) {
 
 void MemoryGraph::add_reverse_link(Id target, Id source, float distance, int level, Scratch& s) {
     std::size_t max = static_cast<std::size_t>(params_.max_links(level));
-    auto pair_distance = [&](Id a, Id b) {
-        ++s.distances;
-        return distance_(vector(a), vector(b), dims_);
-    };
+    auto pair_distance = [&](Id a, Id b) { return measure_pair(a, b, s); };
     lock(target);
     std::uint32_t* header = count_ptr(target, level);
     std::size_t count = list_size(*header);
@@ -219,6 +216,11 @@ void MemoryGraph::add_reverse_link(Id target, Id source, float distance, int lev
     unlock(target);
 }
 
+float MemoryGraph::measure_pair(Id a, Id b, Scratch& s) const noexcept {
+    ++s.distances;
+    return distance_(vector(a), vector(b), dims_);
+}
+
 void MemoryGraph::store_list(Id id, int level, const std::vector<Candidate<Id>>& list, std::size_t kept) noexcept {
     Link* links = links_mut(id, level);
     for (std::size_t i = 0; i < list.size(); ++i) links[i] = Link{list[i].id, list[i].distance};
@@ -229,10 +231,7 @@ void MemoryGraph::connect(Id id, int level, Scratch& s) {
     std::size_t max = static_cast<std::size_t>(params_.max_links(level));
     s.sorted.assign(s.found.items().begin(), s.found.items().end());
     sort_closest_first(s.sorted);
-    auto pair_distance = [&](Id a, Id b) {
-        ++s.distances;
-        return distance_(vector(a), vector(b), dims_);
-    };
+    auto pair_distance = [&](Id a, Id b) { return measure_pair(a, b, s); };
     std::size_t kept = select_neighbors(s.sorted, max, pair_distance, s.selected, rule());
     std::vector<Candidate<Id>> chosen(s.selected);  // add_reverse_link reuses s.selected
     top_up_neighbors(s.sorted, min_out_degree(params_.m), chosen);
@@ -251,10 +250,7 @@ void MemoryGraph::connect(Id id, int level, Scratch& s) {
         }
         sort_closest_first(s.sorted);
         kept = s.sorted.size();
-        if (s.sorted.size() > max) {
-            kept = select_neighbors(s.sorted, max, pair_distance, s.selected, rule());
-            s.sorted = s.selected;
-        } else if (rule().keep_pruned) {
+        if (s.sorted.size() > max || rule().keep_pruned) {
             kept = select_neighbors(s.sorted, max, pair_distance, s.selected, rule());
             s.sorted = s.selected;
         }
@@ -368,7 +364,6 @@ bool MemoryGraph::build(int threads, const std::function<bool(std::size_t)>& pro
 
 std::size_t MemoryGraph::ensure_reachable() {
     if (count_ == 0 || entry_ == kNone) return 0;
-    std::size_t max0 = static_cast<std::size_t>(params_.max_links(0));
     std::vector<char> reached(count_, 0);
     std::vector<Id> queue;
     // Layer 0 only: a search ends with a layer-0 walk, so that is where
@@ -399,60 +394,67 @@ std::size_t MemoryGraph::ensure_reachable() {
     // they make progress.
     std::size_t relinked = 0;
     for (int pass = 0; pass < 8; ++pass) {
-    std::size_t before = relinked;
-    for (Id u = 0; u < count_; ++u) {
-        if (reached[u]) continue;
-        auto near = search_prepared(vector(u), static_cast<std::size_t>(params_.ef_construction),
-                                    params_.ef_construction);
-        for (const auto& c : near) {
-            Id r = c.id;
-            if (r == u || !reached[r]) continue;
-            std::uint32_t* rc = count_ptr(r, 0);
-            Link* rl = links_mut(r, 0);
-            std::size_t rn = list_size(*rc);
-            if (rn < max0) {
-                rl[rn] = Link{u, c.distance};
-                *rc = pack_list(rn + 1, list_kept(*rc));
-            } else {
-                std::uint32_t victim = 0;
-                for (std::uint32_t i = 1; i < rn; ++i)
-                    if (rl[i].distance > rl[victim].distance) victim = i;
-                Link w = rl[victim];
-                std::uint32_t* uc = count_ptr(u, 0);
-                Link* ul = links_mut(u, 0);
-                std::size_t un = list_size(*uc);
-                bool already = false;
-                for (std::uint32_t i = 0; i < un; ++i) already |= ul[i].id == w.id;
-                int slot = -1;
-                if (!already && un >= max0) {
-                    for (std::uint32_t i = 0; i < un; ++i)
-                        if (reached[ul[i].id] && (slot < 0 || ul[i].distance > ul[slot].distance))
-                            slot = static_cast<int>(i);
-                    // Every link of u leads into the unreachable part (full
-                    // lists make this common): give up u's farthest; its
-                    // target may stay cut off, and the next pass links it.
-                    if (slot < 0)
-                        for (std::uint32_t i = 0; i < un; ++i)
-                            if (slot < 0 || ul[i].distance > ul[slot].distance) slot = static_cast<int>(i);
-                }
-                float uw = distance_(vector(u), vector(w.id), dims_);
-                if (!already) {
-                    if (slot < 0) {
-                        ul[un] = Link{w.id, uw};
-                        *uc = pack_list(un + 1, list_kept(*uc));
-                    }
-                    else ul[slot] = Link{w.id, uw};
-                }
-                rl[victim] = Link{u, c.distance};
-            }
+        std::size_t before = relinked;
+        for (Id u = 0; u < count_; ++u) {
+            if (reached[u] || !relink_unreachable(u, reached)) continue;
             ++relinked;
             spread(u);
-            break;
         }
-    }
-    if (relinked == before) break;
+        if (relinked == before) break;
     }
     return relinked;
+}
+
+// One relink of ensure_reachable: a reachable node near the unreachable u
+// links to u (see there). False when no reachable node near u could.
+bool MemoryGraph::relink_unreachable(Id u, const std::vector<char>& reached) {
+    std::size_t max0 = static_cast<std::size_t>(params_.max_links(0));
+    auto near = search_prepared(vector(u), static_cast<std::size_t>(params_.ef_construction),
+                                params_.ef_construction);
+    for (const auto& c : near) {
+        Id r = c.id;
+        if (r == u || !reached[r]) continue;
+        std::uint32_t* rc = count_ptr(r, 0);
+        Link* rl = links_mut(r, 0);
+        std::size_t rn = list_size(*rc);
+        if (rn < max0) {
+            rl[rn] = Link{u, c.distance};
+            *rc = pack_list(rn + 1, list_kept(*rc));
+        } else {
+            std::uint32_t victim = 0;
+            for (std::uint32_t i = 1; i < rn; ++i)
+                if (rl[i].distance > rl[victim].distance) victim = i;
+            Link w = rl[victim];
+            std::uint32_t* uc = count_ptr(u, 0);
+            Link* ul = links_mut(u, 0);
+            std::size_t un = list_size(*uc);
+            bool already = false;
+            for (std::uint32_t i = 0; i < un; ++i) already |= ul[i].id == w.id;
+            int slot = -1;
+            if (!already && un >= max0) {
+                for (std::uint32_t i = 0; i < un; ++i)
+                    if (reached[ul[i].id] && (slot < 0 || ul[i].distance > ul[slot].distance))
+                        slot = static_cast<int>(i);
+                // Every link of u leads into the unreachable part (full
+                // lists make this common): give up u's farthest; its
+                // target may stay cut off, and the next pass links it.
+                if (slot < 0)
+                    for (std::uint32_t i = 0; i < un; ++i)
+                        if (slot < 0 || ul[i].distance > ul[slot].distance) slot = static_cast<int>(i);
+            }
+            float uw = distance_(vector(u), vector(w.id), dims_);
+            if (!already) {
+                if (slot < 0) {
+                    ul[un] = Link{w.id, uw};
+                    *uc = pack_list(un + 1, list_kept(*uc));
+                }
+                else ul[slot] = Link{w.id, uw};
+            }
+            rl[victim] = Link{u, c.distance};
+        }
+        return true;
+    }
+    return false;
 }
 
 std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search(const float* query, std::size_t k,

@@ -103,6 +103,9 @@ private:
         return static_cast<std::uint32_t>(size | (kept << 16));
     }
     void store_list(Id id, int level, const std::vector<Candidate<Id>>& list, std::size_t kept) noexcept;
+    // Distance between two nodes, counted in the scratch (neighbour selection).
+    float measure_pair(Id a, Id b, Scratch& s) const noexcept;
+    bool relink_unreachable(Id u, const std::vector<char>& reached);
     void lock(Id id) noexcept;
     void unlock(Id id) noexcept;
     void insert_with(Id id, Scratch& s);
