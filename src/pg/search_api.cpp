@@ -19,6 +19,7 @@
 // and 1 MB of SQL (src/core/filter), its JSON text to 1 MB; errors raised
 // while the statement is planned or run carry a one-line CONTEXT instead of
 // the generated statement.
+#include <cmath>
 #include <list>
 #include <string>
 #include <unordered_map>
@@ -34,6 +35,7 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -285,12 +287,16 @@ void shorten_context(ErrorData* e, const char* statement, const char* own_line) 
 
 // Runs the ranked query for a resolved index and fills the SRF's tuplestore.
 // Called with SPI connected and the search's settings in place.
-void run_search(FunctionCallInfo fcinfo, const char* index_id, const char* table, bool cosine, Datum query,
-                Oid vector_type, Datum label, int32 limit, int32 skip, const char* filter_sql, Datum filter_params,
-                const char* mode) {
+// Returns the number of rows; they stay in SPI_tuptable for fill_results.
+uint64 run_search(const char* index_id, const char* table, bool cosine, Datum query, Oid vector_type, Datum label,
+                  int32 limit, int32 skip, const char* filter_sql, Datum filter_params, const char* mode) {
     // The statement depends on the table, the metric, the filter's shape
     // and the LIMIT bucket only; every value is a parameter.
     const char* op = cosine ? "<=>" : "<->";
+    // Exact mode ranks by an expression no index can order by (distance
+    // + 0), so the planner must measure and sort; unlike enable_indexscan =
+    // off this keeps the btree lookups of the join to the records.
+    const char* order_tail = strcmp(mode, "exact") == 0 ? " OPERATOR(pg_catalog.+) 0::pg_catalog.float8" : "";
     const long long bucket = limit_bucket(limit, skip);
     const char* score = cosine
         ? "(1::pg_catalog.float8 OPERATOR(pg_catalog.-) (s.d OPERATOR(pg_catalog./) 2::pg_catalog.float8))"
@@ -301,10 +307,10 @@ void run_search(FunctionCallInfo fcinfo, const char* index_id, const char* table
         "FROM (SELECT r, v.embedding OPERATOR(%s.%s) $1 AS d "
         "FROM %s.%s v JOIN %s.records r ON r.id OPERATOR(pg_catalog.=) v.record_id "
         "WHERE r.label OPERATOR(pg_catalog.=) $2 AND (%s) "
-        "ORDER BY v.embedding OPERATOR(%s.%s) $1 LIMIT %lld) s "
+        "ORDER BY (v.embedding OPERATOR(%s.%s) $1)%s LIMIT %lld) s "
         "LIMIT $3 OFFSET $4",
         kInternalSchema, score, kApiSchema, op, kInternalSchema, quote_identifier(table), kApiSchema, filter_sql,
-        kApiSchema, op, bucket);
+        kApiSchema, op, order_tail, bucket);
     char* own_line = psprintf("rushdb.search: ranked query of embedding index %s", index_id);
     const std::size_t filter_bytes = strcmp(filter_sql, "TRUE") == 0 ? 0 : strlen(filter_sql);
 
@@ -322,8 +328,13 @@ void run_search(FunctionCallInfo fcinfo, const char* index_id, const char* table
                 plan = entry->plan;
             } else {
                 Oid types[5] = {vector_type, TEXTOID, INT4OID, INT4OID, TEXTARRAYOID};
+                // With a filter, every call is planned for its values (a
+                // custom plan): only then does the planner see how many
+                // records match and choose between the graph and an exact
+                // ranking of the matches. Parsing is still done once.
+                const int options = filter_bytes > 0 ? CURSOR_OPT_CUSTOM_PLAN : 0;
                 plan = pg_call([&] {
-                    SPIPlanPtr prepared = SPI_prepare(sql, 5, types);
+                    SPIPlanPtr prepared = SPI_prepare_cursor(sql, 5, types, options);
                     if (prepared == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
                     return prepared;
                 });
@@ -351,7 +362,11 @@ void run_search(FunctionCallInfo fcinfo, const char* index_id, const char* table
         }
     });
     if (rc != SPI_OK_SELECT) elog(ERROR, "search query failed: %s", SPI_result_code_string(rc));
+    return SPI_processed;
+}
 
+// Copies the rows of the last run_search into the SRF's tuplestore.
+void fill_results(FunctionCallInfo fcinfo) {
     // A scalar SETOF result: the caller's expected descriptor (one jsonb column).
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
@@ -362,6 +377,19 @@ void run_search(FunctionCallInfo fcinfo, const char* index_id, const char* table
         // Copy out of SPI's memory into the tuplestore (which copies again).
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &d, &isnull);
     }
+}
+
+// Rows of an index's vector table as the planner last counted them
+// (pg_class.reltuples; 0 when never analyzed or vacuumed).
+double storage_rows(const char* table) {
+    Oid nsp = get_namespace_oid(kInternalSchema, false);
+    Oid rel = get_relname_relid(table, nsp);
+    if (!OidIsValid(rel)) return 0;
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
+    if (!HeapTupleIsValid(tuple)) return 0;
+    float4 rows = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->reltuples;
+    ReleaseSysCache(tuple);
+    return rows > 0 ? rows : 0;
 }
 
 [[noreturn]] void bad(int code, const char* msg) { ereport(ERROR, (errcode(code), errmsg("%s", msg))); pg_unreachable(); }
@@ -650,9 +678,28 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     char ef_text[16];
     snprintf(ef_text, sizeof ef_text, "%d", ef);
     set_config_option("rushdb.hnsw_ef_search", ef_text, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    if (strcmp(mode, "exact") == 0)
-        set_config_option("enable_indexscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    else if (strcmp(mode, "ann") == 0) {
+    // In auto mode the graph walk gets a budget: it may return at most
+    // about sqrt(rows * wanted / 2) elements (at least 4 * wanted) before
+    // it gives up, and a short result is then ranked exactly (below). That
+    // is where the two plans cost about the same: an element returned by
+    // the walk costs about twice a matching record ranked exactly (measured
+    // on 335k GloVe vectors, docs/benchmarks.md), and a filter that lets
+    // fewer than wanted / budget of the rows through has fewer matches than
+    // rows * wanted / budget. So a filter the planner took for broad but
+    // that is selective costs at most about twice the exact ranking, never
+    // a walk through most of the index.
+    if (strcmp(mode, "auto") == 0 && strcmp(filter_sql, "TRUE") != 0) {
+        double rows = storage_rows(ix.table);
+        double budget = std::sqrt(rows * static_cast<double>(wanted) / 2.0);
+        if (budget < 4.0 * static_cast<double>(wanted)) budget = 4.0 * static_cast<double>(wanted);
+        if (budget < static_cast<double>(hnsw::g_max_scan_tuples)) {
+            char budget_text[24];
+            snprintf(budget_text, sizeof budget_text, "%d", static_cast<int>(budget));
+            set_config_option("rushdb.hnsw_max_scan_tuples", budget_text, PGC_USERSET, PGC_S_SESSION,
+                              GUC_ACTION_SAVE, true, 0, false);
+        }
+    }
+    if (strcmp(mode, "ann") == 0) {
         // The exact plans all rank by a sort (after a sequential, bitmap or
         // label-index scan); with sorting off, the HNSW ordered scan is the
         // plan left.
@@ -661,8 +708,18 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     }
 
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    run_search(fcinfo, ix.id, ix.table, ix.cosine, query, vector_type, PG_GETARG_DATUM(0), limit, skip, filter_sql,
-               filter_params, mode);
+    uint64 rows = run_search(ix.id, ix.table, ix.cosine, query, vector_type, PG_GETARG_DATUM(0), limit, skip,
+                             filter_sql, filter_params, mode);
+    // Never too few rows: a graph walk stops after rushdb.hnsw_max_scan_tuples
+    // elements, so a filter the planner thought broad but that matches few
+    // records can come back short. Fewer rows than asked for means few
+    // records match, and ranking those exactly is cheap: do it.
+    if (rows < static_cast<uint64>(limit) && strcmp(mode, "auto") == 0) {
+        SPI_freetuptable(SPI_tuptable);
+        run_search(ix.id, ix.table, ix.cosine, query, vector_type, PG_GETARG_DATUM(0), limit, skip, filter_sql,
+                   filter_params, "exact");
+    }
+    fill_results(fcinfo);
     SPI_finish();
     AtEOXact_GUC(true, nest);
     error_context_stack = saved_context_stack;
