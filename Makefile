@@ -6,6 +6,7 @@
 #   make unit                GoogleTest suite for src/core (via CMake)
 #   make bench-kernels       Google Benchmark of the distance kernels
 #   make bench-hnsw          HNSW on two real sets, with hnswlib (and pgvector when installed)
+#   make bench-filtered      filtered search at 0.1%-50% on two real sets (and pgvector)
 #   make fuzz-parser         libFuzzer run of the vector text parser
 #   make fuzz-where          libFuzzer run of the JSON parser + where compiler
 #
@@ -84,7 +85,7 @@ build/regress:
 
 EXTRA_CLEAN = build/pgxs build/regress
 
-.PHONY: unit bench-kernels bench-hnsw fuzz-parser fuzz-where cmake-build FORCE
+.PHONY: unit bench-kernels bench-hnsw bench-filtered fuzz-parser fuzz-where cmake-build FORCE
 cmake-build:
 	cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/cmake -j$$(nproc)
@@ -98,6 +99,12 @@ BENCH_ROUNDS ?= 3
 bench-hnsw:
 	test/bench/hnsw/run_real.sh wink-100d $(BENCH_SECS) $(BENCH_ROUNDS)
 	test/bench/hnsw/run_real.sh wordnet-use-512d $(BENCH_SECS) $(BENCH_ROUNDS)
+
+# BENCH_FILTER_SECS: pgbench seconds per configuration and selectivity.
+BENCH_FILTER_SECS ?= 5
+bench-filtered:
+	test/bench/hnsw/run_filtered.sh wink-100d $(BENCH_FILTER_SECS) 200
+	test/bench/hnsw/run_filtered.sh wordnet-use-512d $(BENCH_FILTER_SECS) 200
 
 bench-kernels: cmake-build
 	build/cmake/bench_kernels --benchmark_min_time=0.2
