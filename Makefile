@@ -7,6 +7,7 @@
 #   make bench-kernels       Google Benchmark of the distance kernels
 #   make bench-hnsw          HNSW on two real sets, with hnswlib (and pgvector when installed)
 #   make bench-filtered      filtered search at 0.1%-50% on two real sets (and pgvector)
+#   make bench-hnsw-write    writes into a live index: COPY, INSERT, 2 writers, API (and pgvector)
 #   make fuzz-parser         libFuzzer run of the vector text parser
 #   make fuzz-where          libFuzzer run of the JSON parser + where compiler
 #
@@ -85,7 +86,7 @@ build/regress:
 
 EXTRA_CLEAN = build/pgxs build/regress
 
-.PHONY: unit bench-kernels bench-hnsw bench-filtered fuzz-parser fuzz-where cmake-build FORCE
+.PHONY: unit bench-kernels bench-hnsw bench-filtered bench-hnsw-write fuzz-parser fuzz-where cmake-build FORCE
 cmake-build:
 	cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/cmake -j$$(nproc)
@@ -105,6 +106,10 @@ BENCH_FILTER_SECS ?= 5
 bench-filtered:
 	test/bench/hnsw/run_filtered.sh wink-100d $(BENCH_FILTER_SECS) 200
 	test/bench/hnsw/run_filtered.sh wordnet-use-512d $(BENCH_FILTER_SECS) 200
+
+bench-hnsw-write:
+	test/bench/hnsw/run_write.sh wink-100d all $(BENCH_FILTER_SECS)
+	test/bench/hnsw/run_write.sh wordnet-use-512d all $(BENCH_FILTER_SECS)
 
 bench-kernels: cmake-build
 	build/cmake/bench_kernels --benchmark_min_time=0.2
