@@ -165,6 +165,24 @@ LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, in
 
 namespace {
 
+// Whether some element other than `besides` links to `x` on layer 0. HNSW
+// links are mostly mutual, so x's own neighbours are asked (stopping at the
+// first that links back); the answer "no" may be wrong only towards keeping
+// or forcing a link that was not strictly needed.
+bool has_incoming_link(Relation index, const ElementLayout& layout, Id x, Id besides = 0) {
+    std::vector<ItemPointerData> out, theirs;
+    if (!read_links(index, layout, x, 0, out)) return true;  // gone: nothing to protect
+    ItemPointerData xt = unpack_tid(x);
+    for (const auto& y : out) {
+        Id yid = pack_tid(y);
+        if (yid == besides || yid == x) continue;
+        if (!read_links(index, layout, yid, 0, theirs)) continue;
+        for (const auto& t : theirs)
+            if (ItemPointerEquals(const_cast<ItemPointerData*>(&t), &xt)) return true;
+    }
+    return false;
+}
+
 // Makes `target` link back to `newcomer` on `level`, pruning with the
 // heuristic when its list is full. True when target now links to newcomer.
 // Links the target dropped to make room are appended to `dropped`.
@@ -202,6 +220,20 @@ bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
                 next.push_back(unpack_tid(c.id));
                 kept |= c.id == newcomer;
             }
+            // Crash safety: the list is written in its own WAL record, so an
+            // element it drops must already have another way in; the link
+            // the newcomer could hand it later would come too late after a
+            // crash. If one has none, the target keeps its list (the
+            // newcomer is linked from its other neighbours, or forced in).
+            // Not chosen: the list would be the same links again.
+            if (!kept) return false;
+            if (level == 0) {
+                for (const auto& t : current) {
+                    bool still = false;
+                    for (const auto& n : next) still |= ItemPointerEquals(const_cast<ItemPointerData*>(&t), const_cast<ItemPointerData*>(&n));
+                    if (!still && !has_incoming_link(index, layout, pack_tid(t), target)) return false;
+                }
+            }
         }
         LinkWrite w = write_links(index, layout, target, level, current, next.data(), static_cast<int>(next.size()));
         if (w == LinkWrite::written) {
@@ -213,22 +245,6 @@ bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
             return kept;
         }
         if (w == LinkWrite::gone) return false;
-    }
-    return false;
-}
-
-// Whether some element links to `x` on layer 0. HNSW links are mostly
-// mutual, so x's own neighbours are asked first (stopping at the first that
-// links back); the answer "no" may be wrong only towards forcing a link that
-// was not strictly needed.
-bool has_incoming_link(Relation index, const ElementLayout& layout, Id x) {
-    std::vector<ItemPointerData> out, theirs;
-    if (!read_links(index, layout, x, 0, out)) return true;  // gone: nothing to protect
-    ItemPointerData xt = unpack_tid(x);
-    for (const auto& y : out) {
-        if (!read_links(index, layout, pack_tid(y), 0, theirs)) continue;
-        for (const auto& t : theirs)
-            if (ItemPointerEquals(const_cast<ItemPointerData*>(&t), &xt)) return true;
     }
     return false;
 }
@@ -475,7 +491,8 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
                 bool adopted = false;
                 for (const auto& t : mine) adopted |= ItemPointerEquals(const_cast<ItemPointerData*>(&t), &dt);
                 if (!adopted && !has_incoming_link(index, layout, d))
-                    force_in_link(index, g, vectors, dist, self_id, d, [](Id) { return true; });
+                    force_in_link(index, g, vectors, dist, self_id, d,
+                                  [&](Id t) { return has_incoming_link(index, layout, t, self_id); });
             }
         }
     }
@@ -483,7 +500,9 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
     // incoming link so the new row stays findable.
     if (!linked_on_base)
         for (const auto& c : chosen_per_level[0])
-            if (force_in_link(index, g, vectors, dist, c.id, self_id, [](Id) { return true; })) break;
+            if (force_in_link(index, g, vectors, dist, c.id, self_id,
+                              [&](Id t) { return has_incoming_link(index, layout, t, self_id); }))
+                break;
 
     MetaUpdate u{};
     u.set_dims = meta.dims == 0;

@@ -63,15 +63,12 @@ for my $round (1 .. 2)
     is($node->safe_psql('postgres', qq{
             SELECT count(*) FROM seen_$round s WHERE NOT EXISTS (SELECT FROM t WHERE t.id = s.id)}),
         '0', "round $round: each of the $seen rows committed before the crash is in the table ($total rows)");
-    TODO: {
-        # The known gap of round 3 below applies to inserts too: an insert
-        # that prunes a full neighbour list and the write that gives the
-        # dropped element another way in are separate WAL records. Every
-        # list is full (docs/hnsw.md), so every reverse link prunes; seen in
-        # about one run in ten, one element. The checks after the VACUUM
-        # are not TODO.
-        local $TODO = 'neighbour-list rewrites are not crash-atomic (issue: steady writes / durability)';
-        is(verify_problems($node, 't_v_idx'), '', "round $round: hnsw_verify is clean after recovery");
+    # An insert that prunes a full neighbour list writes it in a WAL record
+    # of its own, so it never drops an element that has no other way in
+    # (hnsw_insert.cpp, add_reverse_link): whatever WAL survives, every row
+    # stays reachable.
+    is(verify_problems($node, 't_v_idx'), '', "round $round: hnsw_verify is clean after recovery");
+    {
         my ($found, $distinct, undef, $unfound) = index_census($node, 't', 64, "seen_$round");
         is($unfound, '0', "round $round: the index returns each of the $seen rows committed before the crash");
     }
@@ -122,11 +119,10 @@ DELETE FROM t WHERE id = (SELECT id FROM t WHERE id >= :r ORDER BY id LIMIT 1);
     my ($found, $distinct);
     TODO: {
         # Known gap (docs/hnsw.md, "Crash consistency"): a crash between the
-        # WAL records of one neighbour-list rewrite (an insert pruning a
-        # full list, VACUUM's repair) can leave an element no other element
-        # links to until the next VACUUM repairs it; seen about one run in
-        # three, one element in ~11,500. The checks after the VACUUM below
-        # are not TODO.
+        # WAL records of one of VACUUM's neighbour-list repairs can leave an
+        # element no other element links to until the next VACUUM repairs
+        # it; seen about one run in three, one element in ~11,500. The
+        # checks after the VACUUM below are not TODO.
         local $TODO = 'neighbour-list rewrites are not crash-atomic (issue: steady writes / durability)';
         is(verify_problems($node, 't_v_idx'), '', 'round 3: hnsw_verify is clean after recovery');
         ($found, $distinct) = index_census($node, 't', 64);
