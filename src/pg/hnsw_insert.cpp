@@ -163,25 +163,22 @@ LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, in
     return result;
 }
 
-namespace {
-
-// Whether some element other than `besides` links to `x` on layer 0. HNSW
-// links are mostly mutual, so x's own neighbours are asked (stopping at the
-// first that links back); the answer "no" may be wrong only towards keeping
-// or forcing a link that was not strictly needed.
-bool has_incoming_link(Relation index, const ElementLayout& layout, Id x, Id besides = 0) {
+bool has_incoming_link(Relation index, const ElementLayout& layout, Id x, Id besides,
+                       const std::function<bool(Id)>& ignore) {
     std::vector<ItemPointerData> out, theirs;
     if (!read_links(index, layout, x, 0, out)) return true;  // gone: nothing to protect
     ItemPointerData xt = unpack_tid(x);
     for (const auto& y : out) {
         Id yid = pack_tid(y);
-        if (yid == besides || yid == x) continue;
+        if (yid == besides || yid == x || (ignore && ignore(yid))) continue;
         if (!read_links(index, layout, yid, 0, theirs)) continue;
         for (const auto& t : theirs)
             if (ItemPointerEquals(const_cast<ItemPointerData*>(&t), &xt)) return true;
     }
     return false;
 }
+
+namespace {
 
 // Makes `target` link back to `newcomer` on `level`, pruning with the
 // heuristic when its list is full. True when target now links to newcomer.

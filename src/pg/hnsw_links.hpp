@@ -42,6 +42,15 @@ enum class LinkWrite { written, changed, gone };
 LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, int level,
                       const std::vector<ItemPointerData>& expected, const ItemPointerData* links, int count);
 
+// Whether some element other than `besides` (and not one `ignore` names)
+// links to `x` on layer 0. HNSW links are mostly mutual, so x's own
+// neighbours are asked, stopping at the first that links back; the answer
+// "no" may be wrong only towards keeping or forcing a link that was not
+// strictly needed. Used before a list rewrite drops x: each rewrite is its
+// own WAL record, so x must already have another way in.
+bool has_incoming_link(Relation index, const ElementLayout& layout, Id x, Id besides = 0,
+                       const std::function<bool(Id)>& ignore = nullptr);
+
 // Gives u an incoming layer-0 link from r without stranding anything: r's
 // farthest link w is handed to u (in a free slot, or replacing one of u's
 // links whose target `reachable` says is reachable anyway), then r -> u takes

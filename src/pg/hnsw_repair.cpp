@@ -143,6 +143,35 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
             for (const auto& k : chosen) taken |= k.id == c.id;
             if (!taken) chosen.push_back(c);
         }
+        // Crash safety, as for inserts: a live link the new list drops must
+        // lead to an element with another way in (not through D, which is
+        // about to go), or it stays, in place of a link the list did not
+        // have before (there always is one: the list lost at least one
+        // link into D).
+        if (level == 0) {
+            auto in_d = [&](Id y) { return s.deleted.count(y) > 0; };
+            for (const auto& t : current) {
+                Id tid = pack_tid(t);
+                if (s.deleted.count(tid)) continue;
+                bool kept = false;
+                for (const auto& c : chosen) kept |= c.id == tid;
+                if (kept || has_incoming_link(index, layout, tid, element, in_d)) continue;
+                const float* tv = vectors.get(tid);
+                Cand keep{tv ? dist(ev, tv, static_cast<std::size_t>(layout.dims)) : 0.0f, tid};
+                if (chosen.size() < max) {
+                    chosen.push_back(keep);
+                    continue;
+                }
+                for (std::size_t i = chosen.size(); i-- > 0;) {
+                    bool was_there = false;
+                    for (const auto& o : current) was_there |= pack_tid(o) == chosen[i].id;
+                    if (!was_there) {
+                        chosen[i] = keep;
+                        break;
+                    }
+                }
+            }
+        }
         std::vector<ItemPointerData> next;
         for (const auto& c : chosen) next.push_back(unpack_tid(c.id));
         LinkWrite w = write_links(index, layout, element, level, current, next.data(), static_cast<int>(next.size()));
