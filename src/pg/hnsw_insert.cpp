@@ -163,6 +163,75 @@ LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, in
     return result;
 }
 
+namespace {
+
+// Is target's list on `level` in this (locked) page equal to `expected`?
+// -1: the element is gone; 0: changed; 1: equal.
+int list_matches(Page page, const ElementLayout& layout, Id target, int level,
+                 const std::vector<ItemPointerData>& expected) {
+    ItemPointerData tid = unpack_tid(target);
+    ElementHeader* e = element_in_page(page, ItemPointerGetOffsetNumber(&tid));
+    if (e == nullptr || e->level < level) return -1;
+    ElementView view{e, &layout};
+    int n = std::min<int>(view.counts()[level], layout.max_links(level));
+    if (n != static_cast<int>(expected.size())) return 0;
+    for (int i = 0; i < n; ++i)
+        if (!ItemPointerEquals(&view.links(level)[i], const_cast<ItemPointerData*>(&expected[i]))) return 0;
+    return 1;
+}
+
+void store_list(Page page, const ElementLayout& layout, Id target, int level, const std::vector<ItemPointerData>& links) {
+    ItemPointerData tid = unpack_tid(target);
+    ElementView view{element_in_page(page, ItemPointerGetOffsetNumber(&tid)), &layout};
+    int max = layout.max_links(level);
+    for (int i = 0; i < max; ++i) {
+        if (i < static_cast<int>(links.size()))
+            view.links(level)[i] = links[i];
+        else
+            ItemPointerSetInvalid(&view.links(level)[i]);
+    }
+    view.counts()[level] = static_cast<uint8>(links.size());
+}
+
+}  // namespace
+
+LinkWrite write_links_pair(Relation index, const ElementLayout& layout, int level, Id a,
+                           const std::vector<ItemPointerData>& a_expected, const std::vector<ItemPointerData>& a_links,
+                           Id b, const std::vector<ItemPointerData>& b_expected,
+                           const std::vector<ItemPointerData>& b_links) {
+    BlockNumber ba = static_cast<BlockNumber>(a >> 16), bb = static_cast<BlockNumber>(b >> 16);
+    LinkWrite result = LinkWrite::gone;
+    pg_call([&] {
+        Buffer bufa = ReadBuffer(index, ba);
+        Buffer bufb = bb == ba ? bufa : ReadBuffer(index, bb);
+        // Lower block first: the only place holding two content locks.
+        if (ba == bb) {
+            LockBuffer(bufa, BUFFER_LOCK_EXCLUSIVE);
+        } else {
+            LockBuffer(ba < bb ? bufa : bufb, BUFFER_LOCK_EXCLUSIVE);
+            LockBuffer(ba < bb ? bufb : bufa, BUFFER_LOCK_EXCLUSIVE);
+        }
+        int ma = list_matches(BufferGetPage(bufa), layout, a, level, a_expected);
+        int mb = list_matches(BufferGetPage(bufb), layout, b, level, b_expected);
+        if (ma < 0 || mb < 0) {
+            result = LinkWrite::gone;
+        } else if (ma == 0 || mb == 0) {
+            result = LinkWrite::changed;
+        } else {
+            GenericXLogState* state = GenericXLogStart(index);
+            Page pa = GenericXLogRegisterBuffer(state, bufa, 0);
+            Page pb = bb == ba ? pa : GenericXLogRegisterBuffer(state, bufb, 0);
+            store_list(pa, layout, a, level, a_links);
+            store_list(pb, layout, b, level, b_links);
+            GenericXLogFinish(state);
+            result = LinkWrite::written;
+        }
+        UnlockReleaseBuffer(bufa);
+        if (bb != ba) UnlockReleaseBuffer(bufb);
+    });
+    return result;
+}
+
 bool has_incoming_link(Relation index, const ElementLayout& layout, Id x, Id besides,
                        const std::function<bool(Id)>& ignore) {
     std::vector<ItemPointerData> out, theirs;
@@ -335,9 +404,13 @@ bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const cor
                     if (slot < 0) return false;
                     unext[static_cast<std::size_t>(slot)] = w;
                 }
-                LinkWrite uw = write_links(index, layout, u, 0, ucur, unext.data(), static_cast<int>(unext.size()));
-                if (uw == LinkWrite::changed) continue;
-                if (uw == LinkWrite::gone) return false;
+                // The hand-over is one WAL record: w never loses r's link
+                // without gaining u's, whatever a crash keeps.
+                rnext[victim] = u_tid;
+                LinkWrite pw = write_links_pair(index, layout, 0, u, ucur, unext, r, rcur, rnext);
+                if (pw == LinkWrite::written) return true;
+                if (pw == LinkWrite::gone) return false;
+                continue;
             }
             rnext[victim] = u_tid;
         }

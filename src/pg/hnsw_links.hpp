@@ -42,6 +42,14 @@ enum class LinkWrite { written, changed, gone };
 LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, int level,
                       const std::vector<ItemPointerData>& expected, const ItemPointerData* links, int count);
 
+// Rewrites a's and b's lists on `level` in one WAL record, only if both
+// still equal their expected values (`changed` otherwise; `gone` if either
+// element is). a and b may share a page.
+LinkWrite write_links_pair(Relation index, const ElementLayout& layout, int level, Id a,
+                           const std::vector<ItemPointerData>& a_expected, const std::vector<ItemPointerData>& a_links,
+                           Id b, const std::vector<ItemPointerData>& b_expected,
+                           const std::vector<ItemPointerData>& b_links);
+
 // Whether some element other than `besides` (and not one `ignore` names)
 // links to `x` on layer 0. HNSW links are mostly mutual, so x's own
 // neighbours are asked, stopping at the first that links back; the answer

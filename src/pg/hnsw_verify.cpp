@@ -9,7 +9,8 @@
 // until the next VACUUM finishes); the entry point is an element of the top
 // level (its level matching the metapage's); every live element is
 // reachable on layer 0 from the entry point (an unreachable element is a row
-// no search can return); chunked vectors have exactly `dims` floats, in a
+// no search can return; one whose heap row no current snapshot sees, such
+// as an insert a crash aborted before it was linked, is not counted); chunked vectors have exactly `dims` floats, in a
 // chain of chunk tuples that ends there and shares no chunk with another.
 #include <string>
 #include <unordered_map>
@@ -22,6 +23,10 @@
 
 extern "C" {
 #include "access/relation.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "executor/tuptable.h"
+#include "utils/snapmgr.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "miscadmin.h"
@@ -38,6 +43,7 @@ namespace {
 struct Node {
     uint8 level;
     bool deleted;
+    ItemPointerData heap_tid;
     std::vector<std::vector<uint64>> links;  // per layer
 };
 
@@ -146,6 +152,7 @@ std::vector<std::string> verify(Relation index) {
                     Node n;
                     n.level = e->level;
                     n.deleted = (e->flags & kFlagDeleted) != 0;
+                    n.heap_tid = e->heap_tid;
                     ElementView view{e, &layout};
                     n.links.resize(static_cast<std::size_t>(e->level) + 1);
                     for (int l = 0; l <= e->level; ++l) {
@@ -216,12 +223,34 @@ std::vector<std::string> verify(Relation index) {
                 for (uint64 to : n->second.links[0])
                     if (reached.insert(to).second) todo.push_back(to);
             }
+            // An unreachable element whose heap row no snapshot taken now
+            // can see is not a lost row: its transaction aborted (a crash
+            // between placing the element and its first in-link), or is
+            // still inserting it, or the row is dead and VACUUM removes
+            // the element. Only visible rows count.
             std::size_t unreachable = 0;
             uint64 example = 0;
+            Relation heap = pg_call([&] { return table_open(index->rd_index->indrelid, AccessShareLock); });
+            Snapshot snapshot = pg_call([&] { return RegisterSnapshot(GetLatestSnapshot()); });
+            IndexFetchTableData* fetch = pg_call([&] { return table_index_fetch_begin(heap); });
+            TupleTableSlot* slot = pg_call([&] { return table_slot_create(heap, nullptr); });
             for (const auto& [id, n] : nodes)
                 if (!n.deleted && !reached.count(id)) {
-                    if (unreachable++ == 0) example = id;
+                    ItemPointerData tid = n.heap_tid;
+                    bool visible = pg_call([&] {
+                        bool call_again = false, all_dead = false;
+                        bool found = table_index_fetch_tuple(fetch, &tid, snapshot, slot, &call_again, &all_dead);
+                        ExecClearTuple(slot);
+                        return found;
+                    });
+                    if (visible && unreachable++ == 0) example = id;
                 }
+            pg_call([&] {
+                ExecDropSingleTupleTableSlot(slot);
+                table_index_fetch_end(fetch);
+                UnregisterSnapshot(snapshot);
+                table_close(heap, AccessShareLock);
+            });
             if (unreachable > 0)
                 problems.push_back(std::to_string(unreachable) + " of " + std::to_string(live) +
                                    " live elements are unreachable from the entry point (e.g. " +
