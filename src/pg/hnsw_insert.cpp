@@ -139,7 +139,7 @@ LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, in
             ElementView view{e, &layout};
             int n = std::min<int>(view.counts()[level], max);
             bool same = n == static_cast<int>(expected.size());
-            for (int i = 0; same && i < n; ++i) same = ItemPointerEquals(&view.links(level)[i], const_cast<ItemPointerData*>(&expected[i]));
+            for (int i = 0; same && i < n; ++i) same = pack_tid(view.links(level)[i]) == pack_tid(expected[i]);
             if (!same) {
                 result = LinkWrite::changed;
             } else {
@@ -176,7 +176,7 @@ int list_matches(Page page, const ElementLayout& layout, Id target, int level,
     int n = std::min<int>(view.counts()[level], layout.max_links(level));
     if (n != static_cast<int>(expected.size())) return 0;
     for (int i = 0; i < n; ++i)
-        if (!ItemPointerEquals(&view.links(level)[i], const_cast<ItemPointerData*>(&expected[i]))) return 0;
+        if (pack_tid(view.links(level)[i]) != pack_tid(expected[i])) return 0;
     return 1;
 }
 
@@ -242,7 +242,7 @@ bool has_incoming_link(Relation index, const ElementLayout& layout, Id x, Id bes
         if (yid == besides || yid == x || (ignore && ignore(yid))) continue;
         if (!read_links(index, layout, yid, 0, theirs)) continue;
         for (const auto& t : theirs)
-            if (ItemPointerEquals(const_cast<ItemPointerData*>(&t), &xt)) return true;
+            if (pack_tid(t) == pack_tid(xt)) return true;
     }
     return false;
 }
@@ -259,10 +259,11 @@ bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
     ItemPointerData newcomer_tid = unpack_tid(newcomer);
     std::vector<ItemPointerData> current;
     std::vector<Cand> sorted, chosen;
+    std::vector<Id> next_ids, lost;
     for (int attempt = 0; attempt < 5; ++attempt) {
         if (!read_links(index, layout, target, level, current)) return false;  // target vanished
         for (const auto& t : current)
-            if (ItemPointerEquals(const_cast<ItemPointerData*>(&t), &newcomer_tid)) return true;
+            if (pack_tid(t) == pack_tid(newcomer_tid)) return true;
         std::vector<ItemPointerData> next(current);
         bool kept = true;
         if (current.size() < max) {
@@ -286,28 +287,27 @@ bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
                 next.push_back(unpack_tid(c.id));
                 kept |= c.id == newcomer;
             }
-            // Crash safety: the list is written in its own WAL record, so an
-            // element it drops must already have another way in; the link
-            // the newcomer could hand it later would come too late after a
-            // crash. If one has none, the target keeps its list (the
-            // newcomer is linked from its other neighbours, or forced in).
             // Not chosen: the list would be the same links again.
             if (!kept) return false;
-            if (level == 0) {
-                for (const auto& t : current) {
-                    bool still = false;
-                    for (const auto& n : next) still |= ItemPointerEquals(const_cast<ItemPointerData*>(&t), const_cast<ItemPointerData*>(&n));
-                    if (!still && !has_incoming_link(index, layout, pack_tid(t), target)) return false;
-                }
-            }
         }
+        // The links the new list loses (sorted ids: lists are up to 2m).
+        next_ids.clear();
+        for (const auto& n : next) next_ids.push_back(pack_tid(n));
+        std::sort(next_ids.begin(), next_ids.end());
+        lost.clear();
+        for (const auto& t : current)
+            if (!std::binary_search(next_ids.begin(), next_ids.end(), pack_tid(t))) lost.push_back(pack_tid(t));
+        // Crash safety: the list is written in its own WAL record, so an
+        // element it drops must already have another way in; the link the
+        // newcomer could hand it later would come too late after a crash.
+        // If one has none, the target keeps its list (the newcomer is
+        // linked from its other neighbours, or forced in).
+        if (level == 0)
+            for (Id t : lost)
+                if (!has_incoming_link(index, layout, t, target)) return false;
         LinkWrite w = write_links(index, layout, target, level, current, next.data(), static_cast<int>(next.size()));
         if (w == LinkWrite::written) {
-            for (const auto& t : current) {
-                bool still = false;
-                for (const auto& n : next) still |= ItemPointerEquals(const_cast<ItemPointerData*>(&t), const_cast<ItemPointerData*>(&n));
-                if (!still) dropped.push_back(pack_tid(t));
-            }
+            dropped.insert(dropped.end(), lost.begin(), lost.end());
             return kept;
         }
         if (w == LinkWrite::gone) return false;
@@ -331,7 +331,7 @@ void adopt_dropped(Relation index, const ElementLayout& layout, Id self, int lev
             if (d == self) continue;
             ItemPointerData t = unpack_tid(d);
             bool have = false;
-            for (const auto& n : next) have |= ItemPointerEquals(const_cast<ItemPointerData*>(&n), &t);
+            for (const auto& n : next) have |= (pack_tid(n) == pack_tid(t));
             if (!have) next.push_back(t);
         }
         if (next.size() == current.size()) return;
@@ -353,7 +353,7 @@ bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const cor
     for (int attempt = 0; attempt < 5; ++attempt) {
         if (!read_links(index, layout, r, 0, rcur) || !read_links(index, layout, u, 0, ucur)) return false;
         for (const auto& t : rcur)
-            if (ItemPointerEquals(const_cast<ItemPointerData*>(&t), &u_tid)) return true;
+            if (pack_tid(t) == pack_tid(u_tid)) return true;
         std::vector<ItemPointerData> rnext(rcur);
         if (rcur.size() < max) {
             rnext.push_back(u_tid);
@@ -374,8 +374,8 @@ bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const cor
             }
             ItemPointerData w = rcur[victim];
             bool has_w = false;
-            for (const auto& t : ucur) has_w |= ItemPointerEquals(const_cast<ItemPointerData*>(&t), &w);
-            if (!has_w && !ItemPointerEquals(&w, &u_tid)) {
+            for (const auto& t : ucur) has_w |= (pack_tid(t) == pack_tid(w));
+            if (!has_w && pack_tid(w) != pack_tid(u_tid)) {
                 std::vector<ItemPointerData> unext(ucur);
                 if (ucur.size() < max) {
                     unext.push_back(w);
@@ -559,7 +559,7 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
             for (Id d : dropped) {
                 ItemPointerData dt = unpack_tid(d);
                 bool adopted = false;
-                for (const auto& t : mine) adopted |= ItemPointerEquals(const_cast<ItemPointerData*>(&t), &dt);
+                for (const auto& t : mine) adopted |= (pack_tid(t) == pack_tid(dt));
                 if (!adopted && !has_incoming_link(index, layout, d))
                     force_in_link(index, g, vectors, dist, self_id, d,
                                   [&](Id t) { return has_incoming_link(index, layout, t, self_id); });
