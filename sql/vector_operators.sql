@@ -91,25 +91,37 @@ FROM (VALUES ('[0.3,-1.7,2.9,4.1]'::vector), ('[1e-15,2e-15]'), ('[1e15,-2e15]')
 SELECT vector_norm(NULL) IS NULL, l2_normalize(NULL) IS NULL, vector_dims(NULL) IS NULL;
 
 --
--- subvector(v, start, count): 1-based start.
+-- subvector(v, start, count): 1-based start; a range past either end is cut
+-- to the vector, as substring() cuts a string and as pgvector does.
 --
 SELECT subvector('[1,2,3,4,5]', 1, 5) AS whole, subvector('[1,2,3,4,5]', 1, 1) AS first,
        subvector('[1,2,3,4,5]', 2, 3) AS middle, subvector('[1,2,3,4,5]', 5, 1) AS last,
        subvector('[1,2,3,4,5]', 4, 2) AS tail;
 SELECT vector_dims(subvector(array_fill(1, ARRAY[16000])::vector, 1, 16000)) AS all_16000,
        subvector((SELECT array_agg(i)::vector FROM generate_series(1, 16000) i), 15998, 3) AS end_of_16000;
--- Invalid count or range: 22023.
+-- Cut to the bounds (pgvector: subvector('[1,2,3,4,5]', 3, 9) = [3,4,5]).
+SELECT args, (SELECT subvector('[1,2,3,4,5]'::vector, (string_to_array(args, ','))[1]::int,
+                               (string_to_array(args, ','))[2]::int)) AS result
+FROM unnest(ARRAY['3,9', '5,2', '0,2', '-1,3', '1,6', '-10,20', '3,2147483647']) args;
+-- A count below 1, or a range with no element left: 22023.
 SELECT subvector('[1,2,3,4,5]', 2, 0);
 SELECT subvector('[1,2,3,4,5]', 2, -1);
-SELECT subvector('[1,2,3,4,5]', 0, 1);
-SELECT subvector('[1,2,3,4,5]', 5, 2);
 SELECT subvector('[1,2,3,4,5]', 6, 1);
+SELECT subvector('[1,2,3,4,5]', -1, 2);
 SELECT args, pg_temp.expect_error(format('SELECT subvector(%L, %s)', '[1,2,3,4,5]', args))
-FROM unnest(ARRAY['1, 0', '1, -5', '1, -2147483648', '0, 1', '-1, 3', '-2147483648, 1',
-                  '1, 6', '5, 2', '6, 1', '2147483647, 1', '2147483647, 2147483647',
-                  '3, 2147483647']) args;
+FROM unnest(ARRAY['1, 0', '1, -5', '1, -2147483648', '0, 1', '-2147483648, 1', '-1, 2', '6, 1', '2147483647, 1',
+                  '2147483647, 2147483647', '-2147483648, 2147483647']) args;
 SELECT subvector(NULL, 1, 1) IS NULL, subvector('[1]', NULL, 1) IS NULL,
        subvector('[1]', 1, NULL) IS NULL;
+
+--
+-- a || b: concatenation (before it existed, PostgreSQL took text || and
+-- returned the text '[1,2,3][4,5]').
+--
+SELECT '[1,2,3]'::vector || '[4,5]' AS concat, pg_typeof('[1,2,3]'::vector || '[4,5]'::vector) AS type,
+       vector_concat('[1]', '[2]') AS by_name, vector_dims(array_fill(1, ARRAY[8000])::vector || array_fill(2, ARRAY[8000])::vector) AS dims_16000;
+SELECT pg_temp.expect_error($$SELECT array_fill(1, ARRAY[8000])::vector || array_fill(2, ARRAY[8001])::vector$$) AS too_long;
+SELECT ('[1]'::vector || NULL::vector) IS NULL AS null_in_null_out;
 
 --
 -- Elementwise + - *.

@@ -20,9 +20,13 @@ CREATE FUNCTION rushdb.vector_norm(rushdb.vector) RETURNS double precision
     AS 'MODULE_PATHNAME', 'rushdb_vector_norm' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION rushdb.l2_normalize(rushdb.vector) RETURNS rushdb.vector
     AS 'MODULE_PATHNAME', 'rushdb_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
--- subvector(v, start, count): 1-based start.
+-- subvector(v, start, count): 1-based start, cut to the bounds like substring().
 CREATE FUNCTION rushdb.subvector(rushdb.vector, integer, integer) RETURNS rushdb.vector
     AS 'MODULE_PATHNAME', 'rushdb_subvector' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rushdb.vector_concat(rushdb.vector, rushdb.vector) RETURNS rushdb.vector
+    AS 'MODULE_PATHNAME', 'rushdb_vector_concat' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- Without it, vector || vector resolved to text concatenation.
+CREATE OPERATOR rushdb.|| (LEFTARG = rushdb.vector, RIGHTARG = rushdb.vector, FUNCTION = rushdb.vector_concat);
 
 CREATE FUNCTION rushdb.vector_add(rushdb.vector, rushdb.vector) RETURNS rushdb.vector
     AS 'MODULE_PATHNAME', 'rushdb_vector_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

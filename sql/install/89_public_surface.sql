@@ -26,7 +26,8 @@ COMMENT ON FUNCTION rushdb.l1_distance(rushdb.vector, rushdb.vector) IS 'Manhatt
 COMMENT ON FUNCTION rushdb.vector_dims(rushdb.vector) IS 'Number of dimensions';
 COMMENT ON FUNCTION rushdb.vector_norm(rushdb.vector) IS 'Euclidean norm';
 COMMENT ON FUNCTION rushdb.l2_normalize(rushdb.vector) IS 'The vector scaled to unit length';
-COMMENT ON FUNCTION rushdb.subvector(rushdb.vector, integer, integer) IS 'Elements start .. start + count - 1 (1-based)';
+COMMENT ON FUNCTION rushdb.subvector(rushdb.vector, integer, integer) IS 'Elements start .. start + count - 1 (1-based), cut to the vector''s bounds like substring()';
+COMMENT ON FUNCTION rushdb.vector_concat(rushdb.vector, rushdb.vector) IS 'The elements of the first vector, then those of the second (operator ||)';
 COMMENT ON FUNCTION rushdb.vector_add(rushdb.vector, rushdb.vector) IS 'Element-wise sum (operator +)';
 COMMENT ON FUNCTION rushdb.vector_sub(rushdb.vector, rushdb.vector) IS 'Element-wise difference (operator -)';
 COMMENT ON FUNCTION rushdb.vector_mul(rushdb.vector, rushdb.vector) IS 'Element-wise product (operator *)';

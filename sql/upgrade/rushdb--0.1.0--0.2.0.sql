@@ -186,3 +186,9 @@ SELECT pg_catalog.pg_extension_config_dump('rushdb.embedding_indexes', '');
 SELECT pg_catalog.pg_extension_config_dump('rushdb_internal.embedding_queue', '');
 SELECT pg_catalog.pg_extension_config_dump('rushdb_internal.embedding_queue_seq_seq', '');
 GRANT SELECT ON rushdb.embedding_indexes TO PUBLIC;
+
+-- New in 0.2.0: vector concatenation (vector || vector resolved to text
+-- concatenation in 0.1.0).
+CREATE FUNCTION rushdb.vector_concat(rushdb.vector, rushdb.vector) RETURNS rushdb.vector
+    AS 'MODULE_PATHNAME', 'rushdb_vector_concat' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OPERATOR rushdb.|| (LEFTARG = rushdb.vector, RIGHTARG = rushdb.vector, FUNCTION = rushdb.vector_concat);

@@ -68,6 +68,7 @@ PG_FUNCTION_INFO_V1(rushdb_vector_dims);
 PG_FUNCTION_INFO_V1(rushdb_vector_norm);
 PG_FUNCTION_INFO_V1(rushdb_l2_normalize);
 PG_FUNCTION_INFO_V1(rushdb_subvector);
+PG_FUNCTION_INFO_V1(rushdb_vector_concat);
 PG_FUNCTION_INFO_V1(rushdb_vector_add);
 PG_FUNCTION_INFO_V1(rushdb_vector_sub);
 PG_FUNCTION_INFO_V1(rushdb_vector_mul);
@@ -130,7 +131,11 @@ Datum rushdb_l2_normalize(PG_FUNCTION_ARGS) {
     RUSHDB_RETURN_VECTOR(r);
 }
 
-// subvector(v, start, count): 1-based start, like substring().
+// subvector(v, start, count): elements start .. start + count - 1, 1-based,
+// cut to the vector's bounds the way substring() cuts a string (and as
+// pgvector does): subvector('[1,2,3,4,5]', 3, 9) is [3,4,5], and
+// subvector('[1,2,3]', 0, 2) is [1]. What is left must be at least one
+// element.
 Datum rushdb_subvector(PG_FUNCTION_ARGS) {
     Vector* v = RUSHDB_ARG_VECTOR(0);
     int32 start = PG_GETARG_INT32(1);
@@ -138,12 +143,28 @@ Datum rushdb_subvector(PG_FUNCTION_ARGS) {
     if (count < 1)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("subvector count must be at least 1, got %d", count)));
-    if (start < 1 || static_cast<int64>(start) + count - 1 > v->dim)
+    int64 first = start < 1 ? 1 : start;
+    int64 last = static_cast<int64>(start) + count - 1;  // no int32 overflow
+    if (last > v->dim) last = v->dim;
+    if (first > last)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("subvector(%d, %d) is outside a vector of %d dimensions", start, count,
-                               v->dim)));
-    Vector* r = new_vector(count);
-    std::memcpy(r->x, v->x + (start - 1), sizeof(float) * count);
+                        errmsg("subvector(%d, %d) holds no element of a vector of %d dimensions", start, count,
+                               v->dim),
+                        errhint("The elements are numbered 1 to %d.", v->dim)));
+    int n = static_cast<int>(last - first + 1);
+    Vector* r = new_vector(n);
+    std::memcpy(r->x, v->x + (first - 1), sizeof(float) * n);
+    RUSHDB_RETURN_VECTOR(r);
+}
+
+// a || b: the elements of a, then those of b. Without it PostgreSQL would
+// take the text || operator and return '[1,2][3]' as text.
+Datum rushdb_vector_concat(PG_FUNCTION_ARGS) {
+    Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
+    check_dims(static_cast<long>(a->dim) + b->dim);
+    Vector* r = new_vector(a->dim + b->dim);
+    std::memcpy(r->x, a->x, sizeof(float) * a->dim);
+    std::memcpy(r->x + a->dim, b->x, sizeof(float) * b->dim);
     RUSHDB_RETURN_VECTOR(r);
 }
 
