@@ -124,45 +124,6 @@ bool read_links(Relation index, const ElementLayout& layout, Id target, int leve
     return true;
 }
 
-// Writes `links` as target's list on `level` if the list still equals
-// `expected` (or unconditionally appends `append` when it has room).
-LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, int level,
-                      const std::vector<ItemPointerData>& expected, const ItemPointerData* links, int count) {
-    ItemPointerData tid = unpack_tid(target);
-    LinkWrite result = LinkWrite::gone;
-    int max = layout.max_links(level);
-    pg_call([&] {
-        Buffer buf = ReadBuffer(index, ItemPointerGetBlockNumber(&tid));
-        LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-        ElementHeader* e = element_in_page(BufferGetPage(buf), ItemPointerGetOffsetNumber(&tid));
-        if (e != nullptr && e->level >= level) {
-            ElementView view{e, &layout};
-            int n = std::min<int>(view.counts()[level], max);
-            bool same = n == static_cast<int>(expected.size());
-            for (int i = 0; same && i < n; ++i) same = pack_tid(view.links(level)[i]) == pack_tid(expected[i]);
-            if (!same) {
-                result = LinkWrite::changed;
-            } else {
-                GenericXLogState* state = GenericXLogStart(index);
-                Page page = GenericXLogRegisterBuffer(state, buf, 0);
-                ElementHeader* we = element_in_page(page, ItemPointerGetOffsetNumber(&tid));
-                ElementView wv{we, &layout};
-                for (int i = 0; i < max; ++i) {
-                    if (i < count)
-                        wv.links(level)[i] = links[i];
-                    else
-                        ItemPointerSetInvalid(&wv.links(level)[i]);
-                }
-                wv.counts()[level] = static_cast<uint8>(count);
-                GenericXLogFinish(state);
-                result = LinkWrite::written;
-            }
-        }
-        UnlockReleaseBuffer(buf);
-    });
-    return result;
-}
-
 namespace {
 
 // Is target's list on `level` in this (locked) page equal to `expected`?
@@ -180,20 +141,46 @@ int list_matches(Page page, const ElementLayout& layout, Id target, int level,
     return 1;
 }
 
-void store_list(Page page, const ElementLayout& layout, Id target, int level, const std::vector<ItemPointerData>& links) {
+// Stores `count` links as target's list on `level` in this (locked,
+// WAL-registered) page; the slots past them become invalid.
+void store_list(Page page, const ElementLayout& layout, Id target, int level, const ItemPointerData* links,
+                int count) {
     ItemPointerData tid = unpack_tid(target);
     ElementView view{element_in_page(page, ItemPointerGetOffsetNumber(&tid)), &layout};
     int max = layout.max_links(level);
     for (int i = 0; i < max; ++i) {
-        if (i < static_cast<int>(links.size()))
+        if (i < count)
             view.links(level)[i] = links[i];
         else
             ItemPointerSetInvalid(&view.links(level)[i]);
     }
-    view.counts()[level] = static_cast<uint8>(links.size());
+    view.counts()[level] = static_cast<uint8>(count);
 }
 
 }  // namespace
+
+// Writes `links` as target's list on `level` if the list still equals
+// `expected` (the caller recomputes on `changed`).
+LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, int level,
+                      const std::vector<ItemPointerData>& expected, const ItemPointerData* links, int count) {
+    LinkWrite result = LinkWrite::gone;
+    pg_call([&] {
+        Buffer buf = ReadBuffer(index, static_cast<BlockNumber>(target >> 16));
+        LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+        int match = list_matches(BufferGetPage(buf), layout, target, level, expected);
+        if (match == 0) {
+            result = LinkWrite::changed;
+        } else if (match > 0) {
+            GenericXLogState* state = GenericXLogStart(index);
+            Page page = GenericXLogRegisterBuffer(state, buf, 0);
+            store_list(page, layout, target, level, links, count);
+            GenericXLogFinish(state);
+            result = LinkWrite::written;
+        }
+        UnlockReleaseBuffer(buf);
+    });
+    return result;
+}
 
 LinkWrite write_links_pair(Relation index, const ElementLayout& layout, int level, Id a,
                            const std::vector<ItemPointerData>& a_expected, const std::vector<ItemPointerData>& a_links,
@@ -221,8 +208,8 @@ LinkWrite write_links_pair(Relation index, const ElementLayout& layout, int leve
             GenericXLogState* state = GenericXLogStart(index);
             Page pa = GenericXLogRegisterBuffer(state, bufa, 0);
             Page pb = bb == ba ? pa : GenericXLogRegisterBuffer(state, bufb, 0);
-            store_list(pa, layout, a, level, a_links);
-            store_list(pb, layout, b, level, b_links);
+            store_list(pa, layout, a, level, a_links.data(), static_cast<int>(a_links.size()));
+            store_list(pb, layout, b, level, b_links.data(), static_cast<int>(b_links.size()));
             GenericXLogFinish(state);
             result = LinkWrite::written;
         }
@@ -236,13 +223,12 @@ bool has_incoming_link(Relation index, const ElementLayout& layout, Id x, Id bes
                        const std::function<bool(Id)>& ignore) {
     std::vector<ItemPointerData> out, theirs;
     if (!read_links(index, layout, x, 0, out)) return true;  // gone: nothing to protect
-    ItemPointerData xt = unpack_tid(x);
     for (const auto& y : out) {
         Id yid = pack_tid(y);
         if (yid == besides || yid == x || (ignore && ignore(yid))) continue;
         if (!read_links(index, layout, yid, 0, theirs)) continue;
         for (const auto& t : theirs)
-            if (pack_tid(t) == pack_tid(xt)) return true;
+            if (pack_tid(t) == x) return true;
     }
     return false;
 }
@@ -263,7 +249,7 @@ bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
     for (int attempt = 0; attempt < 5; ++attempt) {
         if (!read_links(index, layout, target, level, current)) return false;  // target vanished
         for (const auto& t : current)
-            if (pack_tid(t) == pack_tid(newcomer_tid)) return true;
+            if (pack_tid(t) == newcomer) return true;
         std::vector<ItemPointerData> next(current);
         bool kept = true;
         if (current.size() < max) {
@@ -329,10 +315,9 @@ void adopt_dropped(Relation index, const ElementLayout& layout, Id self, int lev
         for (Id d : dropped) {
             if (next.size() >= static_cast<std::size_t>(layout.max_links(level))) break;
             if (d == self) continue;
-            ItemPointerData t = unpack_tid(d);
             bool have = false;
-            for (const auto& n : next) have |= (pack_tid(n) == pack_tid(t));
-            if (!have) next.push_back(t);
+            for (const auto& n : next) have |= pack_tid(n) == d;
+            if (!have) next.push_back(unpack_tid(d));
         }
         if (next.size() == current.size()) return;
         if (write_links(index, layout, self, level, current, next.data(), static_cast<int>(next.size())) !=
@@ -353,7 +338,7 @@ bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const cor
     for (int attempt = 0; attempt < 5; ++attempt) {
         if (!read_links(index, layout, r, 0, rcur) || !read_links(index, layout, u, 0, ucur)) return false;
         for (const auto& t : rcur)
-            if (pack_tid(t) == pack_tid(u_tid)) return true;
+            if (pack_tid(t) == u) return true;
         std::vector<ItemPointerData> rnext(rcur);
         if (rcur.size() < max) {
             rnext.push_back(u_tid);
@@ -374,8 +359,8 @@ bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const cor
             }
             ItemPointerData w = rcur[victim];
             bool has_w = false;
-            for (const auto& t : ucur) has_w |= (pack_tid(t) == pack_tid(w));
-            if (!has_w && pack_tid(w) != pack_tid(u_tid)) {
+            for (const auto& t : ucur) has_w |= pack_tid(t) == pack_tid(w);
+            if (!has_w && pack_tid(w) != u) {
                 std::vector<ItemPointerData> unext(ucur);
                 if (ucur.size() < max) {
                     unext.push_back(w);
@@ -557,9 +542,8 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
             std::vector<ItemPointerData> mine;
             read_links(index, layout, self_id, 0, mine);
             for (Id d : dropped) {
-                ItemPointerData dt = unpack_tid(d);
                 bool adopted = false;
-                for (const auto& t : mine) adopted |= (pack_tid(t) == pack_tid(dt));
+                for (const auto& t : mine) adopted |= pack_tid(t) == d;
                 if (!adopted && !has_incoming_link(index, layout, d))
                     force_in_link(index, g, vectors, dist, self_id, d,
                                   [&](Id t) { return has_incoming_link(index, layout, t, self_id); });

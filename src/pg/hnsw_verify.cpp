@@ -10,8 +10,9 @@
 // level (its level matching the metapage's); every live element is
 // reachable on layer 0 from the entry point (an unreachable element is a row
 // no search can return; one whose heap row no current snapshot sees, such
-// as an insert a crash aborted before it was linked, is not counted); chunked vectors have exactly `dims` floats, in a
-// chain of chunk tuples that ends there and shares no chunk with another.
+// as an insert a crash aborted before it was linked, is not counted);
+// chunked vectors have exactly `dims` floats, in a chain of chunk tuples
+// that ends there and shares no chunk with another.
 #include <string>
 #include <unordered_map>
 #include <unordered_set>

@@ -285,9 +285,9 @@ void shorten_context(ErrorData* e, const char* statement, const char* own_line) 
 
 // ---------------------------------------------------------------------------
 
-// Runs the ranked query for a resolved index and fills the SRF's tuplestore.
-// Called with SPI connected and the search's settings in place.
-// Returns the number of rows; they stay in SPI_tuptable for fill_results.
+// Runs the ranked query for a resolved index in `mode`. Called with SPI
+// connected and the search's settings in place. Returns the number of rows;
+// they stay in SPI_tuptable for fill_results.
 uint64 run_search(const char* index_id, const char* table, bool cosine, Datum query, Oid vector_type, Datum label,
                   int32 limit, int32 skip, const char* filter_sql, Datum filter_params, const char* mode) {
     // The statement depends on the table, the metric, the filter's shape
