@@ -51,6 +51,14 @@ op() { [ "$1" = rushdb ] && echo "OPERATOR(rushdb.<=>)" || echo "OPERATOR(public
 using() { [ "$1" = rushdb ] && echo "rushdb_hnsw (embedding rushdb.vector_cosine_ops)" || echo "hnsw (embedding public.vector_cosine_ops)"; }
 efguc() { [ "$1" = rushdb ] && echo "rushdb.hnsw_ef_search" || echo "hnsw.ef_search"; }
 
+# The set's inserts.csv in COPY files of 500 rows, BENCH_DIR/ins_00 ...,
+# readable by the server (the batches of both scripts' COPY phases).
+split_inserts() {
+    rm -f "$BENCH_DIR"/ins_*
+    split -l 500 -d -a 2 "$DATA/inserts.csv" "$BENCH_DIR/ins_"
+    chmod a+r "$BENCH_DIR"/ins_*
+}
+
 # The milliseconds of the last psql "Time:" line of file $1.
 ms_of() { grep -oP '^Time: \K[0-9.]+' "$1" | tail -1; }
 

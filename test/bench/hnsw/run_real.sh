@@ -203,9 +203,7 @@ done
 # 6. Inserts with the index present: 10 COPY batches of 500 per system, the
 #    systems alternating batch by batch, each batch its own session.
 log "inserting $NINS rows into each table, COPY batches of 500, systems alternating"
-rm -f "$BENCH_DIR"/ins_*
-split -l 500 -d -a 2 "$DATA/inserts.csv" "$BENCH_DIR/ins_"
-chmod a+r "$BENCH_DIR"/ins_*
+split_inserts
 b=0
 for f in "$BENCH_DIR"/ins_*; do
     b=$((b + 1))

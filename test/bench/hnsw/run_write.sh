@@ -81,9 +81,7 @@ NSRC=$("${PSQL[@]}" -c "SELECT count(*) FROM src_rushdb")
 
 # 1. COPY batches of 500 of the real held-out rows, systems alternating.
 log "1. COPY batches of 500 (inserts.csv), systems alternating"
-rm -f "$BENCH_DIR"/ins_*
-split -l 500 -d -a 2 "$DATA/inserts.csv" "$BENCH_DIR/ins_"
-chmod a+r "$BENCH_DIR"/ins_*
+split_inserts
 b=0
 for f in "$BENCH_DIR"/ins_*; do
     b=$((b + 1))
