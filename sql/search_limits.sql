@@ -164,6 +164,10 @@ RESET rushdb.search_plan_cache_memory;
 CREATE FUNCTION public.regress_div(float8, integer) RETURNS float8 LANGUAGE plpgsql AS $$
 BEGIN RAISE NOTICE 'public./ ran'; RETURN $1 OPERATOR(pg_catalog./) $2::float8; END $$;
 CREATE OPERATOR public./ (LEFTARG = float8, RIGHTARG = integer, FUNCTION = public.regress_div);
+-- exact mode ranks by "distance + 0", spelled OPERATOR(pg_catalog.+).
+CREATE FUNCTION public.regress_add(float8, float8) RETURNS float8 LANGUAGE plpgsql AS $$
+BEGIN RAISE NOTICE 'public.+ ran'; RETURN $1 OPERATOR(pg_catalog.+) $2; END $$;
+CREATE OPERATOR public.+ (LEFTARG = float8, RIGHTARG = float8, FUNCTION = public.regress_add);
 CREATE FUNCTION public.jsonb_build_object(text, jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
 BEGIN RAISE NOTICE 'public.jsonb_build_object ran'; RETURN pg_catalog.jsonb_build_object($1, $2); END $$;
 SET search_path = public, pg_catalog, rushdb;
@@ -171,10 +175,14 @@ SELECT 1.0::float8 / 2 AS visible_to_plain_sql;
 SELECT count(*) AS no_notice FROM rushdb.search('Doc', 'body', '[1,0,0]', 3,
     "where" => '{"name": "d1", "year": {"$gt": 1}, "x": {"$startsWith": "a"}, "d": {"$lt": "2024-01-01"}}');
 SELECT count(*) AS no_notice FROM rushdb.search('Pt', 'at', '[1,1]', 3);
+SELECT count(*) AS no_notice_exact FROM rushdb.search('Doc', 'body', '[1,0,0]', 3, mode => 'exact');
+SELECT count(*) AS no_notice_exact FROM rushdb.search('Doc', 'body', '[1,0,0]', 3, "where" => '{"name": "d1"}', mode => 'exact');
 SHOW search_path;
 SET search_path = public, rushdb;
 DROP OPERATOR public./ (float8, integer);
 DROP FUNCTION public.regress_div(float8, integer);
+DROP OPERATOR public.+ (float8, float8);
+DROP FUNCTION public.regress_add(float8, float8);
 DROP FUNCTION public.jsonb_build_object(text, jsonb);
 
 -- ---------------------------------------------------------------------------
