@@ -107,10 +107,12 @@ SELECT pg_temp.via('hnsw_items_l2', $$SELECT count(*) FROM (SELECT id FROM hnsw_
     ORDER BY v <-> (SELECT v FROM hnsw_queries WHERE qid = 2) LIMIT 40) s$$) AS count;
 SELECT pg_temp.via('hnsw_items_l2', $$SELECT count(*) FROM (SELECT id FROM hnsw_items WHERE id % 500 = 0
     ORDER BY v <-> (SELECT v FROM hnsw_queries WHERE qid = 2) LIMIT 10) s$$) AS count;
--- Off: the index hands out its ef_search (10) candidates once and stops, so
+-- Off: the graph hands out its ef_search (10) candidates once and stops, so
 -- a filter keeps exactly the candidates it passes. Query 2's cluster is all
--- category 5, apart from the copy of query 2 inserted above (category 99):
--- 9 of the 10 candidates, so 9 of the 40 rows asked for (iterative: 40).
+-- category 5, apart from the copy of query 2 inserted above (category 99),
+-- which sits in the pending list: its rows come besides the graph's 10, so
+-- all 10 graph candidates are category 5: 10 of the 40 rows asked for
+-- (iterative: 40).
 SELECT pg_temp.via('hnsw_items_l2', $$SELECT count(*) FILTER (WHERE category = 5) FROM (SELECT category FROM hnsw_items
     ORDER BY v <-> (SELECT v FROM hnsw_queries WHERE qid = 2) LIMIT 10) s$$) AS candidates_in_category_5;
 SET rushdb.hnsw_iterative_scan = off;

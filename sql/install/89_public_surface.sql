@@ -9,6 +9,16 @@ CREATE OR REPLACE FUNCTION rushdb.hnsw_verify(index regclass) RETURNS SETOF text
     LANGUAGE sql STRICT
     AS $$ SELECT unnest(rushdb_internal.hnsw_verify_problems(index)) $$;
 
+-- What a rushdb_hnsw index holds, its pending list included, and a way to
+-- merge that list without a VACUUM (both for the table's owner).
+CREATE OR REPLACE FUNCTION rushdb.hnsw_index_info(index regclass,
+    OUT dimensions integer, OUT m integer, OUT ef_construction integer, OUT elements bigint,
+    OUT entry_level integer, OUT pending_pages integer, OUT pending_rows bigint,
+    OUT pending_merged_rows bigint, OUT pending_list_limit_kb integer)
+    AS 'MODULE_PATHNAME', 'rushdb_hnsw_index_info' LANGUAGE C STRICT;
+CREATE OR REPLACE FUNCTION rushdb.hnsw_merge_pending(index regclass) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'rushdb_hnsw_merge_pending' LANGUAGE C STRICT;
+
 COMMENT ON TYPE rushdb.vector IS 'float32 vector, 1 to 16000 dimensions (typmod = dimensions); pgvector''s binary format';
 COMMENT ON FUNCTION rushdb.vector(rushdb.vector, integer, boolean) IS 'Checks a vector against a typmod (the cast to vector(n))';
 COMMENT ON FUNCTION rushdb.array_to_vector(real[], integer, boolean) IS 'Cast from real[]';
@@ -45,6 +55,10 @@ COMMENT ON FUNCTION rushdb.vector_sum_final(double precision[]) IS 'sum final fu
 COMMENT ON AGGREGATE rushdb.avg(rushdb.vector) IS 'Element-wise mean of vectors';
 COMMENT ON AGGREGATE rushdb.sum(rushdb.vector) IS 'Element-wise sum of vectors';
 COMMENT ON FUNCTION rushdb.hnsw_verify(regclass) IS 'Checks the graph invariants of a rushdb_hnsw index; no rows = clean';
+COMMENT ON FUNCTION rushdb.hnsw_index_info(regclass) IS
+    'Parameters, graph size and pending list of a rushdb_hnsw index (elements counts deleted ones until VACUUM removes them)';
+COMMENT ON FUNCTION rushdb.hnsw_merge_pending(regclass) IS
+    'Merges the pending list of a rushdb_hnsw index into its graph now (VACUUM does too); returns the rows merged';
 COMMENT ON FUNCTION rushdb.exact_top_k(regclass, name, rushdb.vector, integer, text) IS
     'Exact k nearest neighbours of a table''s vector column by one pass (no index)';
 COMMENT ON FUNCTION rushdb.simd_info() IS 'The distance kernel set this backend runs (scalar, sse2, avx2+fma, avx512f, neon)';

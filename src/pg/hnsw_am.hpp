@@ -20,6 +20,7 @@ struct Options {
     int32 vl_len_;
     int m;
     int ef_construction;
+    int pending_list_limit;  // kB; 0 = every insert goes into the graph
 };
 
 // Settings (GUCs), registered by register_settings() from _PG_init.
@@ -36,6 +37,11 @@ struct IndexParams {
     uint8 metric;  // rushdb::hnsw::Metric
 };
 IndexParams index_params(Relation index);
+
+// Opens a rushdb_hnsw index for a maintenance function (verify, inspect,
+// merge): only the owner of its table (a member of the owning role, or a
+// superuser) may; others get 42501 before the index is locked.
+Relation open_index_as_owner(Oid relid, const char* action, LOCKMODE mode);
 
 // Progress phases reported in pg_stat_progress_create_index.
 constexpr int kPhaseLoad = 2;

@@ -4,6 +4,7 @@
 #include "hnsw/metric.hpp"
 #include "hnsw/params.hpp"
 #include "hnsw_am.hpp"
+#include "hnsw_pending.hpp"
 
 extern "C" {
 #include "access/relscan.h"
@@ -41,6 +42,7 @@ bytea* options(Datum reloptions, bool validate) {
     static const relopt_parse_elt table[] = {
         {"m", RELOPT_TYPE_INT, offsetof(Options, m)},
         {"ef_construction", RELOPT_TYPE_INT, offsetof(Options, ef_construction)},
+        {"pending_list_limit", RELOPT_TYPE_INT, offsetof(Options, pending_list_limit)},
     };
     return static_cast<bytea*>(build_reloptions(reloptions, validate, g_relopt_kind, sizeof(Options),
                                                 table, lengthof(table)));
@@ -139,6 +141,10 @@ void register_settings() {
                       16, core::kMinM, core::kMaxM, AccessExclusiveLock);
     add_int_reloption(g_relopt_kind, "ef_construction", "Candidate list size while building",
                       64, core::kMinEfConstruction, core::kMaxEfConstruction, AccessExclusiveLock);
+    // Changing it affects only when merges happen, never what a scan sees.
+    add_int_reloption(g_relopt_kind, "pending_list_limit",
+                      "kB of new rows kept in the pending list before inserts merge it into the graph (0 = off)",
+                      kDefaultPendingLimitKb, 0, 1024 * 1024, ShareUpdateExclusiveLock);
 
     DefineCustomIntVariable("rushdb.hnsw_ef_search", "Candidate list size for rushdb_hnsw scans.",
                             "Higher finds more true neighbours, slower. Must be >= LIMIT for full recall.",

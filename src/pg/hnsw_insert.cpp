@@ -23,6 +23,7 @@
 #include "hnsw_graph_access.hpp"
 #include "hnsw_links.hpp"
 #include "hnsw_page.hpp"
+#include "hnsw_pending.hpp"
 #include "vector_type.hpp"
 
 extern "C" {
@@ -453,7 +454,7 @@ void update_meta(Relation index, const MetaUpdate& u) {
     LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
     GenericXLogState* state = GenericXLogStart(index);
     Page page = GenericXLogRegisterBuffer(state, buf, 0);
-    MetaPageData* meta = meta_of(page);
+    MetaPageData* meta = meta_for_write(page);
     if (u.set_dims) meta->dims = u.dims;
     if (u.set_entry) {
         meta->entry = u.entry;
@@ -469,7 +470,7 @@ void update_meta(Relation index, const MetaUpdate& u) {
 // The graph work of one insert, run inside guarded(): C++ containers live
 // here and every PostgreSQL call goes through pg_call.
 void insert_into_graph(Relation index, const MetaPageData& meta, const IndexParams& params,
-                       const float* v, int dims, int level, ItemPointerData heap_tid) {
+                       const float* v, int dims, int level, ItemPointerData heap_tid, bool from_pending) {
     ElementLayout layout{params.m, dims};
     auto metric = static_cast<core::Metric>(params.metric);
     core::GraphDistance dist = core::GraphDistance::for_metric(metric);
@@ -495,6 +496,12 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
             core::search_layer(g, entry, params.ef_construction, l, frontier, found);
             sorted.assign(found.items().begin(), found.items().end());
             core::sort_closest_first(sorted);
+            if (from_pending && l == 0)
+                for (const auto& c : sorted) {
+                    const ElementInfo* info = g.info(c.id);
+                    if (info != nullptr && info->state == kLive && pack_tid(info->heap_tid) == pack_tid(heap_tid))
+                        return;  // merged before a crash: already in the graph
+                }
             // Deleted elements still route searches but take no new links.
             std::vector<Cand> usable;
             for (const auto& c : sorted)
@@ -569,10 +576,38 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
     pg_call([&] { update_meta(index, u); });
 }
 
+// The pending list takes a row when it is enabled, the entry fits a page
+// and the index already has its dimension count (the first vector goes into
+// the graph, which fixes it and the entry point).
+bool use_pending_list(Relation index, int dims) {
+    auto* opts = reinterpret_cast<Options*>(index->rd_options);
+    int limit = opts ? opts->pending_list_limit : kDefaultPendingLimitKb;
+    if (limit == 0 || !pending_fits(dims)) return false;
+    MetaPageData meta;
+    read_meta(index, &meta);
+    return meta.dims != 0 && meta.entry_level >= 0;
+}
+
+void append_to_pending_list(Relation index, Vector* x, ItemPointer heap_tid, const IndexParams& params) {
+    int dims = x->dim;
+    auto* v = static_cast<float*>(palloc(sizeof(float) * dims));
+    std::memcpy(v, x->x, sizeof(float) * dims);
+    if (!core::prepare_vector(static_cast<core::Metric>(params.metric), v, static_cast<std::size_t>(dims)))
+        return;  // zero vector under cosine: no direction, not indexed
+    MetaPageData meta;
+    read_meta(index, &meta);
+    if (static_cast<int>(meta.dims) != dims)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("expected %u dimensions, not %d", meta.dims, dims),
+                        errhint("Every vector in a rushdb_hnsw index must have the same number of dimensions.")));
+    pending_append(index, v, dims, *heap_tid);
+    pending_maybe_merge(index, params);
+}
+
 }  // namespace
 
 bool insert_vector(Relation index, Relation heap, const float* x, int dims, ItemPointer heap_tid,
-                   const IndexParams& params) {
+                   const IndexParams& params, bool from_pending) {
     auto* v = static_cast<float*>(palloc(sizeof(float) * dims));
     std::memcpy(v, x, sizeof(float) * dims);
     if (!core::prepare_vector(static_cast<core::Metric>(params.metric), v, static_cast<std::size_t>(dims))) {
@@ -600,7 +635,7 @@ bool insert_vector(Relation index, Relation heap, const float* x, int dims, Item
         read_meta(index, &meta);
     }
     ItemPointerData tid = *heap_tid;
-    guarded([&] { insert_into_graph(index, meta, params, v, dims, level, tid); });
+    guarded([&] { insert_into_graph(index, meta, params, v, dims, level, tid, from_pending); });
     UnlockPage(index, kMetaBlock, mode);
     pfree(v);
     return true;
@@ -613,7 +648,11 @@ bool insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, R
     MemoryContext old = MemoryContextSwitchTo(cxt);
     Vector* v = datum_to_vector(values[0]);
     IndexParams params = index_params(index);
-    insert_vector(index, heap, v->x, v->dim, heap_tid, params);
+    if (use_pending_list(index, v->dim)) {
+        append_to_pending_list(index, v, heap_tid, params);
+    } else {
+        insert_vector(index, heap, v->x, v->dim, heap_tid, params);
+    }
     MemoryContextSwitchTo(old);
     MemoryContextDelete(cxt);
     return false;

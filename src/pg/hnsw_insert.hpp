@@ -10,11 +10,13 @@ extern "C" {
 
 namespace rushdb::pg::hnsw {
 
-// Inserts `x` (dims floats, not yet normalised). Returns false when the
-// vector is not indexed (zero vector under cosine). Raises on a dimension
-// mismatch.
+// Inserts `x` (dims floats, not yet normalised) into the graph. Returns
+// false when the vector is not indexed (zero vector under cosine). Raises on
+// a dimension mismatch. `from_pending`: a merge of the pending list, which
+// skips a row the graph already holds (a merge a crash interrupted after the
+// graph insert, before the entry was flagged).
 bool insert_vector(Relation index, Relation heap, const float* x, int dims, ItemPointer heap_tid,
-                   const IndexParams& params);
+                   const IndexParams& params, bool from_pending = false);
 
 // Adds `size` bytes of `data` to a page of `kind` with room, starting at the
 // metapage hint `*hint`; extends the index when none has room. WAL-logged.

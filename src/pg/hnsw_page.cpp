@@ -7,8 +7,8 @@ void init_page(Page page, uint16 kind) {
     PageInit(page, BLCKSZ, sizeof(PageOpaque));
     auto* opaque = reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page));
     opaque->kind = kind;
-    opaque->unused = 0;
-    opaque->unused2 = 0;
+    opaque->flags = 0;
+    opaque->next = 0;
 }
 
 uint16 page_kind(Page page) {
@@ -17,6 +17,14 @@ uint16 page_kind(Page page) {
 }
 
 MetaPageData* meta_of(Page page) { return reinterpret_cast<MetaPageData*>(PageGetContents(page)); }
+
+MetaPageData* meta_for_write(Page page) {
+    MetaPageData* meta = meta_of(page);
+    auto end = static_cast<LocationIndex>(reinterpret_cast<char*>(meta + 1) - reinterpret_cast<char*>(page));
+    auto* header = reinterpret_cast<PageHeader>(page);
+    if (header->pd_lower < end) header->pd_lower = end;
+    return meta;
+}
 
 void init_meta_page(Page page, int m, int ef_construction, uint8 metric) {
     init_page(page, kPageMeta);

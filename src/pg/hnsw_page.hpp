@@ -7,6 +7,9 @@
 //   chunk pages        vectors too large to sit inline (about 1,950+ dims at
 //                      m=16, up to 16,000): a chain of chunk tuples of up to
 //                      2,038 floats each, packed into shared pages
+//   pending pages      the pending list: rows inserted since the last merge,
+//                      appended without a graph search and scanned exactly
+//                      by every search (hnsw_pending.hpp)
 //
 // An element and its neighbour lists are one tuple, so updating a link is a
 // fixed-size in-place write to one page (one generic-WAL record), and reading
@@ -34,11 +37,12 @@ constexpr BlockNumber kMetaBlock = 0;
 constexpr uint16 kPageMeta = 1;
 constexpr uint16 kPageElements = 2;
 constexpr uint16 kPageChunks = 3;
+constexpr uint16 kPagePending = 4;
 
 struct PageOpaque {
     uint16 kind;
-    uint16 unused;
-    uint32 unused2;
+    uint16 flags;  // pending pages: kPendingSealed
+    uint32 next;   // pending pages: the next page of the list, 0 at the end
 };
 
 struct MetaPageData {
@@ -54,6 +58,12 @@ struct MetaPageData {
     BlockNumber insert_page;  // element page that last had room (a hint)
     BlockNumber chunk_page;   // chunk page that last had room (a hint)
     uint64 element_count;     // elements written (including deleted ones)
+    // The pending list (0 = none: block 0 is this page). Indexes written
+    // before the list existed have zeros here, which reads as "empty".
+    BlockNumber pending_head;
+    BlockNumber pending_tail;
+    uint32 pending_pages;
+    uint32 unused_pending;
 };
 
 // Tuple kinds.
@@ -155,6 +165,10 @@ inline ItemPointerData unpack_tid(uint64 v) {
 void init_page(Page page, uint16 kind);
 uint16 page_kind(Page page);
 MetaPageData* meta_of(Page page);
+// meta_of for a page about to be changed: also moves pd_lower past the
+// struct, which a metapage written by an older build (a shorter struct)
+// would otherwise leave in the page's hole, where generic WAL ignores it.
+MetaPageData* meta_for_write(Page page);
 void init_meta_page(Page page, int m, int ef_construction, uint8 metric);
 
 // Reads the metapage into `out` (share lock held only during the copy).

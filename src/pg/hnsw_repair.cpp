@@ -330,7 +330,7 @@ void set_entry(Relation index, bool valid, Id entry, int level, double live) {
     LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
     GenericXLogState* state = GenericXLogStart(index);
     Page page = GenericXLogRegisterBuffer(state, buf, 0);
-    MetaPageData* meta = meta_of(page);
+    MetaPageData* meta = meta_for_write(page);
     if (valid) {
         meta->entry = unpack_tid(entry);
         meta->entry_level = static_cast<int16>(level);

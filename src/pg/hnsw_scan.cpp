@@ -6,8 +6,15 @@
 // search widens and continues instead of stopping short, up to
 // rushdb.hnsw_max_scan_tuples rows, so LIMIT k returns k rows whenever k
 // rows match. Results are exact distances; their order is approximate.
+//
+// The pending list (hnsw_pending.hpp) is read first and measured exactly;
+// its rows are returned in distance order, interleaved with the graph's
+// stream, and a graph result whose heap TID came from the list (a merge
+// running under the scan, or a merge a crash interrupted) is skipped.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_set>
 #include <vector>
 
 #include "boundary.hpp"
@@ -16,6 +23,7 @@
 #include "hnsw_am.hpp"
 #include "hnsw_graph_access.hpp"
 #include "hnsw_page.hpp"
+#include "hnsw_pending.hpp"
 #include "vector_type.hpp"
 
 extern "C" {
@@ -36,6 +44,13 @@ struct SearchState {
     std::vector<core::Candidate<PageGraph::Id>> batch;
     std::size_t position = 0;
     std::size_t returned = 0;
+    bool has_graph = false;  // false: the index has only pending rows
+    std::vector<PendingHit> pending;  // closest first
+    std::size_t pending_position = 0;
+    // Heap TIDs given so far or due from the pending list: a row is never
+    // returned twice (a graph copy of a pending row; two graph copies left
+    // by a merge a crash interrupted).
+    std::unordered_set<uint64> seen_tids;
 
     SearchState(Relation index, int m, int dims, core::Metric metric) : graph(index, m, dims, metric) {}
 };
@@ -65,7 +80,8 @@ double user_distance(core::Metric metric, float graph_distance) {
 bool start_search(IndexScanDesc scan, ScanOpaque* so) {
     read_meta(scan->indexRelation, &so->meta);
     if (so->query == nullptr) return false;  // ORDER BY distance to NULL: no order to give
-    if (so->meta.entry_level < 0 || !ItemPointerIsValid(&so->meta.entry)) return false;
+    bool has_graph = so->meta.entry_level >= 0 && ItemPointerIsValid(&so->meta.entry);
+    if (!has_graph && so->meta.pending_head == 0) return false;
     int dims = static_cast<int>(so->meta.dims);
     if (so->query->dim != dims)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -88,10 +104,30 @@ bool start_search(IndexScanDesc scan, ScanOpaque* so) {
     MemoryContextRegisterResetCallback(so->context, callback);
     so->state = st;
 
-    return guarded([&] {
+    bool directed = guarded([&] {
         st->query.assign(qx, qx + dims);
         // A zero query under cosine has no direction: every distance is NaN.
-        if (!core::prepare_vector(metric, st->query.data(), st->query.size())) return false;
+        return core::prepare_vector(metric, st->query.data(), st->query.size());
+    });
+    if (!directed) return false;
+
+    // The pending list first: a row merged into the graph after this read is
+    // then found twice, and its graph copy skipped; one merged before it is
+    // already reachable in the graph.
+    int hit_count = 0;
+    PendingHit* hits = pending_collect(index, dims, core::GraphDistance::for_metric(metric), st->query.data(),
+                                       &hit_count);
+    guarded([&] {
+        st->pending.assign(hits, hits + hit_count);
+        std::sort(st->pending.begin(), st->pending.end(),
+                  [](const PendingHit& a, const PendingHit& b) { return a.distance < b.distance; });
+        st->seen_tids.reserve(st->pending.size() + 64);
+        for (const auto& h : st->pending) st->seen_tids.insert(pack_tid(h.heap_tid));
+    });
+    pfree(hits);
+    if (!has_graph) return true;
+
+    return guarded([&] {
         st->graph.set_query(st->query.data());
         // About 17 elements are visited per unit of ef (3,400 at ef 200 on
         // 100-dim GloVe, m=16); the map doubles when a search needs more.
@@ -106,8 +142,38 @@ bool start_search(IndexScanDesc scan, ScanOpaque* so) {
         st->search.start(st->graph, {cur}, ef);
         st->batch = st->search.next_batch(st->graph);
         st->position = 0;
+        st->has_graph = true;
         return true;
     });
+}
+
+// The next live graph result not already given by the pending list, or
+// nullptr when the graph has no more to give. Fetches further batches of
+// the iterative search as needed.
+const core::Candidate<PageGraph::Id>* next_graph_result(SearchState* st, const ElementInfo** info_out) {
+    if (!st->has_graph) return nullptr;
+    bool iterative = g_iterative_scan;
+    std::size_t max_tuples = static_cast<std::size_t>(g_max_scan_tuples);
+    for (;;) {
+        while (st->position < st->batch.size()) {
+            const auto& c = st->batch[st->position];
+            const ElementInfo* info = st->graph.info(c.id);
+            if (info == nullptr || info->state != kLive || st->seen_tids.count(pack_tid(info->heap_tid)) != 0) {
+                st->position++;
+                continue;
+            }
+            *info_out = info;
+            return &c;
+        }
+        if (!iterative || st->returned >= max_tuples || st->search.exhausted()) return nullptr;
+        bool more = guarded([&] {
+            st->batch = st->search.next_batch(st->graph);
+            st->position = 0;
+            return !st->batch.empty();
+        });
+        if (!more) return nullptr;
+        CHECK_FOR_INTERRUPTS();
+    }
 }
 
 }  // namespace
@@ -160,32 +226,31 @@ bool get_tuple(IndexScanDesc scan, ScanDirection dir) {
     }
     SearchState* st = so->state;
     auto metric = static_cast<core::Metric>(so->params.metric);
-    bool iterative = g_iterative_scan;
-    std::size_t max_tuples = static_cast<std::size_t>(g_max_scan_tuples);
-    for (;;) {
-        if (st->position < st->batch.size()) {
-            const auto& c = st->batch[st->position++];
-            const ElementInfo* info = st->graph.info(c.id);
-            if (info == nullptr || info->state != kLive) continue;
-            scan->xs_heaptid = info->heap_tid;
-            scan->xs_recheck = false;
-            scan->xs_recheckorderby = false;
-            scan->xs_orderbyvals[0] = Float8GetDatum(user_distance(metric, c.distance));
-            scan->xs_orderbynulls[0] = false;
-            st->returned++;
-            return true;
-        }
-        if (!iterative || st->returned >= max_tuples || st->search.exhausted()) break;
-        bool more = guarded([&] {
-            st->batch = st->search.next_batch(st->graph);
-            st->position = 0;
-            return !st->batch.empty();
-        });
-        if (!more) break;
-        CHECK_FOR_INTERRUPTS();
+    const ElementInfo* info = nullptr;
+    const auto* c = next_graph_result(st, &info);
+    bool from_pending = st->pending_position < st->pending.size() &&
+                        (c == nullptr || st->pending[st->pending_position].distance <= c->distance);
+    if (c == nullptr && !from_pending) {
+        so->done = true;
+        return false;
     }
-    so->done = true;
-    return false;
+    float distance;
+    if (from_pending) {
+        const PendingHit& h = st->pending[st->pending_position++];
+        scan->xs_heaptid = h.heap_tid;
+        distance = h.distance;
+    } else {
+        scan->xs_heaptid = info->heap_tid;
+        distance = c->distance;
+        guarded([&] { st->seen_tids.insert(pack_tid(info->heap_tid)); });
+        st->position++;
+        st->returned++;
+    }
+    scan->xs_recheck = false;
+    scan->xs_recheckorderby = false;
+    scan->xs_orderbyvals[0] = Float8GetDatum(user_distance(metric, distance));
+    scan->xs_orderbynulls[0] = false;
+    return true;
 }
 
 void end_scan(IndexScanDesc scan) {

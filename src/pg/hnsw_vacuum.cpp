@@ -1,11 +1,16 @@
 // VACUUM for rushdb_hnsw.
 //
+// Both passes first merge the pending list into the graph (bulk_delete drops
+// the entries whose heap row is dead instead of merging them). bulk_delete
+// must: a merge that ran after its element pass could put a dead row's
+// vector into the graph unflagged, and the heap may then reuse its TID.
 // bulk_delete marks the elements whose heap tuples died (a flag, one
 // generic-WAL record per page). Marked elements keep routing searches but
 // are never returned or linked to. vacuum_cleanup then repairs and removes
 // them: see hnsw_repair.cpp.
 #include "hnsw_am.hpp"
 #include "hnsw_page.hpp"
+#include "hnsw_pending.hpp"
 #include "hnsw_repair.hpp"
 
 extern "C" {
@@ -20,6 +25,8 @@ IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult*
                                    IndexBulkDeleteCallback callback, void* callback_state) {
     if (stats == nullptr) stats = static_cast<IndexBulkDeleteResult*>(palloc0(sizeof(IndexBulkDeleteResult)));
     Relation index = info->index;
+    MergeStats merged = pending_merge(index, index_params(index), 0, true, callback, callback_state);
+    stats->tuples_removed += merged.dead;
     BlockNumber nblocks = RelationGetNumberOfBlocks(index);
     double live = 0;
     for (BlockNumber blk = 1; blk < nblocks; ++blk) {
@@ -61,6 +68,7 @@ IndexBulkDeleteResult* vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResu
     if (stats == nullptr) {
         stats = static_cast<IndexBulkDeleteResult*>(palloc0(sizeof(IndexBulkDeleteResult)));
     }
+    pending_merge(info->index, index_params(info->index), 0, true, nullptr, nullptr);
     RepairStats r = repair_and_remove_deleted(info->index, info->strategy);
     stats->num_index_tuples = r.live_elements;
     stats->num_pages = RelationGetNumberOfBlocks(info->index);

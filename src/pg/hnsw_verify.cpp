@@ -21,6 +21,7 @@
 #include "boundary.hpp"
 #include "hnsw_am.hpp"
 #include "hnsw_page.hpp"
+#include "hnsw_pending.hpp"
 
 extern "C" {
 #include "access/relation.h"
@@ -130,14 +131,31 @@ std::vector<std::string> verify(Relation index) {
 
     BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
     std::vector<std::pair<uint64, ItemPointerData>> chunked;
+    std::unordered_map<BlockNumber, BlockNumber> pending_next;  // pending page -> next
+    std::unordered_set<uint64> pending_rows;                     // heap TIDs in the list
+    std::size_t pending_size = sizeof(PendingHeader) + sizeof(float) * static_cast<std::size_t>(meta.dims);
     for (BlockNumber blk = 1; blk < nblocks; ++blk) {
         pg_call([&] {
             Buffer buf = ReadBuffer(index, blk);
             LockBuffer(buf, BUFFER_LOCK_SHARE);
             Page page = BufferGetPage(buf);
             uint16 kind = page_kind(page);
-            if (kind != kPageElements && kind != kPageChunks && !all_zero(page))
+            if (kind != kPageElements && kind != kPageChunks && kind != kPagePending && !all_zero(page))
                 problems.push_back("block " + std::to_string(blk) + " has unknown page kind " + std::to_string(kind));
+            if (kind == kPagePending) {
+                pending_next[blk] = reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page))->next;
+                OffsetNumber max = PageGetMaxOffsetNumber(page);
+                for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+                    ItemId item = PageGetItemId(page, off);
+                    auto* h = ItemIdIsNormal(item) ? reinterpret_cast<PendingHeader*>(PageGetItem(page, item)) : nullptr;
+                    if (h == nullptr || h->kind != kTuplePending || ItemIdGetLength(item) != pending_size) {
+                        problems.push_back("pending page " + std::to_string(blk) + " item " + std::to_string(off) +
+                                           " is not a pending entry of " + std::to_string(meta.dims) + " dimensions");
+                        continue;
+                    }
+                    if (!(h->flags & kPendingDead)) pending_rows.insert(pack_tid(h->heap_tid));
+                }
+            }
             if (kind == kPageElements) {
                 OffsetNumber max = PageGetMaxOffsetNumber(page);
                 for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
@@ -179,6 +197,34 @@ std::vector<std::string> verify(Relation index) {
             }
             UnlockReleaseBuffer(buf);
         });
+    }
+
+    // The pending list: from the head, every page once, ending at the tail,
+    // holding every pending page there is.
+    {
+        std::unordered_set<BlockNumber> walked;
+        BlockNumber last = 0;
+        for (BlockNumber b = meta.pending_head; b != 0;) {
+            auto it = pending_next.find(b);
+            if (it == pending_next.end()) {
+                problems.push_back("pending list reaches block " + std::to_string(b) + ", not a pending page");
+                break;
+            }
+            if (!walked.insert(b).second) {
+                problems.push_back("pending list has a cycle at block " + std::to_string(b));
+                break;
+            }
+            last = b;
+            b = it->second;
+        }
+        if (last != meta.pending_tail)
+            problems.push_back("pending list ends at block " + std::to_string(last) + ", metapage says " +
+                               std::to_string(meta.pending_tail));
+        if (walked.size() != meta.pending_pages)
+            problems.push_back("pending list has " + std::to_string(walked.size()) + " pages, metapage says " +
+                               std::to_string(meta.pending_pages));
+        for (const auto& [b, next] : pending_next)
+            if (!walked.count(b)) problems.push_back("pending page " + std::to_string(b) + " is not in the list");
     }
 
     std::size_t live = 0;
@@ -228,7 +274,15 @@ std::vector<std::string> verify(Relation index) {
             // can see is not a lost row: its transaction aborted (a crash
             // between placing the element and its first in-link), or is
             // still inserting it, or the row is dead and VACUUM removes
-            // the element. Only visible rows count.
+            // the element. Only visible rows count. So do rows the pending
+            // list holds (a merge under way), and an element whose row also
+            // has a reachable element (a merge a crash interrupted after
+            // placing it: the row was merged again).
+            std::unordered_set<uint64> reached_rows;
+            for (uint64 id : reached) {
+                auto n = nodes.find(id);
+                if (n != nodes.end() && !n->second.deleted) reached_rows.insert(pack_tid(n->second.heap_tid));
+            }
             std::size_t unreachable = 0;
             uint64 example = 0;
             Relation heap = pg_call([&] { return table_open(index->rd_index->indrelid, AccessShareLock); });
@@ -236,7 +290,8 @@ std::vector<std::string> verify(Relation index) {
             IndexFetchTableData* fetch = pg_call([&] { return table_index_fetch_begin(heap); });
             TupleTableSlot* slot = pg_call([&] { return table_slot_create(heap, nullptr); });
             for (const auto& [id, n] : nodes)
-                if (!n.deleted && !reached.count(id)) {
+                if (!n.deleted && !reached.count(id) && !pending_rows.count(pack_tid(n.heap_tid)) &&
+                    !reached_rows.count(pack_tid(n.heap_tid))) {
                     ItemPointerData tid = n.heap_tid;
                     bool visible = pg_call([&] {
                         bool call_again = false, all_dead = false;
@@ -275,28 +330,7 @@ extern "C" {
 PG_FUNCTION_INFO_V1(rushdb_hnsw_verify);
 
 Datum rushdb_hnsw_verify(PG_FUNCTION_ARGS) {
-    Oid relid = PG_GETARG_OID(0);
-    // Reading every page of an index is for its table's owner (as REINDEX
-    // is): checked before the index is even locked.
-    Oid table = IndexGetRelation(relid, true);
-    if (!OidIsValid(table)) {
-        char* name = get_rel_name(relid);
-        if (name == nullptr)
-            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", relid)));
-        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", name)));
-    }
-    if (!pg_class_ownercheck(table, GetUserId()))
-        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                        errmsg("must be owner of table %s to verify its index %s", get_rel_name(table),
-                               get_rel_name(relid)),
-                        errhint("Run rushdb.hnsw_verify as the table's owner (or a member of the owning role) or "
-                                "as a superuser.")));
-    Relation index = index_open(relid, AccessShareLock);
-    if (index->rd_rel->relam != get_am_oid("rushdb_hnsw", false)) {
-        index_close(index, AccessShareLock);
-        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                        errmsg("\"%s\" is not a rushdb_hnsw index", get_rel_name(relid))));
-    }
+    Relation index = rushdb::pg::hnsw::open_index_as_owner(PG_GETARG_OID(0), "verify", AccessShareLock);
     // Problems are copied out as palloc'd text before the C++ strings die.
     int count = 0;
     Datum* items = rushdb::pg::guarded([&] {

@@ -1,11 +1,15 @@
 # Crash recovery of rushdb_hnsw indexes. Four clients insert into an indexed
 # table while the server is stopped with 'immediate' (no shutdown
-# checkpoint), twice; the ids committed just before each crash are recorded,
-# and after the restart each of them is in the table and returned by an
-# exhaustive index scan, which returns every row exactly once, and
-# hnsw_verify is clean. A third
-# crash hits while rows are also deleted and VACUUM runs in a loop. An
-# UNLOGGED table's index comes back empty but usable after the same stop.
+# checkpoint), twice: first with the default pending list (the rows are
+# appended to it), then with a 16 kB list that the inserts keep merging into
+# the graph. The ids committed just before each crash are recorded, and after
+# the restart each of them is in the table and returned by an exhaustive
+# index scan, which returns every row exactly once, and hnsw_verify is
+# clean. A third crash hits while rows are also deleted and VACUUM runs in a
+# loop (merging the list too); a fourth in the middle of a large COPY, a
+# fifth in the middle of a large merge (rushdb.hnsw_merge_pending), after
+# which the merge is finished. An UNLOGGED table's index comes back empty
+# but usable after the same stop.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -37,6 +41,8 @@ append_to_file($script,
 
 for my $round (1 .. 2)
 {
+    # Round 2: a small list, merged page by page by the inserts themselves.
+    $node->safe_psql('postgres', 'ALTER INDEX t_v_idx SET (pending_list_limit = 16)') if $round == 2;
     my $before = $node->safe_psql('postgres', 'SELECT count(*) FROM t');
     my ($out, $err) = ('', '');
     my $bench = IPC::Run::start(
@@ -126,6 +132,72 @@ DELETE FROM t WHERE id = (SELECT id FROM t WHERE id >= :r ORDER BY id LIMIT 1);
     is(verify_problems($node, 't_v_idx'), '', 'round 3: hnsw_verify is clean after a VACUUM following recovery');
     ($found, $distinct) = index_census($node, 't', 64);
     is("$found|$distinct", "$total|$total", "round 3: after that VACUUM the index returns all $total rows");
+}
+
+# Round 4: a crash in the middle of a large COPY (one transaction), its rows
+# appended to a large pending list; nothing committed is lost, the COPY's
+# own rows are not returned.
+my $copy_file = $node->basedir . '/big.copy';
+$node->safe_psql('postgres', qq{
+    ALTER INDEX t_v_idx SET (pending_list_limit = 65536);
+    INSERT INTO t SELECT nextval('t_id_seq'), pvec(i, 64) FROM generate_series(200001, 206000) i;
+    COPY (SELECT 1000000 + i, pvec(1000000 + i, 64) FROM generate_series(1, 150000) i) TO '$copy_file';
+    CREATE TABLE seen_4 AS SELECT id FROM t;
+});
+{
+    my $pending = $node->safe_psql('postgres', q{SELECT pending_rows FROM rushdb.hnsw_index_info('t_v_idx')});
+    cmp_ok($pending, '>=', 6000, "round 4: $pending committed rows wait in the pending list");
+    my ($out, $err) = ('', '');
+    my $copy = IPC::Run::start(
+        [ 'psql', '-X', '-q', '-h', $node->host, '-p', $node->port, '-d', 'postgres', '-c', "COPY t FROM '$copy_file'" ],
+        '>', \$out, '2>', \$err);
+    ok($node->poll_query_until('postgres',
+        "SELECT pending_rows >= $pending + 10000 FROM rushdb.hnsw_index_info('t_v_idx')"),
+        'round 4: the COPY appended 10,000 rows to the pending list');
+    $node->stop('immediate');
+    $copy->finish;
+    like($err, qr/server closed the connection|terminating connection|connection to server|FATAL/i,
+        'round 4: the COPY was still running when the server stopped');
+    $node->start;
+    my $total = $node->safe_psql('postgres', 'SELECT count(*) FROM t');
+    is($total, $node->safe_psql('postgres', 'SELECT count(*) FROM seen_4'),
+        "round 4: the table holds the $total committed rows and none of the COPY's");
+    is(verify_problems($node, 't_v_idx'), '', 'round 4: hnsw_verify is clean after recovery');
+    my ($found, $distinct, undef, $unfound) = index_census($node, 't', 64, 'seen_4');
+    is("$found|$distinct|$unfound", "$total|$total|0",
+        "round 4: the index returns all $total committed rows once each");
+}
+
+# Round 5: a crash in the middle of merging that list (tens of thousands of
+# entries, the COPY's dead ones included); then the merge is finished.
+{
+    my ($out, $err) = ('', '');
+    my $elements = $node->safe_psql('postgres', q{SELECT elements FROM rushdb.hnsw_index_info('t_v_idx')});
+    my $merge = IPC::Run::start(
+        [ 'psql', '-X', '-q', '-h', $node->host, '-p', $node->port, '-d', 'postgres', '-c',
+          q{SELECT rushdb.hnsw_merge_pending('t_v_idx')} ],
+        '>', \$out, '2>', \$err);
+    ok($node->poll_query_until('postgres',
+        "SELECT elements >= $elements + 3000 AND pending_pages > 0 FROM rushdb.hnsw_index_info('t_v_idx')"),
+        'round 5: the merge put 3,000 rows into the graph and was still going');
+    $node->stop('immediate');
+    $merge->finish;
+    $node->start;
+    my $total = $node->safe_psql('postgres', 'SELECT count(*) FROM t');
+    is(verify_problems($node, 't_v_idx'), '', 'round 5: hnsw_verify is clean after a crash during a merge');
+    my ($found, $distinct, undef, $unfound) = index_census($node, 't', 64, 'seen_4');
+    is("$found|$distinct|$unfound", "$total|$total|0",
+        "round 5: the index returns all $total rows once each, mid-merge");
+    my $merged = $node->safe_psql('postgres', q{SELECT rushdb.hnsw_merge_pending('t_v_idx')});
+    cmp_ok($merged, '>', 0, "round 5: the interrupted merge finishes ($merged more rows)");
+    is($node->safe_psql('postgres', q{SELECT pending_pages || '/' || pending_rows FROM rushdb.hnsw_index_info('t_v_idx')}),
+        '0/0', 'round 5: the pending list is empty');
+    is(verify_problems($node, 't_v_idx'), '', 'round 5: hnsw_verify is clean after the merge');
+    ($found, $distinct, undef, $unfound) = index_census($node, 't', 64, 'seen_4');
+    is("$found|$distinct|$unfound", "$total|$total|0",
+        "round 5: after the merge the index returns all $total rows once each");
+    $node->safe_psql('postgres', 'VACUUM t; ALTER INDEX t_v_idx RESET (pending_list_limit)');
+    is(verify_problems($node, 't_v_idx'), '', 'round 5: hnsw_verify is clean after VACUUM removed the COPY\'s rows');
 }
 
 # The recovered index keeps working: more inserts, a self-match, verify.

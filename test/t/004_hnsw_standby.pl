@@ -1,7 +1,9 @@
 # rushdb_hnsw on a streaming standby: the index reaches the standby through
 # WAL page for page, so the same queries return the same top-10 ids there as
 # on the primary: after CREATE INDEX, and after each of ten rounds of
-# DELETE + VACUUM (graph repair and element removal) + INSERT. At the end the
+# DELETE + VACUUM (graph repair and element removal) + INSERT (into the
+# pending list, merged by the next VACUUM), and after a burst of inserts
+# and its merge. At the end the
 # standby's copy passes hnsw_verify (read-only, so it runs on a standby) and
 # an exhaustive index scan there returns every row.
 use strict;
@@ -71,17 +73,30 @@ for my $round (1 .. 10)
     compare_topk("round $round");
 }
 
-is($standby->safe_psql('postgres', 'SELECT count(*) FROM t'), '5000', 'the standby has the 5,000 current rows');
+# A burst of 2,000 inserts waits in the pending list, searched there on both
+# nodes; then a merge moves it into the graph.
+$primary->safe_psql('postgres', q{INSERT INTO t SELECT i, pvec(i, 32) FROM generate_series(20001, 22000) i});
+$primary->wait_for_catchup($standby);
+is($standby->safe_psql('postgres', q{SELECT pending_rows >= 2000 FROM rushdb.hnsw_index_info('t_v_idx')}),
+    't', 'the standby sees the burst in the pending list');
+compare_topk('after a burst of 2,000 inserts (pending list)');
+$primary->safe_psql('postgres', q{SELECT rushdb.hnsw_merge_pending('t_v_idx')});
+$primary->wait_for_catchup($standby);
+is($standby->safe_psql('postgres', q{SELECT pending_pages FROM rushdb.hnsw_index_info('t_v_idx')}),
+    '0', 'the standby sees the merged, empty pending list');
+compare_topk('after merging the pending list');
+
+is($standby->safe_psql('postgres', 'SELECT count(*) FROM t'), '7000', 'the standby has the 7,000 current rows');
 for my $n ($primary, $standby)
 {
     is($n->safe_psql('postgres', q{SELECT string_agg(p, E'\n') FROM rushdb.hnsw_verify('t_v_idx') p}),
-        '', $n->name . ': hnsw_verify is clean after the ten rounds');
+        '', $n->name . ': hnsw_verify is clean after the ten rounds and the merge');
     # A read-only census (the standby cannot create tables), plan checked.
     my $census = through_index($n, 't',
         'SET enable_seqscan = off; SET rushdb.hnsw_ef_search = 1000; SET rushdb.hnsw_max_scan_tuples = 1000000', q{
         SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE id BETWEEN 1 AND 3000)
         FROM (SELECT id FROM t ORDER BY v <-> pvec(-1, 32) LIMIT 1000000) s});
-    is($census, '5000|5000|0', $n->name . ': an index scan returns each of the 5,000 rows once and no deleted one');
+    is($census, '7000|7000|0', $n->name . ': an index scan returns each of the 7,000 rows once and no deleted one');
 }
 
 $standby->stop;

@@ -20,8 +20,10 @@
 # Rows for 2-4 and 5-6 are the held-out queries and inserts with a small
 # deterministic perturbation (1% of their norm), so no two are equal; each
 # figure reports rows/s and WAL bytes per row (pg_current_wal_insert_lsn).
-# Afterwards: rushdb.hnsw_verify and recall@10 of the 1,000 queries at
-# ef_search 200 on the grown table (exact truth by rushdb's exact plan).
+# Afterwards: rushdb.hnsw_verify and recall@10 of 200 queries at
+# ef_search 200 on the grown table (exact truth by rushdb's exact plan) with
+# rushdb's writes still in its pending list, then the merge of both rushdb
+# indexes' lists, timed (rows/s, WAL bytes/row), and recall and verify again.
 #
 # pgvector is measured only when `CREATE EXTENSION vector` is available in the
 # PostgreSQL this runs against (RUSHDB_PG_BIN); the repository does not ship
@@ -170,9 +172,26 @@ SQL
     put api upsert_wal "$(wal_since "$l0")"
 done
 
-# Checks: verify, and recall@10 at ef_search 200 on the grown table.
+# Checks: verify, and recall@10 at ef_search 200 on the grown table; for
+# rushdb with the writes still in the pending list, then again after the
+# list is merged into the graph (timed: that is the deferred cost).
+API_HNSW="rushdb_internal.$("${PSQL[@]}" -c "SELECT vector_table FROM rushdb.embedding_indexes WHERE label = 'WORD'")_hnsw"
+put rushdb pending_rows "$("${PSQL[@]}" -c "SELECT pending_rows FROM rushdb.hnsw_index_info('items_rushdb_hnsw')")"
 put rushdb verify "$("${PSQL[@]}" -c "SELECT count(*) FROM rushdb.hnsw_verify('items_rushdb_hnsw')")"
-put api verify "$("${PSQL[@]}" -c "SELECT count(*) FROM rushdb.hnsw_verify('rushdb_internal.' || (SELECT vector_table FROM rushdb.embedding_indexes WHERE label = 'WORD') || '_hnsw')")"
+put api verify "$("${PSQL[@]}" -c "SELECT count(*) FROM rushdb.hnsw_verify('$API_HNSW')")"
+recall_of() {  # system -> recall@10 of queries 1..200 at ef_search 200
+    local s="$1"
+    "${PSQL[@]}" -F $'\t' >"$BENCH_DIR/ann_$s.tsv" <<SQL
+SET $(efguc "$s") = 200; SET enable_seqscan = off;
+SELECT q.qid, (SELECT string_agg(id::text, ',') FROM (SELECT id FROM items_$s ORDER BY embedding $(op "$s") q.v LIMIT 10) x) FROM queries_$s q WHERE q.qid <= 200 ORDER BY q.qid;
+SQL
+    python3 - "$BENCH_DIR/truth_$s.tsv" "$BENCH_DIR/ann_$s.tsv" <<'PY'
+import sys
+load = lambda p: {l.split("\t")[0]: set(l.rstrip("\n").split("\t")[1].split(",")) for l in open(p) if "\t" in l}
+t, r = load(sys.argv[1]), load(sys.argv[2])
+print("%.4f" % (sum(len(t[q] & r.get(q, set())) / 10 for q in t) / len(t)))
+PY
+}
 for s in "${SYSTEMS[@]}"; do
     log "recall@10 after the writes: $s"
     put "$s" rows_after "$("${PSQL[@]}" -c "SELECT count(*) FROM items_$s")"
@@ -180,18 +199,18 @@ for s in "${SYSTEMS[@]}"; do
 SET enable_indexscan = off;
 SELECT q.qid, (SELECT string_agg(id::text, ',') FROM (SELECT id FROM items_$s ORDER BY embedding $(op "$s") q.v LIMIT 10) x) FROM queries_$s q WHERE q.qid <= 200 ORDER BY q.qid;
 SQL
-    "${PSQL[@]}" -F $'\t' >"$BENCH_DIR/ann_$s.tsv" <<SQL
-SET $(efguc "$s") = 200; SET enable_seqscan = off;
-SELECT q.qid, (SELECT string_agg(id::text, ',') FROM (SELECT id FROM items_$s ORDER BY embedding $(op "$s") q.v LIMIT 10) x) FROM queries_$s q WHERE q.qid <= 200 ORDER BY q.qid;
-SQL
-    put "$s" recall_after "$(python3 - "$BENCH_DIR/truth_$s.tsv" "$BENCH_DIR/ann_$s.tsv" <<'PY'
-import sys
-load = lambda p: {l.split("\t")[0]: set(l.rstrip("\n").split("\t")[1].split(",")) for l in open(p) if "\t" in l}
-t, r = load(sys.argv[1]), load(sys.argv[2])
-print("%.4f" % (sum(len(t[q] & r.get(q, set())) / 10 for q in t) / len(t)))
-PY
-)"
+    put "$s" recall_after "$(recall_of "$s")"
 done
+log "merging rushdb's pending lists (timed)"
+for ix in items_rushdb_hnsw "$API_HNSW"; do
+    l0=$(lsn)
+    psql -X -q -v ON_ERROR_STOP=1 -c '\timing on' -c "SELECT rushdb.hnsw_merge_pending('$ix')" >"$BENCH_DIR/merge.out"
+    put merge ms "$(ms_of "$BENCH_DIR/merge.out")"
+    put merge rows "$(grep -oE '^ *[0-9]+$' "$BENCH_DIR/merge.out" | head -1 | tr -d ' ')"
+    put merge wal "$(wal_since "$l0")"
+done
+put rushdb recall_merged "$(recall_of rushdb)"
+put rushdb verify_merged "$("${PSQL[@]}" -c "SELECT count(*) FROM rushdb.hnsw_verify('items_rushdb_hnsw')")"
 
 python3 - "$R" "${SYSTEMS[@]}" <<'PY' | tee "$BENCH_DIR/summary.md"
 import sys
@@ -215,7 +234,14 @@ for c in (1, 2):
 print("| 2 clients / 1 client | " + " | ".join("%.2fx" % (one(s, "insert_c2_tps") / one(s, "insert_c1_tps")) for s in systems) + " |")
 print("| reader q/s at ef 40: alone (mean of before and after) / beside a writer | " + " | ".join(
     "%.0f / %.0f (%.2fx slower)" % (mean(s, "reader_alone"), one(s, "reader_with_writer"), mean(s, "reader_alone") / one(s, "reader_with_writer")) for s in systems) + " |")
-print("| recall@10 at ef 200 after the writes (200 queries) | " + " | ".join("%.4f" % one(s, "recall_after") for s in systems) + " |")
+print("| recall@10 at ef 200 after the writes (200 queries) | " + " | ".join(
+    ("%.4f (%d rows still in the pending list); %.4f once merged" % (one(s, "recall_after"), one(s, "pending_rows"), one(s, "recall_merged"))
+     if s == "rushdb" else "%.4f" % one(s, "recall_after")) for s in systems) + " |")
+mt, mr, mw = sum(v[("merge", "ms")]) / 1000, sum(v[("merge", "rows")]), sum(v[("merge", "wal")])
+print()
+print("Merging rushdb's pending lists afterwards (both indexes, rushdb.hnsw_merge_pending): %d rows in %.1f s, "
+      "**%.0f rows/s**, %.0f WAL bytes/row; hnsw_verify problems after the merge: %d." % (
+      mr, mt, mr / mt if mt else 0, mw / mr if mr else 0, one("rushdb", "verify_merged")))
 print()
 ct, cw = sum(v[("api", "create_ms")]) / 1000, sum(v[("api", "create_wal")])
 ut, uw = sum(v[("api", "upsert_ms")]) / 1000, sum(v[("api", "upsert_wal")])

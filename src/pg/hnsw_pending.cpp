@@ -1,0 +1,333 @@
+// The pending list of a rushdb_hnsw index (see hnsw_pending.hpp for the
+// design and the locking rules). Plain PostgreSQL-style code: no C++ object
+// lives across a call that may raise.
+#include "hnsw_pending.hpp"
+
+#include <cstring>
+
+#include "hnsw_insert.hpp"
+
+extern "C" {
+#include "access/generic_xlog.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+}
+
+namespace core = rushdb::hnsw;
+
+namespace rushdb::pg::hnsw {
+namespace {
+
+// The heavyweight lock that admits one merger per index. It is a page lock
+// on a block number no page will have (the index would be 32 TB), so it
+// conflicts with nothing but other mergers.
+constexpr BlockNumber kMergeLockBlock = 0xFFFFFFFEu;
+
+std::size_t entry_size(int dims) { return sizeof(PendingHeader) + sizeof(float) * static_cast<std::size_t>(dims); }
+
+PageOpaque* opaque_of(Page page) { return reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page)); }
+
+PendingHeader* entry_at(Page page, OffsetNumber off) {
+    ItemId item = PageGetItemId(page, off);
+    if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < sizeof(PendingHeader)) return nullptr;
+    auto* h = reinterpret_cast<PendingHeader*>(PageGetItem(page, item));
+    return h->kind == kTuplePending ? h : nullptr;
+}
+
+// A new, pinned, exclusively locked page at the end of the index.
+Buffer extend(Relation index) {
+    LockRelationForExtension(index, ExclusiveLock);
+    Buffer buf = ReadBuffer(index, P_NEW);
+    UnlockRelationForExtension(index, ExclusiveLock);
+    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+    return buf;
+}
+
+void fill_entry(char* dst, const float* v, int dims, ItemPointerData heap_tid) {
+    auto* h = reinterpret_cast<PendingHeader*>(dst);
+    std::memset(h, 0, sizeof(PendingHeader));
+    h->kind = kTuplePending;
+    h->heap_tid = heap_tid;
+    std::memcpy(dst + sizeof(PendingHeader), v, sizeof(float) * static_cast<std::size_t>(dims));
+}
+
+void add_entry(Page page, const char* data, std::size_t size) {
+    if (PageAddItem(page, const_cast<char*>(data), size, InvalidOffsetNumber, false, false) == InvalidOffsetNumber)
+        elog(ERROR, "rushdb_hnsw: pending entry of %zu bytes does not fit a new page", size);
+}
+
+int limit_kb(Relation index) {
+    auto* opts = reinterpret_cast<Options*>(index->rd_options);
+    return opts ? opts->pending_list_limit : kDefaultPendingLimitKb;
+}
+
+}  // namespace
+
+bool pending_fits(int dims) { return entry_size(dims) <= kMaxTupleSize; }
+
+uint32 pending_pages(Relation index) {
+    MetaPageData meta;
+    read_meta(index, &meta);
+    return meta.pending_pages;
+}
+
+void pending_append(Relation index, const float* v, int dims, ItemPointerData heap_tid) {
+    std::size_t size = entry_size(dims);
+    char* data = static_cast<char*>(palloc(size));
+    fill_entry(data, v, dims, heap_tid);
+    for (;;) {
+        MetaPageData meta;
+        read_meta(index, &meta);
+        if (meta.pending_tail == 0) {
+            // An empty list: start it (metapage first; the new page is
+            // known to nobody else, so this order cannot deadlock).
+            Buffer mbuf = ReadBuffer(index, kMetaBlock);
+            LockBuffer(mbuf, BUFFER_LOCK_EXCLUSIVE);
+            if (meta_of(BufferGetPage(mbuf))->pending_tail != 0) {
+                UnlockReleaseBuffer(mbuf);
+                continue;  // another appender started it
+            }
+            Buffer buf = extend(index);
+            GenericXLogState* state = GenericXLogStart(index);
+            Page mpage = GenericXLogRegisterBuffer(state, mbuf, 0);
+            Page page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
+            init_page(page, kPagePending);
+            add_entry(page, data, size);
+            MetaPageData* m = meta_for_write(mpage);
+            m->pending_head = m->pending_tail = BufferGetBlockNumber(buf);
+            m->pending_pages = 1;
+            GenericXLogFinish(state);
+            UnlockReleaseBuffer(buf);
+            UnlockReleaseBuffer(mbuf);
+            break;
+        }
+        Buffer tbuf = ReadBuffer(index, meta.pending_tail);
+        LockBuffer(tbuf, BUFFER_LOCK_EXCLUSIVE);
+        Page tpage = BufferGetPage(tbuf);
+        if (page_kind(tpage) != kPagePending || opaque_of(tpage)->next != 0) {
+            UnlockReleaseBuffer(tbuf);  // no longer the tail: look again
+            continue;
+        }
+        if (!(opaque_of(tpage)->flags & kPendingSealed) && PageGetFreeSpace(tpage) >= MAXALIGN(size)) {
+            GenericXLogState* state = GenericXLogStart(index);
+            Page page = GenericXLogRegisterBuffer(state, tbuf, 0);
+            add_entry(page, data, size);
+            GenericXLogFinish(state);
+            UnlockReleaseBuffer(tbuf);
+            break;
+        }
+        // The tail is full or sealed: a new tail (lock order: tail, new
+        // page, metapage). Nobody unlinks the tail while we hold it.
+        Buffer nbuf = extend(index);
+        Buffer mbuf = ReadBuffer(index, kMetaBlock);
+        LockBuffer(mbuf, BUFFER_LOCK_EXCLUSIVE);
+        GenericXLogState* state = GenericXLogStart(index);
+        Page wtail = GenericXLogRegisterBuffer(state, tbuf, 0);
+        Page npage = GenericXLogRegisterBuffer(state, nbuf, GENERIC_XLOG_FULL_IMAGE);
+        Page mpage = GenericXLogRegisterBuffer(state, mbuf, 0);
+        init_page(npage, kPagePending);
+        add_entry(npage, data, size);
+        opaque_of(wtail)->next = BufferGetBlockNumber(nbuf);
+        MetaPageData* m = meta_for_write(mpage);
+        m->pending_tail = BufferGetBlockNumber(nbuf);
+        m->pending_pages += 1;
+        GenericXLogFinish(state);
+        UnlockReleaseBuffer(mbuf);
+        UnlockReleaseBuffer(nbuf);
+        UnlockReleaseBuffer(tbuf);
+        break;
+    }
+    pfree(data);
+}
+
+PendingHit* pending_collect(Relation index, int dims, const core::GraphDistance& dist, const float* q,
+                            int* count) {
+    MetaPageData meta;
+    read_meta(index, &meta);
+    int capacity = 64, n = 0;
+    auto* hits = static_cast<PendingHit*>(palloc(sizeof(PendingHit) * capacity));
+    BlockNumber blk = meta.pending_head;
+    BlockNumber seen = 0;
+    while (blk != 0) {
+        Buffer buf = ReadBuffer(index, blk);
+        LockBuffer(buf, BUFFER_LOCK_SHARE);
+        Page page = BufferGetPage(buf);
+        if (page_kind(page) != kPagePending) {
+            // Merged and recycled while we walked: every page before it is
+            // merged too (the list shrinks from its head), so go on from
+            // the head as it is now.
+            UnlockReleaseBuffer(buf);
+            read_meta(index, &meta);
+            blk = meta.pending_head;
+            continue;
+        }
+        OffsetNumber max = PageGetMaxOffsetNumber(page);
+        for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+            PendingHeader* h = entry_at(page, off);
+            if (h == nullptr || (h->flags & kPendingDead)) continue;
+            if (n == capacity) {
+                capacity *= 2;
+                hits = static_cast<PendingHit*>(repalloc(hits, sizeof(PendingHit) * capacity));
+            }
+            const auto* v = reinterpret_cast<const float*>(reinterpret_cast<const char*>(h) + sizeof(PendingHeader));
+            hits[n].distance = dist(q, v, static_cast<std::size_t>(dims));
+            hits[n].heap_tid = h->heap_tid;
+            ++n;
+        }
+        BlockNumber next = opaque_of(page)->next;
+        UnlockReleaseBuffer(buf);
+        // A list is acyclic; a corrupt one must not hang the scan.
+        if (++seen > RelationGetNumberOfBlocks(index))
+            ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+                            errmsg("pending list of index \"%s\" has a cycle", RelationGetRelationName(index)),
+                            errhint("REINDEX the index.")));
+        blk = next;
+    }
+    *count = n;
+    return hits;
+}
+
+namespace {
+
+// Seals the list's tail so the next append starts a new page, making every
+// page now in the list immutable (but for entry flags).
+void seal_tail(Relation index) {
+    for (;;) {
+        MetaPageData meta;
+        read_meta(index, &meta);
+        if (meta.pending_tail == 0) return;
+        Buffer buf = ReadBuffer(index, meta.pending_tail);
+        LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+        Page page = BufferGetPage(buf);
+        if (page_kind(page) != kPagePending || opaque_of(page)->next != 0) {
+            UnlockReleaseBuffer(buf);
+            continue;
+        }
+        if (!(opaque_of(page)->flags & kPendingSealed)) {
+            GenericXLogState* state = GenericXLogStart(index);
+            Page wpage = GenericXLogRegisterBuffer(state, buf, 0);
+            opaque_of(wpage)->flags |= kPendingSealed;
+            GenericXLogFinish(state);
+        }
+        UnlockReleaseBuffer(buf);
+        return;
+    }
+}
+
+void flag_entry(Relation index, BlockNumber blk, OffsetNumber off, uint8 flag) {
+    Buffer buf = ReadBuffer(index, blk);
+    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+    GenericXLogState* state = GenericXLogStart(index);
+    Page page = GenericXLogRegisterBuffer(state, buf, 0);
+    PendingHeader* h = entry_at(page, off);
+    if (h != nullptr) h->flags |= flag;
+    GenericXLogFinish(state);
+    UnlockReleaseBuffer(buf);
+}
+
+// Merges every entry of the head page `blk` (immutable: sealed or not the
+// tail), then unlinks it. Returns false when the page is not mergeable now.
+bool merge_head_page(Relation index, const IndexParams& params, BlockNumber blk, int dims,
+                     IndexBulkDeleteCallback callback, void* callback_state, MergeStats* stats) {
+    std::size_t size = entry_size(dims);
+    Buffer buf = ReadBuffer(index, blk);
+    LockBuffer(buf, BUFFER_LOCK_SHARE);
+    Page page = BufferGetPage(buf);
+    PageOpaque* op = opaque_of(page);
+    if (page_kind(page) != kPagePending || (op->next == 0 && !(op->flags & kPendingSealed))) {
+        UnlockReleaseBuffer(buf);
+        return false;
+    }
+    // Copy the page out: graph inserts lock other pages.
+    OffsetNumber max = PageGetMaxOffsetNumber(page);
+    char* copy = static_cast<char*>(palloc(size * (max + 1)));
+    OffsetNumber n = 0;
+    auto* offsets = static_cast<OffsetNumber*>(palloc(sizeof(OffsetNumber) * (max + 1)));
+    for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+        PendingHeader* h = entry_at(page, off);
+        if (h == nullptr || ItemIdGetLength(PageGetItemId(page, off)) != size) continue;
+        std::memcpy(copy + size * n, h, size);
+        offsets[n++] = off;
+    }
+    UnlockReleaseBuffer(buf);
+
+    for (OffsetNumber i = 0; i < n; ++i) {
+        CHECK_FOR_INTERRUPTS();
+        auto* h = reinterpret_cast<PendingHeader*>(copy + size * i);
+        if (h->flags & (kPendingMerged | kPendingDead)) continue;
+        if (callback != nullptr && callback(&h->heap_tid, callback_state)) {
+            flag_entry(index, blk, offsets[i], kPendingDead);
+            stats->dead += 1;
+            continue;
+        }
+        const auto* v = reinterpret_cast<const float*>(copy + size * i + sizeof(PendingHeader));
+        insert_vector(index, nullptr, v, dims, &h->heap_tid, params, /*from_pending=*/true);
+        flag_entry(index, blk, offsets[i], kPendingMerged);
+        stats->merged += 1;
+    }
+    pfree(copy);
+    pfree(offsets);
+
+    // Unlink (page, then metapage) and turn the page into an empty element
+    // page, offered to the next element insert.
+    buf = ReadBuffer(index, blk);
+    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+    Buffer mbuf = ReadBuffer(index, kMetaBlock);
+    LockBuffer(mbuf, BUFFER_LOCK_EXCLUSIVE);
+    GenericXLogState* state = GenericXLogStart(index);
+    Page wpage = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
+    Page mpage = GenericXLogRegisterBuffer(state, mbuf, 0);
+    MetaPageData* m = meta_for_write(mpage);
+    BlockNumber next = opaque_of(wpage)->next;
+    m->pending_head = next;
+    if (next == 0) m->pending_tail = 0;
+    if (m->pending_pages > 0) m->pending_pages -= 1;
+    init_page(wpage, kPageElements);
+    m->insert_page = blk;
+    GenericXLogFinish(state);
+    UnlockReleaseBuffer(mbuf);
+    UnlockReleaseBuffer(buf);
+    stats->pages += 1;
+    return true;
+}
+
+}  // namespace
+
+MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_pages, bool wait,
+                         IndexBulkDeleteCallback callback, void* callback_state) {
+    MergeStats stats;
+    if (wait) {
+        LockPage(index, kMergeLockBlock, ExclusiveLock);
+    } else if (!ConditionalLockPage(index, kMergeLockBlock, ExclusiveLock)) {
+        return stats;
+    }
+    MetaPageData meta;
+    read_meta(index, &meta);
+    BlockNumber stop = 0;  // for a whole-list merge: the tail we sealed
+    if (max_pages == 0 && meta.pending_tail != 0) {
+        seal_tail(index);
+        read_meta(index, &meta);
+        stop = meta.pending_tail;
+    }
+    while (meta.pending_head != 0 && (max_pages == 0 || stats.pages < max_pages)) {
+        BlockNumber head = meta.pending_head;
+        if (!merge_head_page(index, params, head, static_cast<int>(meta.dims), callback, callback_state, &stats))
+            break;
+        if (head == stop) break;
+        read_meta(index, &meta);
+    }
+    UnlockPage(index, kMergeLockBlock, ExclusiveLock);
+    return stats;
+}
+
+void pending_maybe_merge(Relation index, const IndexParams& params) {
+    uint64 limit_pages = static_cast<uint64>(limit_kb(index)) * 1024 / BLCKSZ;
+    uint32 pages = pending_pages(index);
+    if (pages <= limit_pages) return;
+    // Over twice the limit, merges cannot keep up: wait for the running one
+    // (then help), so the list stays bounded.
+    pending_merge(index, params, 1, pages > 2 * limit_pages, nullptr, nullptr);
+}
+
+}  // namespace rushdb::pg::hnsw

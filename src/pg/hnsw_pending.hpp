@@ -1,0 +1,100 @@
+// The pending list of a rushdb_hnsw index: where inserts land first.
+//
+// Inserting into the graph costs a search with ef_construction and rewrites
+// of dozens of neighbour lists, one page and one WAL record at a time. An
+// insert into the pending list is a single append of (heap TID, vector) to
+// the list's tail page. Every index scan reads the whole list and measures
+// each entry exactly (so a row is found from the moment its transaction
+// commits, with recall 1 for the rows in the list), and merges those results
+// with the graph's by distance. The list is merged into the graph, one page
+// at a time, oldest first:
+//   * by VACUUM (autovacuum included), which merges all of it;
+//   * by an insert that finds the list over the index's pending_list_limit,
+//     which merges the head page (and waits for a running merge when the list
+//     is over twice the limit, so a list never grows without bound).
+//
+// Entry states: live, merged (already inserted into the graph; still returned
+// from the list until its page leaves the list, scans skip its graph copy by
+// heap TID) and dead (VACUUM found the heap row dead). A page leaves the list
+// only after all its entries are merged, in one WAL record that also moves
+// the list head and turns the page into an empty element page. A crash in a
+// merge therefore loses nothing: an entry not yet flagged merged is merged
+// again; if the crash came after its graph insert, the second insert sees
+// the first (same heap TID at distance 0) and skips; scans drop graph results
+// whose heap TID came from the list, so nothing is ever returned twice.
+//
+// Locking: the merge itself runs under a heavyweight lock of its own (one
+// merger per index). Buffer locks are taken in list order, and the metapage's
+// last: appenders lock the tail page, then a new page, then the metapage;
+// the merger locks the head page, then the metapage. Scans lock one page at
+// a time; a page that stopped being a pending page under a scan was merged,
+// so the scan continues from the current head.
+#pragma once
+
+#include "hnsw_am.hpp"
+#include "hnsw/metric.hpp"
+#include "hnsw_page.hpp"
+
+extern "C" {
+#include "access/genam.h"
+}
+
+namespace rushdb::pg::hnsw {
+
+constexpr uint8 kTuplePending = 3;
+constexpr uint16 kPendingSealed = 0x0001;  // page flag: no more appends
+constexpr uint8 kPendingMerged = 0x01;     // entry flag: in the graph too
+constexpr uint8 kPendingDead = 0x02;       // entry flag: heap row removed by VACUUM
+
+// Pending entry: header, then the prepared vector (normalised under cosine).
+struct PendingHeader {
+    uint8 kind;  // kTuplePending
+    uint8 flags;
+    uint16 unused;
+    ItemPointerData heap_tid;
+    uint16 unused2;
+};
+static_assert(sizeof(PendingHeader) == 12, "pending tuple layout");
+
+// Default pending_list_limit in kB (GIN's gin_pending_list_limit default).
+constexpr int kDefaultPendingLimitKb = 4096;
+
+// True when an entry of `dims` floats fits a page (up to about 2,030 dims).
+bool pending_fits(int dims);
+
+// Appends one prepared vector to the list. The metapage's dims must already
+// be set (the first vector of an index goes into the graph).
+void pending_append(Relation index, const float* v, int dims, ItemPointerData heap_tid);
+
+// Pages in the list now (a snapshot of the metapage's count).
+uint32 pending_pages(Relation index);
+
+// One entry found by a scan: graph distance to the query and heap TID.
+struct PendingHit {
+    float distance;
+    ItemPointerData heap_tid;
+};
+
+// Reads every live or merged entry of the list and measures it against the
+// prepared query `q`. Returns a palloc'd array (in the current memory
+// context) of *count hits, unsorted.
+PendingHit* pending_collect(Relation index, int dims, const rushdb::hnsw::GraphDistance& dist,
+                            const float* q, int* count);
+
+struct MergeStats {
+    double merged = 0;  // entries inserted into the graph
+    double dead = 0;    // entries dropped because their heap row is gone
+    uint32 pages = 0;   // pages that left the list
+};
+
+// Merges the list into the graph. `max_pages` bounds the pages merged
+// (0 = the whole list as it is now, its tail sealed first). When `wait` is
+// false and another backend is merging, returns at once. `callback` (may be
+// null) says whether a heap TID is dead (VACUUM's bulk-delete callback).
+MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_pages, bool wait,
+                         IndexBulkDeleteCallback callback, void* callback_state);
+
+// After an append: merges a page when the list is over the index's limit.
+void pending_maybe_merge(Relation index, const IndexParams& params);
+
+}  // namespace rushdb::pg::hnsw
