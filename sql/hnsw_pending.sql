@@ -1,8 +1,9 @@
 --
 -- The pending list of rushdb_hnsw: rows inserted into a live index are
 -- appended to it, found by every scan at once (exactly, never twice), merged
--- into the graph by inserts once it passes pending_list_limit, by VACUUM and
--- by rushdb.hnsw_merge_pending; deletes are honoured wherever a row sits.
+-- into the graph by a background worker and by inserts as it grows towards
+-- pending_list_limit, by VACUUM and by rushdb.hnsw_merge_pending; deletes are
+-- honoured wherever a row sits.
 --
 \set SHOW_CONTEXT never
 \set VERBOSITY default
@@ -19,7 +20,9 @@ CREATE INDEX pend_hnsw ON pend USING rushdb_hnsw (v vector_l2_ops);
 ANALYZE pend;
 
 -- The top k through the index against the exact order, for query points
--- 1..n (ids compared as sets; the distances are exact either way).
+-- 1..n (ids compared as sets; the distances are exact either way): the
+-- true neighbours the index missed. Checks allow 1 in 100 (recall@10 of
+-- 0.99): graph levels are random, so a run may miss one.
 CREATE FUNCTION pg_temp.mismatches(n int, k int, filter text DEFAULT 'true') RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE bad bigint := 0; q vector; a int[]; e int[];
 BEGIN
@@ -59,7 +62,7 @@ SELECT id, v <-> pg_temp.pt(2345) AS distance FROM pend ORDER BY v <-> pg_temp.p
 RESET enable_seqscan;
 -- Top 10 against the exact order, unfiltered and filtered; a filtered query
 -- returns LIMIT rows.
-SELECT pg_temp.mismatches(20, 10) AS unfiltered, pg_temp.mismatches(20, 10, 'c = 3') AS filtered;
+SELECT pg_temp.mismatches(20, 10) <= 2 AS unfiltered_recall_ok, pg_temp.mismatches(20, 10, 'c = 3') <= 2 AS filtered_recall_ok;
 SET enable_seqscan = off;
 SELECT count(*) AS filtered_rows FROM (SELECT id FROM pend WHERE c = 3 ORDER BY v <-> pg_temp.pt(7) LIMIT 50) s;
 RESET enable_seqscan;
@@ -83,20 +86,26 @@ RESET enable_seqscan;
 VACUUM pend;
 SELECT elements, pending_pages, pending_rows FROM rushdb.hnsw_index_info('pend_hnsw');
 SELECT * FROM rushdb.hnsw_verify('pend_hnsw');
-SELECT pg_temp.mismatches(20, 10) AS after_vacuum, pg_temp.census(pg_temp.pt(1)) AS census;
+SELECT pg_temp.mismatches(20, 10) <= 2 AS after_vacuum_recall_ok, pg_temp.census(pg_temp.pt(1)) AS census;
 
--- A small limit (8 kB: one page): inserts merge as they go, so the list stays
--- within twice the limit (plus the page being filled).
+-- A small limit (8 kB: one page): from two pages a background worker merges
+-- the list, and past the limit inserts wait for it (or merge a page
+-- themselves), so the list stays within the limit plus the pages being
+-- filled and merged.
 ALTER INDEX pend_hnsw SET (pending_list_limit = 8);
 INSERT INTO pend SELECT i, i % 10, pg_temp.pt(i) FROM generate_series(3001, 4000) i;
-SELECT pending_pages <= 3 AS bounded, elements > 3000 AS merged_by_inserts FROM rushdb.hnsw_index_info('pend_hnsw');
+SELECT pending_pages <= 3 AS bounded FROM rushdb.hnsw_index_info('pend_hnsw');
+-- hnsw_merge_pending waits for a merge under way, then merges the rest.
+SELECT rushdb.hnsw_merge_pending('pend_hnsw') >= 0 AS merged;
+SELECT elements, pending_pages, pending_rows FROM rushdb.hnsw_index_info('pend_hnsw');
 SELECT * FROM rushdb.hnsw_verify('pend_hnsw');
-SELECT pg_temp.mismatches(20, 10) AS small_limit, pg_temp.census(pg_temp.pt(1)) AS census;
+SELECT pg_temp.mismatches(20, 10) <= 2 AS small_limit_recall_ok, pg_temp.census(pg_temp.pt(1)) AS census;
 
--- rushdb.hnsw_merge_pending merges everything now and says how many rows.
+-- rushdb.hnsw_merge_pending merges everything now and says how many rows
+-- (100 rows stay below the worker's threshold at this limit).
 ALTER INDEX pend_hnsw SET (pending_list_limit = 1024);
 INSERT INTO pend SELECT i, i % 10, pg_temp.pt(i) FROM generate_series(4001, 4100) i;
-SELECT rushdb.hnsw_merge_pending('pend_hnsw') >= 100 AS merged_the_rest;
+SELECT rushdb.hnsw_merge_pending('pend_hnsw') AS merged;
 SELECT pending_pages, pending_rows FROM rushdb.hnsw_index_info('pend_hnsw');
 SELECT rushdb.hnsw_merge_pending('pend_hnsw') AS merged_again;
 SELECT * FROM rushdb.hnsw_verify('pend_hnsw');
@@ -105,7 +114,7 @@ SELECT * FROM rushdb.hnsw_verify('pend_hnsw');
 ALTER INDEX pend_hnsw SET (pending_list_limit = 0);
 INSERT INTO pend SELECT i, i % 10, pg_temp.pt(i) FROM generate_series(4101, 4150) i;
 SELECT pending_rows FROM rushdb.hnsw_index_info('pend_hnsw');
-SELECT pg_temp.mismatches(10, 10) AS limit_zero;
+SELECT pg_temp.mismatches(10, 10) <= 1 AS limit_zero_recall_ok;
 ALTER INDEX pend_hnsw RESET (pending_list_limit);
 SELECT pending_list_limit_kb FROM rushdb.hnsw_index_info('pend_hnsw');
 

@@ -40,7 +40,8 @@ IndexParams index_params(Relation index);
 
 // Opens a rushdb_hnsw index for a maintenance function (verify, inspect,
 // merge): only the owner of its table (a member of the owning role, or a
-// superuser) may; others get 42501 before the index is locked.
+// superuser) may; others get 42501 before anything is locked. Locks the
+// table, then the index, in `mode`.
 Relation open_index_as_owner(Oid relid, const char* action, LOCKMODE mode);
 
 // Progress phases reported in pg_stat_progress_create_index.

@@ -9,6 +9,9 @@
 extern "C" {
 #include "access/htup_details.h"
 #include "catalog/index.h"
+#include "catalog/pg_class.h"
+#include "storage/lmgr.h"
+#include "access/xlog.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -20,8 +23,12 @@ extern "C" {
 namespace rushdb::pg::hnsw {
 
 Relation open_index_as_owner(Oid relid, const char* action, LOCKMODE mode) {
-    // Checked before the index is even locked.
+    // Checked before the index (or its table) is even locked.
     Oid table = IndexGetRelation(relid, true);
+    if (get_rel_relkind(relid) == RELKIND_PARTITIONED_INDEX)
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("\"%s\" is a partitioned index, which has no pages of its own", get_rel_name(relid)),
+                        errhint("Name the index of one partition.")));
     if (!OidIsValid(table)) {
         char* name = get_rel_name(relid);
         if (name == nullptr)
@@ -33,6 +40,9 @@ Relation open_index_as_owner(Oid relid, const char* action, LOCKMODE mode) {
                         errmsg("must be owner of table %s to %s its index %s", get_rel_name(table), action,
                                get_rel_name(relid)),
                         errhint("Run it as the table's owner (or a member of the owning role) or as a superuser.")));
+    // The table first, as the executor and amcheck do: a DROP INDEX
+    // CONCURRENTLY waits for lockers of the table, not of the index.
+    LockRelationOid(table, mode);
     Relation index = index_open(relid, mode);
     if (index->rd_rel->relam != get_am_oid("rushdb_hnsw", false)) {
         index_close(index, mode);

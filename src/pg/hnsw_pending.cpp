@@ -3,12 +3,14 @@
 // lives across a call that may raise.
 #include "hnsw_pending.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "hnsw_insert.hpp"
 
 extern "C" {
 #include "access/generic_xlog.h"
+#include "commands/vacuum.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
@@ -77,6 +79,7 @@ void pending_append(Relation index, const float* v, int dims, ItemPointerData he
     char* data = static_cast<char*>(palloc(size));
     fill_entry(data, v, dims, heap_tid);
     for (;;) {
+        CHECK_FOR_INTERRUPTS();
         MetaPageData meta;
         read_meta(index, &meta);
         if (meta.pending_tail == 0) {
@@ -148,8 +151,15 @@ PendingHit* pending_collect(Relation index, int dims, const core::GraphDistance&
     int capacity = 64, n = 0;
     auto* hits = static_cast<PendingHit*>(palloc(sizeof(PendingHit) * capacity));
     BlockNumber blk = meta.pending_head;
-    BlockNumber seen = 0;
+    // A list is acyclic and restarts are rare: a corrupt one must not hang
+    // the scan (bounded, and cancellable meanwhile).
+    BlockNumber steps = 0, max_steps = 2 * RelationGetNumberOfBlocks(index) + 16;
     while (blk != 0) {
+        CHECK_FOR_INTERRUPTS();
+        if (++steps > max_steps)
+            ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+                            errmsg("pending list of index \"%s\" does not end", RelationGetRelationName(index)),
+                            errhint("REINDEX the index.")));
         Buffer buf = ReadBuffer(index, blk);
         LockBuffer(buf, BUFFER_LOCK_SHARE);
         Page page = BufferGetPage(buf);
@@ -177,11 +187,6 @@ PendingHit* pending_collect(Relation index, int dims, const core::GraphDistance&
         }
         BlockNumber next = opaque_of(page)->next;
         UnlockReleaseBuffer(buf);
-        // A list is acyclic; a corrupt one must not hang the scan.
-        if (++seen > RelationGetNumberOfBlocks(index))
-            ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
-                            errmsg("pending list of index \"%s\" has a cycle", RelationGetRelationName(index)),
-                            errhint("REINDEX the index.")));
         blk = next;
     }
     *count = n;
@@ -194,6 +199,7 @@ namespace {
 // page now in the list immutable (but for entry flags).
 void seal_tail(Relation index) {
     for (;;) {
+        CHECK_FOR_INTERRUPTS();
         MetaPageData meta;
         read_meta(index, &meta);
         if (meta.pending_tail == 0) return;
@@ -294,40 +300,81 @@ bool merge_head_page(Relation index, const IndexParams& params, BlockNumber blk,
 
 }  // namespace
 
+namespace {
+
+// True while block `blk` is a page of the pending list. A page that left the
+// list never becomes a pending page again (new ones come from extending the
+// index), so once this is false, every page before it has left too.
+bool still_pending(Relation index, BlockNumber blk) {
+    Buffer buf = ReadBuffer(index, blk);
+    LockBuffer(buf, BUFFER_LOCK_SHARE);
+    bool pending = page_kind(BufferGetPage(buf)) == kPagePending;
+    UnlockReleaseBuffer(buf);
+    return pending;
+}
+
+}  // namespace
+
 MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_pages, bool wait,
                          IndexBulkDeleteCallback callback, void* callback_state) {
     MergeStats stats;
-    if (wait) {
-        LockPage(index, kMergeLockBlock, ExclusiveLock);
-    } else if (!ConditionalLockPage(index, kMergeLockBlock, ExclusiveLock)) {
-        return stats;
-    }
-    MetaPageData meta;
-    read_meta(index, &meta);
-    BlockNumber stop = 0;  // for a whole-list merge: the tail we sealed
-    if (max_pages == 0 && meta.pending_tail != 0) {
+    BlockNumber stop = 0;  // a whole-list merge: the tail it sealed
+    if (max_pages == 0) {
+        MetaPageData meta;
+        read_meta(index, &meta);
+        if (meta.pending_tail == 0) return stats;
         seal_tail(index);
         read_meta(index, &meta);
         stop = meta.pending_tail;
     }
-    while (meta.pending_head != 0 && (max_pages == 0 || stats.pages < max_pages)) {
-        BlockNumber head = meta.pending_head;
-        if (!merge_head_page(index, params, head, static_cast<int>(meta.dims), callback, callback_state, &stats))
+    // The merge lock is taken per page, so a long merge (VACUUM's) lets the
+    // background worker and writers merge pages in between instead of
+    // queueing behind it; the pages up to `stop` are merged either way
+    // before a whole-list merge returns.
+    for (;;) {
+        if (max_pages != 0 && stats.pages >= max_pages) break;
+        vacuum_delay_point();  // VACUUM's cost-based delay; interrupts
+        if (wait) {
+            LockPage(index, kMergeLockBlock, ExclusiveLock);
+        } else if (!ConditionalLockPage(index, kMergeLockBlock, ExclusiveLock)) {
             break;
-        if (head == stop) break;
-        read_meta(index, &meta);
+        }
+        bool done = stop != 0 && !still_pending(index, stop);
+        bool merged = false;
+        if (!done) {
+            MetaPageData meta;
+            read_meta(index, &meta);
+            BlockNumber head = meta.pending_head;
+            if (head != 0)
+                merged = merge_head_page(index, params, head, static_cast<int>(meta.dims), callback,
+                                         callback_state, &stats);
+            done = head == stop;
+        }
+        UnlockPage(index, kMergeLockBlock, ExclusiveLock);
+        if (done || !merged) break;
     }
-    UnlockPage(index, kMergeLockBlock, ExclusiveLock);
     return stats;
 }
 
 void pending_maybe_merge(Relation index, const IndexParams& params) {
     uint64 limit_pages = static_cast<uint64>(limit_kb(index)) * 1024 / BLCKSZ;
+    if (limit_pages < 1) limit_pages = 1;
     uint32 pages = pending_pages(index);
+    // From a sixteenth of the limit (at least two pages) a background worker
+    // merges while writers go on, so the list searches read stays small
+    // between bursts.
+    if (pages < std::max<uint64>(2, limit_pages / 16)) return;
+    bool worker = start_merge_worker(index);
     if (pages <= limit_pages) return;
-    // Over twice the limit, merges cannot keep up: wait for the running one
-    // (then help), so the list stays bounded.
-    pending_merge(index, params, 1, pages > 2 * limit_pages, nullptr, nullptr);
+    // Past the limit the merges are not keeping up (or no worker could
+    // start): the writer slows to their pace, merging a page itself
+    // whenever no merge runs.
+    while (pages > limit_pages) {
+        if (pending_merge(index, params, 1, false, nullptr, nullptr).pages > 0 || !worker) return;
+        CHECK_FOR_INTERRUPTS();
+        pg_usleep(1000L);
+        pages = pending_pages(index);
+    }
 }
 
 }  // namespace rushdb::pg::hnsw

@@ -9,9 +9,12 @@
 // with the graph's by distance. The list is merged into the graph, one page
 // at a time, oldest first:
 //   * by VACUUM (autovacuum included), which merges all of it;
-//   * by an insert that finds the list over the index's pending_list_limit,
-//     which merges the head page (and waits for a running merge when the list
-//     is over twice the limit, so a list never grows without bound).
+//   * by a background worker that an insert starts when it finds the list
+//     past a sixteenth of the index's pending_list_limit
+//     (hnsw_merge_worker.cpp); past the limit itself writers slow to the
+//     merges' pace, merging a page each when no merge runs, so the list
+//     stays bounded;
+//   * by rushdb.hnsw_merge_pending(index).
 //
 // Entry states: live, merged (already inserted into the graph; still returned
 // from the list until its page leaves the list, scans skip its graph copy by
@@ -94,7 +97,13 @@ struct MergeStats {
 MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_pages, bool wait,
                          IndexBulkDeleteCallback callback, void* callback_state);
 
-// After an append: merges a page when the list is over the index's limit.
+// After an append: starts the background merger (hnsw_merge_worker.cpp)
+// when the list is past a sixteenth of the index's limit, and past the limit
+// waits for merges, merging a page itself whenever none runs.
 void pending_maybe_merge(Relation index, const IndexParams& params);
+
+// Starts a background merge of `index`'s pending list unless this backend
+// started one that still runs. False when no worker could be registered.
+bool start_merge_worker(Relation index);
 
 }  // namespace rushdb::pg::hnsw

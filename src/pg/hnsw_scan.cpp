@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <unordered_set>
 #include <vector>
 
 #include "boundary.hpp"
+#include "hnsw/id_set.hpp"
 #include "hnsw/resumable_search.hpp"
 #include "hnsw/search_layer.hpp"
 #include "hnsw_am.hpp"
@@ -45,12 +45,13 @@ struct SearchState {
     std::size_t position = 0;
     std::size_t returned = 0;
     bool has_graph = false;  // false: the index has only pending rows
-    std::vector<PendingHit> pending;  // closest first
-    std::size_t pending_position = 0;
+    // The pending list's rows as a min-heap on distance: a scan usually
+    // takes a few of thousands, so they are not sorted up front.
+    std::vector<PendingHit> pending;
     // Heap TIDs given so far or due from the pending list: a row is never
     // returned twice (a graph copy of a pending row; two graph copies left
     // by a merge a crash interrupted).
-    std::unordered_set<uint64> seen_tids;
+    core::IdSet seen_tids;
 
     SearchState(Relation index, int m, int dims, core::Metric metric) : graph(index, m, dims, metric) {}
 };
@@ -74,6 +75,17 @@ double user_distance(core::Metric metric, float graph_distance) {
         case core::Metric::inner_product: return static_cast<double>(graph_distance);
     }
     return graph_distance;
+}
+
+// Heap order of pending hits: the closest on top; a NaN distance (inner
+// product overflowing) counts as the farthest, keeping the order strict.
+// Equal distances come out in heap-TID order (the order of insertion for
+// rows of one table page), so ties are ordered the same from run to run.
+float heap_key(float d) { return std::isnan(d) ? std::numeric_limits<float>::infinity() : d; }
+bool farther(const PendingHit& a, const PendingHit& b) {
+    float x = heap_key(a.distance), y = heap_key(b.distance);
+    if (x != y) return x > y;
+    return pack_tid(a.heap_tid) > pack_tid(b.heap_tid);
 }
 
 // Starts the search; returns false when there is nothing to return.
@@ -119,13 +131,20 @@ bool start_search(IndexScanDesc scan, ScanOpaque* so) {
                                        &hit_count);
     guarded([&] {
         st->pending.assign(hits, hits + hit_count);
-        std::sort(st->pending.begin(), st->pending.end(),
-                  [](const PendingHit& a, const PendingHit& b) { return a.distance < b.distance; });
+        std::make_heap(st->pending.begin(), st->pending.end(), farther);
         st->seen_tids.reserve(st->pending.size() + 64);
         for (const auto& h : st->pending) st->seen_tids.insert(pack_tid(h.heap_tid));
     });
     pfree(hits);
-    if (!has_graph) return true;
+    if (!has_graph) {
+        // The graph was empty; a merge may have filled it while the list
+        // was read, moving rows out of the part not yet read.
+        read_meta(index, &so->meta);
+        has_graph = so->meta.entry_level >= 0 && ItemPointerIsValid(&so->meta.entry);
+        if (!has_graph) return true;
+        entry_tid = so->meta.entry;
+        entry_level = so->meta.entry_level;
+    }
 
     return guarded([&] {
         st->graph.set_query(st->query.data());
@@ -158,7 +177,7 @@ const core::Candidate<PageGraph::Id>* next_graph_result(SearchState* st, const E
         while (st->position < st->batch.size()) {
             const auto& c = st->batch[st->position];
             const ElementInfo* info = st->graph.info(c.id);
-            if (info == nullptr || info->state != kLive || st->seen_tids.count(pack_tid(info->heap_tid)) != 0) {
+            if (info == nullptr || info->state != kLive || st->seen_tids.contains(pack_tid(info->heap_tid))) {
                 st->position++;
                 continue;
             }
@@ -228,15 +247,16 @@ bool get_tuple(IndexScanDesc scan, ScanDirection dir) {
     auto metric = static_cast<core::Metric>(so->params.metric);
     const ElementInfo* info = nullptr;
     const auto* c = next_graph_result(st, &info);
-    bool from_pending = st->pending_position < st->pending.size() &&
-                        (c == nullptr || st->pending[st->pending_position].distance <= c->distance);
+    bool from_pending = !st->pending.empty() && (c == nullptr || st->pending.front().distance <= c->distance);
     if (c == nullptr && !from_pending) {
         so->done = true;
         return false;
     }
     float distance;
     if (from_pending) {
-        const PendingHit& h = st->pending[st->pending_position++];
+        const PendingHit h = st->pending.front();
+        std::pop_heap(st->pending.begin(), st->pending.end(), farther);
+        st->pending.pop_back();
         scan->xs_heaptid = h.heap_tid;
         distance = h.distance;
     } else {

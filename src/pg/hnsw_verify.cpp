@@ -25,6 +25,7 @@
 
 extern "C" {
 #include "access/relation.h"
+#include "access/xlog.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "executor/tuptable.h"
@@ -330,7 +331,11 @@ extern "C" {
 PG_FUNCTION_INFO_V1(rushdb_hnsw_verify);
 
 Datum rushdb_hnsw_verify(PG_FUNCTION_ARGS) {
-    Relation index = rushdb::pg::hnsw::open_index_as_owner(PG_GETARG_OID(0), "verify", AccessShareLock);
+    // ShareLock keeps writers (and the background merger) out while the
+    // pages are read one by one, as amcheck's bt_index_parent_check does;
+    // a standby can only take AccessShareLock (and replays meanwhile).
+    LOCKMODE mode = RecoveryInProgress() ? AccessShareLock : ShareLock;
+    Relation index = rushdb::pg::hnsw::open_index_as_owner(PG_GETARG_OID(0), "verify", mode);
     // Problems are copied out as palloc'd text before the C++ strings die.
     int count = 0;
     Datum* items = rushdb::pg::guarded([&] {
@@ -344,7 +349,7 @@ Datum rushdb_hnsw_verify(PG_FUNCTION_ARGS) {
         }
         return d;
     });
-    index_close(index, AccessShareLock);
+    index_close(index, mode);
     PG_RETURN_ARRAYTYPE_P(construct_array(items, count, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
