@@ -160,5 +160,18 @@ RESET ROLE;
 SELECT rushdb.hnsw_index_info('pend');
 SELECT rushdb.hnsw_merge_pending('pend_pkey');
 
-DROP TABLE pend, pend_cos, pend_empty;
+-- Seven circles one unit apart (4,500 points, every one of the first 1,500
+-- twice): graph inserts (merges or direct) often cut layer 0 into parts,
+-- each still reachable through the upper layers. VACUUM walks layer 0 and
+-- links every cut-off part back in, even where the upper layers lead a
+-- search straight into that part.
+CREATE TABLE circles (id int, v vector(3));
+INSERT INTO circles SELECT i, ARRAY[cos(i), sin(i), i % 7]::real[] FROM generate_series(1, 500) i;
+CREATE INDEX circles_hnsw ON circles USING rushdb_hnsw (v vector_l2_ops) WITH (pending_list_limit = 0);
+INSERT INTO circles SELECT i, ARRAY[cos(i), sin(i), i % 7]::real[] FROM generate_series(501, 1500) i;
+INSERT INTO circles SELECT i, ARRAY[cos(i), sin(i), i % 7]::real[] FROM generate_series(1, 3000) i;
+VACUUM circles;
+SELECT * FROM rushdb.hnsw_verify('circles_hnsw');
+
+DROP TABLE pend, pend_cos, pend_empty, circles;
 DROP ROLE regress_pending_user;

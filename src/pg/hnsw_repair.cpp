@@ -298,8 +298,14 @@ double restore_reachability(Relation index, BufferAccessStrategy strategy, const
             search.set_query(query.data());
             search.reset_visited(1024);
             search.visit(entry);
-            Cand cur{search.distance(entry), entry};
+            Cand start{search.distance(entry), entry};
+            Cand cur = start;
             for (int l = meta.entry_level; l > 0; --l) cur = core::greedy_closest(search, cur, l);
+            // The upper layers lead to u's own neighbourhood, which may be
+            // the part cut off on layer 0: a layer-0 search from there finds
+            // no reachable element to link from. Then start from the entry
+            // point, whose layer-0 walk stays within the reachable part.
+            if (!reached.count(cur.id)) cur = start;
             search.new_round();
             search.visit(cur.id);
             core::search_layer(search, {cur}, ef_construction, 0, frontier, found);
