@@ -1,15 +1,21 @@
 // The background merger of rushdb_hnsw pending lists.
 //
 // An insert that finds its index's pending list past a sixteenth of
-// pending_list_limit starts a dynamic background worker for that index (unless this backend
-// started one that is still running, or a merge already holds the merge
-// lock) and goes on: merging is the worker's job, so writers keep the append
-// rate while the list shrinks behind them. The worker merges the list, a
-// batch of pages per transaction (short transactions: its catalog snapshot
-// would otherwise hold back VACUUM's horizon), until at most the page being
-// filled is left, then exits. Only past the limit itself do writers wait
-// for it (see pending_maybe_merge), and where no worker can start (no free
-// slot in max_worker_processes) they merge themselves past the limit.
+// pending_list_limit starts a dynamic background worker for that index and
+// goes on: merging is the worker's job, so writers keep the append rate
+// while the list shrinks behind them. One worker per index: it holds a lock
+// of its own for its life (a second one exits at once, and writers do not
+// register one while it is held); a backend registers at most one worker
+// per index per second, so a worker that cannot run (its table locked by
+// someone else) does not turn every insert into a fork. The worker merges
+// page by page, waiting for the merge lock when VACUUM or a writer has it,
+// in transactions of at most 200 ms (DDL on the table waits no longer) that
+// hold no snapshot, until at
+// most the page being filled is left, then exits. It skips its turn
+// (exits) when it cannot lock the table at once: whoever holds it blocks
+// the writers too. Past the limit writers wait for the list to shrink,
+// merging a page themselves whenever no merge runs (so they also make
+// progress when no worker slot is free).
 //
 // The worker runs as the bootstrap superuser, as the embedding worker does:
 // merging reads and writes index pages only; it evaluates no expression, no
@@ -37,6 +43,8 @@ extern "C" {
 #include "tcop/tcopprot.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "storage/lock.h"
 }
 
 namespace rushdb::pg::hnsw {
@@ -48,26 +56,38 @@ struct MergeTarget {
     Oid index;
 };
 
-// Pages merged per transaction of the worker.
-constexpr uint32 kPagesPerTransaction = 64;
+// Longest merging transaction of the worker.
+constexpr long kTransactionMs = 200;
 
-// The worker this backend started last (one index at a time is enough to
-// stop a backend from starting a worker per insert).
-Oid g_started_for = InvalidOid;
-BackgroundWorkerHandle* g_started = nullptr;
-
-bool still_running(Oid index) {
-    if (g_started == nullptr || g_started_for != index) return false;
-    pid_t pid;
-    BgwHandleStatus s = GetBackgroundWorkerPid(g_started, &pid);
-    return s == BGWH_STARTED || s == BGWH_NOT_YET_STARTED;
+// The lock a merge worker holds for its life: one per index.
+void worker_tag(LOCKTAG* tag, Oid database, Oid index) {
+    SET_LOCKTAG_ADVISORY(*tag, database, index, 0x52484d57 /* "RHMW" */, 3);
 }
+
+bool worker_running(Oid index) {
+    LOCKTAG tag;
+    worker_tag(&tag, MyDatabaseId, index);
+    if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL) return true;
+    LockRelease(&tag, ExclusiveLock, false);
+    return false;
+}
+
+// This process is a merge worker (its own inserts, if any, start none).
+bool g_is_merge_worker = false;
+
+// The last registration of this backend, to register at most one worker
+// per index per second.
+Oid g_registered_for = InvalidOid;
+TimestampTz g_registered_at = 0;
 
 }  // namespace
 
 bool start_merge_worker(Relation index) {
     Oid oid = RelationGetRelid(index);
-    if (still_running(oid) || IsBackgroundWorker || RecoveryInProgress()) return true;
+    if (g_is_merge_worker || RecoveryInProgress()) return false;
+    if (worker_running(oid)) return true;
+    TimestampTz now = GetCurrentTimestamp();
+    if (g_registered_for == oid && !TimestampDifferenceExceeds(g_registered_at, now, 1000)) return true;
     BackgroundWorker w;
     std::memset(&w, 0, sizeof w);
     w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -81,15 +101,9 @@ bool start_merge_worker(Relation index) {
     static_assert(sizeof(MergeTarget) <= BGW_EXTRALEN, "merge target fits bgw_extra");
     std::memcpy(w.bgw_extra, &target, sizeof target);
     w.bgw_notify_pid = 0;
-    // The handle lives as long as the backend: TopMemoryContext.
-    MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-    BackgroundWorkerHandle* handle = nullptr;
-    bool ok = RegisterDynamicBackgroundWorker(&w, &handle);
-    MemoryContextSwitchTo(old);
-    if (!ok) return false;
-    if (g_started != nullptr) pfree(g_started);
-    g_started = handle;
-    g_started_for = oid;
+    if (!RegisterDynamicBackgroundWorker(&w, nullptr)) return false;
+    g_registered_for = oid;
+    g_registered_at = now;
     return true;
 }
 
@@ -104,21 +118,24 @@ PGDLLEXPORT void rushdb_hnsw_merge_worker_main(Datum arg);
 void rushdb_hnsw_merge_worker_main(Datum) {
     h::MergeTarget target;
     std::memcpy(&target, MyBgworkerEntry->bgw_extra, sizeof target);
+    h::g_is_merge_worker = true;
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
     BackgroundWorkerInitializeConnectionByOid(target.database, BOOTSTRAP_SUPERUSERID, 0);
+    LOCKTAG tag;
+    h::worker_tag(&tag, target.database, target.index);
+    if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL) proc_exit(0);  // one runs
     pgstat_report_activity(STATE_RUNNING, "merging a rushdb_hnsw pending list");
-    for (;;) {
+    for (bool done = false; !done;) {
         SetCurrentStatementStartTimestamp();
         StartTransactionCommand();
         // Gone (dropped) or not ours: nothing to do. The table is locked
-        // first, as by any insert (and hnsw_verify's ShareLock waits).
+        // first, as by any insert; if someone holds it, this turn is over.
         Oid table = IndexGetRelation(target.index, true);
-        if (!OidIsValid(table)) {
+        if (!OidIsValid(table) || !ConditionalLockRelationOid(table, RowExclusiveLock)) {
             CommitTransactionCommand();
             break;
         }
-        LockRelationOid(table, RowExclusiveLock);
         Relation index = try_relation_open(target.index, RowExclusiveLock);
         if (index == nullptr || index->rd_rel->relkind != RELKIND_INDEX ||
             index->rd_rel->relam != get_am_oid("rushdb_hnsw", true)) {
@@ -126,17 +143,26 @@ void rushdb_hnsw_merge_worker_main(Datum) {
             CommitTransactionCommand();
             break;
         }
+        h::IndexParams params = h::index_params(index);
         // Hold no snapshot while merging (nothing here reads the heap).
         InvalidateCatalogSnapshot();
-        h::MergeStats stats =
-            h::pending_merge(index, h::index_params(index), h::kPagesPerTransaction, false, nullptr, nullptr);
-        uint32 left = h::pending_pages(index);
+        TimestampTz began = GetCurrentTimestamp();
+        for (;;) {
+            h::MergeStats stats = h::pending_merge(index, params, 1, true, nullptr, nullptr);
+            // Done: only the page being filled is left (not mergeable yet).
+            if (stats.pages == 0 || h::pending_pages(index) <= 1) {
+                done = true;
+                break;
+            }
+            // Short transactions: DDL waiting for the table waits for at
+            // most this (LockHasWaitersRelation cannot tell for a weak,
+            // fast-path lock like ours).
+            if (TimestampDifferenceExceeds(began, GetCurrentTimestamp(), h::kTransactionMs)) break;
+        }
         relation_close(index, RowExclusiveLock);
         CommitTransactionCommand();
-        // Stop when another merger holds the lock (stats.pages == 0 with
-        // pages left), or only the page being filled is left.
-        if (stats.pages == 0 || left <= 1) break;
     }
+    LockRelease(&tag, ExclusiveLock, true);
     pgstat_report_activity(STATE_IDLE, nullptr);
     proc_exit(0);
 }

@@ -364,13 +364,13 @@ void pending_maybe_merge(Relation index, const IndexParams& params) {
     // merges while writers go on, so the list searches read stays small
     // between bursts.
     if (pages < std::max<uint64>(2, limit_pages / 16)) return;
-    bool worker = start_merge_worker(index);
-    if (pages <= limit_pages) return;
+    start_merge_worker(index);
     // Past the limit the merges are not keeping up (or no worker could
-    // start): the writer slows to their pace, merging a page itself
-    // whenever no merge runs.
+    // start): the writer waits until the list is back under the limit,
+    // merging a page itself whenever no merge runs, so writers make
+    // progress with or without a worker and the list stays bounded.
     while (pages > limit_pages) {
-        if (pending_merge(index, params, 1, false, nullptr, nullptr).pages > 0 || !worker) return;
+        if (pending_merge(index, params, 1, false, nullptr, nullptr).pages > 0) return;
         CHECK_FOR_INTERRUPTS();
         pg_usleep(1000L);
         pages = pending_pages(index);

@@ -102,8 +102,9 @@ MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_p
 // waits for merges, merging a page itself whenever none runs.
 void pending_maybe_merge(Relation index, const IndexParams& params);
 
-// Starts a background merge of `index`'s pending list unless this backend
-// started one that still runs. False when no worker could be registered.
+// Starts a background merge of `index`'s pending list unless one runs (or
+// this backend registered one less than a second ago). False when none
+// could be registered (no free slot, on a standby, or in a merge worker).
 bool start_merge_worker(Relation index);
 
 }  // namespace rushdb::pg::hnsw

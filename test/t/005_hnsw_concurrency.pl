@@ -7,7 +7,11 @@
 #  (b) inserters and searchers run together for 10 s: no error, and every
 #      search (plain and filtered) returns its full LIMIT;
 #  (c) VACUUM runs over and over while other sessions insert, delete and
-#      search: no error, no lost row, hnsw_verify clean.
+#      search: no error, no lost row, hnsw_verify clean;
+#  (d) the pending list's background merger: a burst past the limit is
+#      drained behind the writers by one worker at a time, which exits;
+#  (e) with no background worker slot at all, writers merge the list
+#      themselves and keep it within its limit.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -178,6 +182,72 @@ is(verify_problems($node, 'churn_v_idx'), '', '(c) hnsw_verify is clean after a 
     is("$found|$distinct", "$total|$total", "(c) after a final VACUUM the index still returns all $total rows");
 }
 note(sprintf('(c) total: %.1f s', time - $t0));
+
+# ---- (d) the background merger drains a burst ------------------------------
+$t0 = time;
+$node->safe_psql('postgres', q{
+    CREATE TABLE burst (id bigint PRIMARY KEY, v vector(64));
+    INSERT INTO burst SELECT i, pvec(i, 64) FROM generate_series(1, 2000) i;
+    CREATE INDEX burst_v_idx ON burst USING rushdb_hnsw (v vector_l2_ops) WITH (pending_list_limit = 256);
+});
+{
+    # 4 writers, 6,000 rows: past a sixteenth of the limit (2 pages) a
+    # worker starts; past the limit (32 pages) writers wait for it.
+    my ($out, $err) = ('', '');
+    my $h = start_pgbench('-c 4 -j 2 -t 1500 --random-seed=13', [
+        [ script_file("INSERT INTO burst (id, v) SELECT n, pvec(n, 64) FROM (SELECT 100000 + (random() * 1e9)::bigint AS n) s ON CONFLICT DO NOTHING;\n"), 1 ] ],
+        \$out, \$err);
+    my ($max_workers, $max_pages) = (0, 0);
+    while ($h->pumpable)
+    {
+        my ($w, $p) = split /\|/, $node->safe_psql('postgres', q{
+            SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'rushdb hnsw merge'),
+                   pending_pages FROM rushdb.hnsw_index_info('burst_v_idx')});
+        $max_workers = $w if $w > $max_workers;
+        $max_pages = $p if $p > $max_pages;
+        $h->pump_nb;
+        sleep 0.05;
+    }
+    pgbench_ok('(d) burst of inserts', $h, \$out, \$err);
+    note("(d) during the burst: up to $max_workers merge worker(s), up to $max_pages pending pages");
+    is($max_workers <= 1 ? 'ok' : $max_workers, 'ok', '(d) one merge worker at a time');
+    cmp_ok($max_pages, '<=', 32 + 4 + 2, '(d) the list stays within its limit (plus a page per writer)');
+}
+ok($node->poll_query_until('postgres', q{
+    SELECT pending_pages <= 1 AND NOT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'rushdb hnsw merge')
+    FROM rushdb.hnsw_index_info('burst_v_idx')}),
+    '(d) the worker drains the list to the page being filled, then exits');
+is(verify_problems($node, 'burst_v_idx'), '', '(d) hnsw_verify is clean after the burst');
+{
+    my ($found, $distinct, $total) = index_census($node, 'burst', 64);
+    is("$found|$distinct", "$total|$total", "(d) an index scan returns all $total rows once each");
+}
+note(sprintf('(d) total: %.1f s', time - $t0));
+
+# ---- (e) no worker slot: writers merge themselves ---------------------------
+$node->append_conf('postgresql.conf', 'max_worker_processes = 0');
+$node->restart;
+$t0 = time;
+$node->safe_psql('postgres', q{
+    CREATE TABLE noslot (id bigint PRIMARY KEY, v vector(64));
+    INSERT INTO noslot SELECT i, pvec(i, 64) FROM generate_series(1, 2000) i;
+    CREATE INDEX noslot_v_idx ON noslot USING rushdb_hnsw (v vector_l2_ops) WITH (pending_list_limit = 64);
+});
+{
+    my ($out, $err) = ('', '');
+    my $h = start_pgbench('-c 4 -j 2 -t 500 --random-seed=17', [
+        [ script_file("INSERT INTO noslot (id, v) SELECT n, pvec(n, 64) FROM (SELECT 100000 + (random() * 1e9)::bigint AS n) s ON CONFLICT DO NOTHING;\n"), 1 ] ],
+        \$out, \$err);
+    pgbench_ok('(e) inserts with no background worker slot', $h, \$out, \$err);
+}
+cmp_ok($node->safe_psql('postgres', q{SELECT pending_pages FROM rushdb.hnsw_index_info('noslot_v_idx')}),
+    '<=', 8 + 4, '(e) the writers kept the list within its limit (8 pages, plus a page per writer)');
+is(verify_problems($node, 'noslot_v_idx'), '', '(e) hnsw_verify is clean');
+{
+    my ($found, $distinct, $total) = index_census($node, 'noslot', 64);
+    is("$found|$distinct", "$total|$total", "(e) an index scan returns all $total rows once each");
+}
+note(sprintf('(e) total: %.1f s', time - $t0));
 
 ok(!$node->log_contains(qr/terminated by signal|PANIC/), 'no backend crashed and nothing PANICked');
 $node->stop;
