@@ -37,6 +37,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bgworker_launch.hpp"
 #include "boundary.hpp"
 #include "embed/pooling.hpp"
 #include "embed_glue.hpp"
@@ -110,19 +111,10 @@ bool worker_running(Oid dboid) {
 }
 
 bool launch_worker(Oid dboid) {
-    BackgroundWorker w;
-    std::memset(&w, 0, sizeof w);
-    w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    w.bgw_restart_time = BGW_NEVER_RESTART;
-    snprintf(w.bgw_library_name, BGW_MAXLEN, "rushdb");
-    snprintf(w.bgw_function_name, BGW_MAXLEN, "rushdb_embedding_worker_main");
-    snprintf(w.bgw_name, BGW_MAXLEN, "rushdb embedding worker (database %u)", dboid);
-    snprintf(w.bgw_type, BGW_MAXLEN, "rushdb embedding worker");
-    w.bgw_main_arg = ObjectIdGetDatum(dboid);
-    w.bgw_notify_pid = 0;
-    BackgroundWorkerHandle* handle = nullptr;
-    return RegisterDynamicBackgroundWorker(&w, &handle);
+    char name[BGW_MAXLEN];
+    snprintf(name, sizeof name, "rushdb embedding worker (database %u)", dboid);
+    return register_dynamic_worker("rushdb_embedding_worker_main", name, "rushdb embedding worker",
+                                   ObjectIdGetDatum(dboid));
 }
 
 bool g_wake_at_commit = false;

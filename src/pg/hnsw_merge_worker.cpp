@@ -25,6 +25,7 @@
 
 #include <cstring>
 
+#include "bgworker_launch.hpp"
 #include "boundary.hpp"
 
 extern "C" {
@@ -88,20 +89,13 @@ bool start_merge_worker(Relation index) {
     if (worker_running(oid)) return true;
     TimestampTz now = GetCurrentTimestamp();
     if (g_registered_for == oid && !TimestampDifferenceExceeds(g_registered_at, now, 1000)) return true;
-    BackgroundWorker w;
-    std::memset(&w, 0, sizeof w);
-    w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    w.bgw_restart_time = BGW_NEVER_RESTART;
-    snprintf(w.bgw_library_name, BGW_MAXLEN, "rushdb");
-    snprintf(w.bgw_function_name, BGW_MAXLEN, "rushdb_hnsw_merge_worker_main");
-    snprintf(w.bgw_name, BGW_MAXLEN, "rushdb hnsw merge (index %u)", oid);
-    snprintf(w.bgw_type, BGW_MAXLEN, "rushdb hnsw merge");
+    char name[BGW_MAXLEN];
+    snprintf(name, sizeof name, "rushdb hnsw merge (index %u)", oid);
     MergeTarget target{MyDatabaseId, oid};
     static_assert(sizeof(MergeTarget) <= BGW_EXTRALEN, "merge target fits bgw_extra");
-    std::memcpy(w.bgw_extra, &target, sizeof target);
-    w.bgw_notify_pid = 0;
-    if (!RegisterDynamicBackgroundWorker(&w, nullptr)) return false;
+    if (!register_dynamic_worker("rushdb_hnsw_merge_worker_main", name, "rushdb hnsw merge", 0, &target,
+                                 sizeof target))
+        return false;
     g_registered_for = oid;
     g_registered_at = now;
     return true;
