@@ -73,18 +73,23 @@ void scan_elements(Relation index, BufferAccessStrategy strategy, const ElementL
                    bool find_links) {
     if (!find_links) s.live = 0;
     s.to_repair.clear();
+    // The tallest live element, found again by every pass: the last one runs
+    // under the metapage's exclusive lock, and an element inserted after the
+    // first (as tall as a deleted entry point, so it did not take its place)
+    // must be seen when the entry point moves.
+    s.tallest_level = -1;
+    s.tallest = 0;
     for_each_element(index, strategy, [&](Id id, ElementHeader* e) {
         bool dead = (e->flags & kFlagDeleted) != 0;
+        if (!dead && e->level > s.tallest_level) {
+            s.tallest_level = e->level;
+            s.tallest = id;
+        }
         if (!find_links) {
-            if (dead) {
+            if (dead)
                 s.deleted.insert(id);
-            } else {
+            else
                 s.live += 1;
-                if (e->level > s.tallest_level) {
-                    s.tallest_level = e->level;
-                    s.tallest = id;
-                }
-            }
             return;
         }
         if (dead) return;
