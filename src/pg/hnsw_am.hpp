@@ -35,6 +35,7 @@ struct IndexParams {
     int m;
     int ef_construction;
     uint8 metric;  // rushdb::hnsw::Metric
+    int pending_list_limit_kb;  // 0: every insert goes into the graph
 };
 IndexParams index_params(Relation index);
 

@@ -54,34 +54,17 @@ Relation open_index_as_owner(Oid relid, const char* action, LOCKMODE mode) {
 
 namespace {
 
-// Entries of the pending list not yet merged (live or merged-awaiting-unlink
-// counted apart).
+// Entries of the pending list not yet merged, and merged ones whose page
+// has not left the list yet.
 void count_pending(Relation index, const MetaPageData& meta, int64* waiting, int64* merged) {
     *waiting = *merged = 0;
-    BlockNumber blk = meta.pending_head;
-    BlockNumber guard = RelationGetNumberOfBlocks(index);
-    while (blk != 0 && guard-- > 0) {
-        Buffer buf = ReadBuffer(index, blk);
-        LockBuffer(buf, BUFFER_LOCK_SHARE);
-        Page page = BufferGetPage(buf);
-        if (page_kind(page) != kPagePending) {  // merged under us
-            UnlockReleaseBuffer(buf);
-            break;
-        }
-        OffsetNumber max = PageGetMaxOffsetNumber(page);
-        for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-            ItemId item = PageGetItemId(page, off);
-            if (!ItemIdIsNormal(item)) continue;
-            auto* h = reinterpret_cast<PendingHeader*>(PageGetItem(page, item));
-            if (h->kind != kTuplePending || (h->flags & kPendingDead)) continue;
-            if (h->flags & kPendingMerged)
-                *merged += 1;
-            else
-                *waiting += 1;
-        }
-        blk = reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page))->next;
-        UnlockReleaseBuffer(buf);
-    }
+    for_each_pending_entry(index, meta.pending_head, [&](const PendingHeader* h) {
+        if (h->flags & kPendingDead) return;
+        if (h->flags & kPendingMerged)
+            *merged += 1;
+        else
+            *waiting += 1;
+    });
 }
 
 }  // namespace
@@ -103,7 +86,7 @@ Datum rushdb_hnsw_index_info(PG_FUNCTION_ARGS) {
     h::read_meta(index, &meta);
     int64 waiting = 0, merged = 0;
     h::count_pending(index, meta, &waiting, &merged);
-    auto* opts = reinterpret_cast<h::Options*>(index->rd_options);
+    h::IndexParams params = h::index_params(index);
     Datum values[9];
     bool nulls[9] = {false};
     values[0] = Int32GetDatum(static_cast<int32>(meta.dims));
@@ -115,7 +98,7 @@ Datum rushdb_hnsw_index_info(PG_FUNCTION_ARGS) {
     values[5] = Int32GetDatum(static_cast<int32>(meta.pending_pages));
     values[6] = Int64GetDatum(waiting);
     values[7] = Int64GetDatum(merged);
-    values[8] = Int32GetDatum(opts ? opts->pending_list_limit : h::kDefaultPendingLimitKb);
+    values[8] = Int32GetDatum(params.pending_list_limit_kb);
     index_close(index, AccessShareLock);
     PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }

@@ -131,6 +131,7 @@ IndexParams index_params(Relation index) {
     auto* opts = reinterpret_cast<Options*>(index->rd_options);
     p.m = opts ? opts->m : 16;
     p.ef_construction = opts ? opts->ef_construction : 64;
+    p.pending_list_limit_kb = opts ? opts->pending_list_limit : kDefaultPendingLimitKb;
     p.metric = opclass_metric(index);
     return p;
 }

@@ -57,11 +57,7 @@ ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::
         }
         UnlockReleaseBuffer(buf);
     }
-    // A new page. The extension lock serialises concurrent extenders.
-    LockRelationForExtension(index, ExclusiveLock);
-    Buffer buf = ReadBuffer(index, P_NEW);
-    UnlockRelationForExtension(index, ExclusiveLock);
-    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+    Buffer buf = extend_index(index);
     GenericXLogState* state = GenericXLogStart(index);
     Page page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
     init_page(page, kind);
@@ -576,30 +572,28 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
     pg_call([&] { update_meta(index, u); });
 }
 
-// The pending list takes a row when it is enabled, the entry fits a page
-// and the index already has its dimension count (the first vector goes into
-// the graph, which fixes it and the entry point).
-bool use_pending_list(Relation index, int dims) {
-    auto* opts = reinterpret_cast<Options*>(index->rd_options);
-    int limit = opts ? opts->pending_list_limit : kDefaultPendingLimitKb;
-    if (limit == 0 || !pending_fits(dims)) return false;
-    MetaPageData meta;
-    read_meta(index, &meta);
-    return meta.dims != 0 && meta.entry_level >= 0;
+void check_dimensions(const MetaPageData& meta, int dims) {
+    if (meta.dims != 0 && static_cast<int>(meta.dims) != dims)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("expected %u dimensions, not %d", meta.dims, dims),
+                        errhint("Every vector in a rushdb_hnsw index must have the same number of dimensions.")));
 }
 
-void append_to_pending_list(Relation index, Vector* x, ItemPointer heap_tid, const IndexParams& params) {
+// The pending list takes a row when it is enabled, the entry fits a page
+// and the index already has its dimension count and entry point (the first
+// vector goes into the graph, which fixes both).
+bool use_pending_list(const MetaPageData& meta, int dims, const IndexParams& params) {
+    return params.pending_list_limit_kb > 0 && pending_fits(dims) && meta.dims != 0 && meta.entry_level >= 0;
+}
+
+void append_to_pending_list(Relation index, const MetaPageData& meta, Vector* x, ItemPointer heap_tid,
+                            const IndexParams& params) {
     int dims = x->dim;
     auto* v = static_cast<float*>(palloc(sizeof(float) * dims));
     std::memcpy(v, x->x, sizeof(float) * dims);
     if (!core::prepare_vector(static_cast<core::Metric>(params.metric), v, static_cast<std::size_t>(dims)))
         return;  // zero vector under cosine: no direction, not indexed
-    MetaPageData meta;
-    read_meta(index, &meta);
-    if (static_cast<int>(meta.dims) != dims)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("expected %u dimensions, not %d", meta.dims, dims),
-                        errhint("Every vector in a rushdb_hnsw index must have the same number of dimensions.")));
+    check_dimensions(meta, dims);
     pending_append(index, v, dims, *heap_tid);
     pending_maybe_merge(index, params);
 }
@@ -618,10 +612,7 @@ bool insert_vector(Relation index, Relation heap, const float* x, int dims, Item
 
     MetaPageData meta;
     read_meta(index, &meta);
-    if (meta.dims != 0 && static_cast<int>(meta.dims) != dims)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("expected %u dimensions, not %d", meta.dims, dims),
-                        errhint("Every vector in a rushdb_hnsw index must have the same number of dimensions.")));
+    check_dimensions(meta, dims);
 
     // A taller element (or the first one) replaces the entry point: that
     // insert runs alone; all others share the lock.
@@ -648,8 +639,10 @@ bool insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, R
     MemoryContext old = MemoryContextSwitchTo(cxt);
     Vector* v = datum_to_vector(values[0]);
     IndexParams params = index_params(index);
-    if (use_pending_list(index, v->dim)) {
-        append_to_pending_list(index, v, heap_tid, params);
+    MetaPageData meta;
+    read_meta(index, &meta);
+    if (use_pending_list(meta, v->dim, params)) {
+        append_to_pending_list(index, meta, v, heap_tid, params);
     } else {
         insert_vector(index, heap, v->x, v->dim, heap_tid, params);
     }

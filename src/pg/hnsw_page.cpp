@@ -1,6 +1,10 @@
 // Page-level helpers shared by build, insert, scan, vacuum and verify.
 #include "hnsw_page.hpp"
 
+extern "C" {
+#include "storage/lmgr.h"
+}
+
 namespace rushdb::pg::hnsw {
 
 void init_page(Page page, uint16 kind) {
@@ -44,6 +48,14 @@ void init_meta_page(Page page, int m, int ef_construction, uint8 metric) {
     // pd_lower past the struct so the contents survive full-page images.
     reinterpret_cast<PageHeader>(page)->pd_lower =
         static_cast<LocationIndex>(reinterpret_cast<char*>(meta + 1) - reinterpret_cast<char*>(page));
+}
+
+Buffer extend_index(Relation index) {
+    LockRelationForExtension(index, ExclusiveLock);
+    Buffer buf = ReadBuffer(index, P_NEW);
+    UnlockRelationForExtension(index, ExclusiveLock);
+    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+    return buf;
 }
 
 void read_meta(Relation index, MetaPageData* out) {

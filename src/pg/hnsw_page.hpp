@@ -171,6 +171,11 @@ MetaPageData* meta_of(Page page);
 MetaPageData* meta_for_write(Page page);
 void init_meta_page(Page page, int m, int ef_construction, uint8 metric);
 
+// A new page at the end of the index, pinned and exclusively locked (the
+// extension lock serialises concurrent extenders; it is held only while the
+// page is added, never while waiting for a content lock).
+Buffer extend_index(Relation index);
+
 // Reads the metapage into `out` (share lock held only during the copy).
 void read_meta(Relation index, MetaPageData* out);
 

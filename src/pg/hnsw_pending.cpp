@@ -30,22 +30,6 @@ std::size_t entry_size(int dims) { return sizeof(PendingHeader) + sizeof(float) 
 
 PageOpaque* opaque_of(Page page) { return reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page)); }
 
-PendingHeader* entry_at(Page page, OffsetNumber off) {
-    ItemId item = PageGetItemId(page, off);
-    if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < sizeof(PendingHeader)) return nullptr;
-    auto* h = reinterpret_cast<PendingHeader*>(PageGetItem(page, item));
-    return h->kind == kTuplePending ? h : nullptr;
-}
-
-// A new, pinned, exclusively locked page at the end of the index.
-Buffer extend(Relation index) {
-    LockRelationForExtension(index, ExclusiveLock);
-    Buffer buf = ReadBuffer(index, P_NEW);
-    UnlockRelationForExtension(index, ExclusiveLock);
-    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-    return buf;
-}
-
 void fill_entry(char* dst, const float* v, int dims, ItemPointerData heap_tid) {
     auto* h = reinterpret_cast<PendingHeader*>(dst);
     std::memset(h, 0, sizeof(PendingHeader));
@@ -57,11 +41,6 @@ void fill_entry(char* dst, const float* v, int dims, ItemPointerData heap_tid) {
 void add_entry(Page page, const char* data, std::size_t size) {
     if (PageAddItem(page, const_cast<char*>(data), size, InvalidOffsetNumber, false, false) == InvalidOffsetNumber)
         elog(ERROR, "rushdb_hnsw: pending entry of %zu bytes does not fit a new page", size);
-}
-
-int limit_kb(Relation index) {
-    auto* opts = reinterpret_cast<Options*>(index->rd_options);
-    return opts ? opts->pending_list_limit : kDefaultPendingLimitKb;
 }
 
 }  // namespace
@@ -91,7 +70,7 @@ void pending_append(Relation index, const float* v, int dims, ItemPointerData he
                 UnlockReleaseBuffer(mbuf);
                 continue;  // another appender started it
             }
-            Buffer buf = extend(index);
+            Buffer buf = extend_index(index);
             GenericXLogState* state = GenericXLogStart(index);
             Page mpage = GenericXLogRegisterBuffer(state, mbuf, 0);
             Page page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
@@ -122,7 +101,7 @@ void pending_append(Relation index, const float* v, int dims, ItemPointerData he
         }
         // The tail is full or sealed: a new tail (lock order: tail, new
         // page, metapage). Nobody unlinks the tail while we hold it.
-        Buffer nbuf = extend(index);
+        Buffer nbuf = extend_index(index);
         Buffer mbuf = ReadBuffer(index, kMetaBlock);
         LockBuffer(mbuf, BUFFER_LOCK_EXCLUSIVE);
         GenericXLogState* state = GenericXLogStart(index);
@@ -144,51 +123,21 @@ void pending_append(Relation index, const float* v, int dims, ItemPointerData he
     pfree(data);
 }
 
-PendingHit* pending_collect(Relation index, int dims, const core::GraphDistance& dist, const float* q,
-                            int* count) {
-    MetaPageData meta;
-    read_meta(index, &meta);
+PendingHit* pending_collect(Relation index, BlockNumber head, int dims, const core::GraphDistance& dist,
+                            const float* q, int* count) {
     int capacity = 64, n = 0;
     auto* hits = static_cast<PendingHit*>(palloc(sizeof(PendingHit) * capacity));
-    BlockNumber blk = meta.pending_head;
-    // A list is acyclic and restarts are rare: a corrupt one must not hang
-    // the scan (bounded, and cancellable meanwhile).
-    BlockNumber steps = 0, max_steps = 2 * RelationGetNumberOfBlocks(index) + 16;
-    while (blk != 0) {
-        CHECK_FOR_INTERRUPTS();
-        if (++steps > max_steps)
-            ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
-                            errmsg("pending list of index \"%s\" does not end", RelationGetRelationName(index)),
-                            errhint("REINDEX the index.")));
-        Buffer buf = ReadBuffer(index, blk);
-        LockBuffer(buf, BUFFER_LOCK_SHARE);
-        Page page = BufferGetPage(buf);
-        if (page_kind(page) != kPagePending) {
-            // Merged and recycled while we walked: every page before it is
-            // merged too (the list shrinks from its head), so go on from
-            // the head as it is now.
-            UnlockReleaseBuffer(buf);
-            read_meta(index, &meta);
-            blk = meta.pending_head;
-            continue;
+    for_each_pending_entry(index, head, [&](const PendingHeader* h) {
+        if (h->flags & kPendingDead) return;
+        if (n == capacity) {
+            capacity *= 2;
+            hits = static_cast<PendingHit*>(repalloc(hits, sizeof(PendingHit) * capacity));
         }
-        OffsetNumber max = PageGetMaxOffsetNumber(page);
-        for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-            PendingHeader* h = entry_at(page, off);
-            if (h == nullptr || (h->flags & kPendingDead)) continue;
-            if (n == capacity) {
-                capacity *= 2;
-                hits = static_cast<PendingHit*>(repalloc(hits, sizeof(PendingHit) * capacity));
-            }
-            const auto* v = reinterpret_cast<const float*>(reinterpret_cast<const char*>(h) + sizeof(PendingHeader));
-            hits[n].distance = dist(q, v, static_cast<std::size_t>(dims));
-            hits[n].heap_tid = h->heap_tid;
-            ++n;
-        }
-        BlockNumber next = opaque_of(page)->next;
-        UnlockReleaseBuffer(buf);
-        blk = next;
-    }
+        const auto* v = reinterpret_cast<const float*>(reinterpret_cast<const char*>(h) + sizeof(PendingHeader));
+        hits[n].distance = dist(q, v, static_cast<std::size_t>(dims));
+        hits[n].heap_tid = h->heap_tid;
+        ++n;
+    });
     *count = n;
     return hits;
 }
@@ -226,7 +175,7 @@ void flag_entry(Relation index, BlockNumber blk, OffsetNumber off, uint8 flag) {
     LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
     GenericXLogState* state = GenericXLogStart(index);
     Page page = GenericXLogRegisterBuffer(state, buf, 0);
-    PendingHeader* h = entry_at(page, off);
+    PendingHeader* h = pending_entry_at(page, off);
     if (h != nullptr) h->flags |= flag;
     GenericXLogFinish(state);
     UnlockReleaseBuffer(buf);
@@ -251,7 +200,7 @@ bool merge_head_page(Relation index, const IndexParams& params, BlockNumber blk,
     OffsetNumber n = 0;
     auto* offsets = static_cast<OffsetNumber*>(palloc(sizeof(OffsetNumber) * (max + 1)));
     for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-        PendingHeader* h = entry_at(page, off);
+        PendingHeader* h = pending_entry_at(page, off);
         if (h == nullptr || ItemIdGetLength(PageGetItemId(page, off)) != size) continue;
         std::memcpy(copy + size * n, h, size);
         offsets[n++] = off;
@@ -297,10 +246,6 @@ bool merge_head_page(Relation index, const IndexParams& params, BlockNumber blk,
     stats->pages += 1;
     return true;
 }
-
-}  // namespace
-
-namespace {
 
 // True while block `blk` is a page of the pending list. A page that left the
 // list never becomes a pending page again (new ones come from extending the
@@ -357,7 +302,7 @@ MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_p
 }
 
 void pending_maybe_merge(Relation index, const IndexParams& params) {
-    uint64 limit_pages = static_cast<uint64>(limit_kb(index)) * 1024 / BLCKSZ;
+    uint64 limit_pages = static_cast<uint64>(params.pending_list_limit_kb) * 1024 / BLCKSZ;
     if (limit_pages < 1) limit_pages = 1;
     uint32 pages = pending_pages(index);
     // From a sixteenth of the limit (at least two pages) a background worker

@@ -40,6 +40,8 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
 }
 
 namespace rushdb::pg::hnsw {
@@ -58,6 +60,54 @@ struct PendingHeader {
     uint16 unused2;
 };
 static_assert(sizeof(PendingHeader) == 12, "pending tuple layout");
+
+// The entry at `off` of a locked pending page; nullptr for anything else.
+inline PendingHeader* pending_entry_at(Page page, OffsetNumber off) {
+    ItemId item = PageGetItemId(page, off);
+    if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < sizeof(PendingHeader)) return nullptr;
+    auto* h = reinterpret_cast<PendingHeader*>(PageGetItem(page, item));
+    return h->kind == kTuplePending ? h : nullptr;
+}
+
+// Calls f(const PendingHeader*) for every entry of the list from `head`, one
+// share-locked page at a time (f runs under the lock: it may only read and
+// record; the vector follows the header). A page merged and recycled under
+// the walk means every page before it left the list too (it shrinks from
+// its head), so the walk goes on from the head as it is then. PostgreSQL
+// style: f must leave no C++ object alive across a call that may raise.
+template <class F>
+void for_each_pending_entry(Relation index, BlockNumber head, F&& f) {
+    BlockNumber blk = head;
+    uint64 steps = 0;
+    while (blk != 0) {
+        CHECK_FOR_INTERRUPTS();
+        // A list is acyclic and restarts are rare: a corrupt one must not
+        // hang the walk. The bound costs an lseek, so it is checked only
+        // every 1,024 pages.
+        if (++steps % 1024 == 0 && steps > 2 * static_cast<uint64>(RelationGetNumberOfBlocks(index)) + 16)
+            ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+                            errmsg("pending list of index \"%s\" does not end", RelationGetRelationName(index)),
+                            errhint("REINDEX the index.")));
+        Buffer buf = ReadBuffer(index, blk);
+        LockBuffer(buf, BUFFER_LOCK_SHARE);
+        Page page = BufferGetPage(buf);
+        if (page_kind(page) != kPagePending) {
+            UnlockReleaseBuffer(buf);
+            MetaPageData meta;
+            read_meta(index, &meta);
+            blk = meta.pending_head;
+            continue;
+        }
+        OffsetNumber max = PageGetMaxOffsetNumber(page);
+        for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+            const PendingHeader* h = pending_entry_at(page, off);
+            if (h != nullptr) f(h);
+        }
+        BlockNumber next = reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page))->next;
+        UnlockReleaseBuffer(buf);
+        blk = next;
+    }
+}
 
 // Default pending_list_limit in kB (GIN's gin_pending_list_limit default).
 constexpr int kDefaultPendingLimitKb = 4096;
@@ -78,10 +128,11 @@ struct PendingHit {
     ItemPointerData heap_tid;
 };
 
-// Reads every live or merged entry of the list and measures it against the
-// prepared query `q`. Returns a palloc'd array (in the current memory
-// context) of *count hits, unsorted.
-PendingHit* pending_collect(Relation index, int dims, const rushdb::hnsw::GraphDistance& dist,
+// Reads every live or merged entry of the list from `head` (the
+// metapage's, as the caller read it) and measures it against the prepared
+// query `q`. Returns a palloc'd array (in the current memory context) of
+// *count hits, unsorted.
+PendingHit* pending_collect(Relation index, BlockNumber head, int dims, const rushdb::hnsw::GraphDistance& dist,
                             const float* q, int* count);
 
 struct MergeStats {

@@ -126,16 +126,18 @@ bool start_search(IndexScanDesc scan, ScanOpaque* so) {
     // The pending list first: a row merged into the graph after this read is
     // then found twice, and its graph copy skipped; one merged before it is
     // already reachable in the graph.
-    int hit_count = 0;
-    PendingHit* hits = pending_collect(index, dims, core::GraphDistance::for_metric(metric), st->query.data(),
-                                       &hit_count);
-    guarded([&] {
-        st->pending.assign(hits, hits + hit_count);
-        std::make_heap(st->pending.begin(), st->pending.end(), farther);
-        st->seen_tids.reserve(st->pending.size() + 64);
-        for (const auto& h : st->pending) st->seen_tids.insert(pack_tid(h.heap_tid));
-    });
-    pfree(hits);
+    if (so->meta.pending_head != 0) {
+        int hit_count = 0;
+        PendingHit* hits = pending_collect(index, so->meta.pending_head, dims, core::GraphDistance::for_metric(metric),
+                                           st->query.data(), &hit_count);
+        guarded([&] {
+            st->pending.assign(hits, hits + hit_count);
+            std::make_heap(st->pending.begin(), st->pending.end(), farther);
+            st->seen_tids.reserve(st->pending.size() + 64);
+            for (const auto& h : st->pending) st->seen_tids.insert(pack_tid(h.heap_tid));
+        });
+        pfree(hits);
+    }
     if (!has_graph) {
         // The graph was empty; a merge may have filled it while the list
         // was read, moving rows out of the part not yet read.
