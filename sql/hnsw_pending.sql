@@ -159,6 +159,15 @@ SELECT rushdb.hnsw_index_info('pend');
 RESET ROLE;
 SELECT rushdb.hnsw_index_info('pend');
 SELECT rushdb.hnsw_merge_pending('pend_pkey');
+-- A partitioned index has no pages of its own: name a partition's index.
+CREATE TABLE pend_parted (id int, v vector(8)) PARTITION BY RANGE (id);
+CREATE TABLE pend_parted_1 PARTITION OF pend_parted FOR VALUES FROM (0) TO (100);
+CREATE INDEX pend_parted_hnsw ON pend_parted USING rushdb_hnsw (v vector_l2_ops);
+SELECT rushdb.hnsw_index_info('pend_parted_hnsw');
+SELECT rushdb.hnsw_merge_pending('pend_parted_hnsw');
+SELECT rushdb.hnsw_verify('pend_parted_hnsw');
+SELECT pending_rows FROM rushdb.hnsw_index_info('pend_parted_1_v_idx');
+DROP TABLE pend_parted;
 
 -- Seven circles one unit apart (4,500 points, every one of the first 1,500
 -- twice): graph inserts (merges or direct) often cut layer 0 into parts,
