@@ -22,6 +22,17 @@ use IPC::Run;
 use Time::HiRes qw(time);
 
 my $node = PostgreSQL::Test::Cluster->new('crash');
+
+# psql in the background on `$node` with its arguments (-f file or -c sql),
+# output collected in $$out and $$err; the caller crashes the server under it.
+sub start_psql
+{
+    my ($out, $err, @args) = @_;
+    return IPC::Run::start(
+        [ 'psql', '-X', '-q', '-h', $node->host, '-p', $node->port, '-d', 'postgres', @args ],
+        '>', $out, '2>', $err);
+}
+
 $node->init;
 $node->append_conf('postgresql.conf', 'log_statement = none');
 $node->start;
@@ -101,9 +112,7 @@ DELETE FROM t WHERE id = (SELECT id FROM t WHERE id >= :r ORDER BY id LIMIT 1);
         [ 'pgbench', '-n', '-h', $node->host, '-p', $node->port, '-c', '4', '-j', '2',
           '-T', '120', '-f', "$script\@3", '-f', "$delete_script\@1", 'postgres' ],
         '>', \$out, '2>', \$err);
-    my $vacuum = IPC::Run::start(
-        [ 'psql', '-X', '-q', '-h', $node->host, '-p', $node->port, '-d', 'postgres', '-f', $vacuum_script ],
-        '>', \$vout, '2>', \$verr);
+    my $vacuum = start_psql(\$vout, \$verr, '-f', $vacuum_script);
     my $t0 = time;
     ok($node->poll_query_until('postgres', qq{
         SELECT vacuum_count >= $vacuums_before + 3 AND n_tup_del >= 300
@@ -148,9 +157,7 @@ $node->safe_psql('postgres', qq{
     my $pending = $node->safe_psql('postgres', q{SELECT pending_rows FROM rushdb.hnsw_index_info('t_v_idx')});
     cmp_ok($pending, '>=', 6000, "round 4: $pending committed rows wait in the pending list");
     my ($out, $err) = ('', '');
-    my $copy = IPC::Run::start(
-        [ 'psql', '-X', '-q', '-h', $node->host, '-p', $node->port, '-d', 'postgres', '-c', "COPY t FROM '$copy_file'" ],
-        '>', \$out, '2>', \$err);
+    my $copy = start_psql(\$out, \$err, '-c', "COPY t FROM '$copy_file'");
     ok($node->poll_query_until('postgres',
         "SELECT pending_rows >= $pending + 10000 FROM rushdb.hnsw_index_info('t_v_idx')"),
         'round 4: the COPY appended 10,000 rows to the pending list');
@@ -173,10 +180,7 @@ $node->safe_psql('postgres', qq{
 {
     my ($out, $err) = ('', '');
     my $elements = $node->safe_psql('postgres', q{SELECT elements FROM rushdb.hnsw_index_info('t_v_idx')});
-    my $merge = IPC::Run::start(
-        [ 'psql', '-X', '-q', '-h', $node->host, '-p', $node->port, '-d', 'postgres', '-c',
-          q{SELECT rushdb.hnsw_merge_pending('t_v_idx')} ],
-        '>', \$out, '2>', \$err);
+    my $merge = start_psql(\$out, \$err, '-c', q{SELECT rushdb.hnsw_merge_pending('t_v_idx')});
     ok($node->poll_query_until('postgres',
         "SELECT elements >= $elements + 3000 AND pending_pages > 0 FROM rushdb.hnsw_index_info('t_v_idx')"),
         'round 5: the merge put 3,000 rows into the graph and was still going');
