@@ -409,7 +409,7 @@ public:
         ItemPointerData first_chunk;
         int dims = layout_.dims;
         pg_call([&] {
-            Buffer buf = ReadBuffer(index_, ItemPointerGetBlockNumber(&tid));
+            Buffer buf = RecentBuffers::read(index_, ItemPointerGetBlockNumber(&tid));
             LockBuffer(buf, BUFFER_LOCK_SHARE);
             ElementHeader* e = element_at(BufferGetPage(buf), ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
             if (e != nullptr) {

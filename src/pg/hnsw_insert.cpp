@@ -74,28 +74,29 @@ ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::
     return tid;
 }
 
-const float* VectorCache::get(Id id) {
-    auto it = cache_.find(id);
-    if (it != cache_.end()) return it->second.empty() ? nullptr : it->second.data();
-    std::vector<float> v(static_cast<std::size_t>(g_.layout().dims));
-    if (!g_.copy_vector(id, v.data())) v.clear();
-    auto& slot = cache_[id];
-    slot.swap(v);
-    return slot.empty() ? nullptr : slot.data();
-}
-
 // Chooses up to max links among `sorted` (closest first) with the HNSW
 // heuristic; distances between candidates come from their vectors.
 void select(std::vector<Cand>& sorted, std::size_t max, VectorCache& vectors,
             const core::GraphDistance& dist, int dims, std::vector<Cand>& out) {
-    core::select_neighbors(sorted, max,
-                           [&](Id a, Id b) {
-                               const float* va = vectors.get(a);
-                               const float* vb = vectors.get(b);
-                               if (!va || !vb) return std::numeric_limits<float>::infinity();
-                               return dist(va, vb, static_cast<std::size_t>(dims));
+    // The heuristic measures up to n^2/2 pairs: look each vector up once
+    // and let it address candidates by position.
+    thread_local std::vector<const float*> ptrs;
+    thread_local std::vector<core::Candidate<uint32_t>> by_pos, chosen;
+    ptrs.resize(sorted.size());
+    by_pos.resize(sorted.size());
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+        ptrs[i] = vectors.get(sorted[i].id);
+        by_pos[i] = core::Candidate<uint32_t>{sorted[i].distance, static_cast<uint32_t>(i)};
+    }
+    std::size_t n = static_cast<std::size_t>(dims);
+    core::select_neighbors(by_pos, max,
+                           [&](uint32_t a, uint32_t b) {
+                               if (!ptrs[a] || !ptrs[b]) return std::numeric_limits<float>::infinity();
+                               return dist(ptrs[a], ptrs[b], n);
                            },
-                           out);
+                           chosen);
+    out.clear();
+    for (const auto& c : chosen) out.push_back(sorted[c.id]);
 }
 
 // Copies the links of `target` on `level`; false when the element is gone.
@@ -106,7 +107,7 @@ bool read_links(Relation index, const ElementLayout& layout, Id target, int leve
     ItemPointerData copy[2 * core::kMaxM];
     int n = -1;
     pg_call([&] {
-        Buffer buf = ReadBuffer(index, ItemPointerGetBlockNumber(&tid));
+        Buffer buf = RecentBuffers::read(index, ItemPointerGetBlockNumber(&tid));
         LockBuffer(buf, BUFFER_LOCK_SHARE);
         ElementHeader* e = element_in_page(BufferGetPage(buf), ItemPointerGetOffsetNumber(&tid));
         if (e != nullptr && e->level >= level) {
@@ -162,7 +163,7 @@ LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, in
                       const std::vector<ItemPointerData>& expected, const ItemPointerData* links, int count) {
     LinkWrite result = LinkWrite::gone;
     pg_call([&] {
-        Buffer buf = ReadBuffer(index, static_cast<BlockNumber>(target >> 16));
+        Buffer buf = RecentBuffers::read(index, static_cast<BlockNumber>(target >> 16));
         LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
         int match = list_matches(BufferGetPage(buf), layout, target, level, expected);
         if (match == 0) {
@@ -186,8 +187,8 @@ LinkWrite write_links_pair(Relation index, const ElementLayout& layout, int leve
     BlockNumber ba = static_cast<BlockNumber>(a >> 16), bb = static_cast<BlockNumber>(b >> 16);
     LinkWrite result = LinkWrite::gone;
     pg_call([&] {
-        Buffer bufa = ReadBuffer(index, ba);
-        Buffer bufb = bb == ba ? bufa : ReadBuffer(index, bb);
+        Buffer bufa = RecentBuffers::read(index, ba);
+        Buffer bufb = bb == ba ? bufa : RecentBuffers::read(index, bb);
         // Lower block first: the only place holding two content locks.
         if (ba == bb) {
             LockBuffer(bufa, BUFFER_LOCK_EXCLUSIVE);

@@ -3,29 +3,18 @@
 #pragma once
 
 #include <functional>
-#include <unordered_map>
 #include <vector>
 
 #include "hnsw/candidates.hpp"
 #include "hnsw/metric.hpp"
 #include "hnsw_graph_access.hpp"
 #include "hnsw_page.hpp"
+#include "hnsw_vector_cache.hpp"
 
 namespace rushdb::pg::hnsw {
 
 using Id = PageGraph::Id;
 using Cand = rushdb::hnsw::Candidate<Id>;
-
-// Vectors fetched for neighbour selection, by element (nullptr: gone).
-class VectorCache {
-public:
-    explicit VectorCache(PageGraph& g) : g_(g) {}
-    const float* get(Id id);
-
-private:
-    PageGraph& g_;
-    std::unordered_map<Id, std::vector<float>> cache_;
-};
 
 // Up to `max` links among `sorted` (closest first) by the HNSW heuristic.
 void select(std::vector<Cand>& sorted, std::size_t max, VectorCache& vectors,

@@ -111,6 +111,7 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
     const ElementLayout& layout = g.layout();
     std::vector<ItemPointerData> current, hop;
     std::vector<Cand> candidates, chosen;
+    vectors.trim();  // no vector pointer is held between lists
     for (int attempt = 0; attempt < 5; ++attempt) {
         if (!read_links(index, layout, element, level, current)) return false;
         const float* ev = vectors.get(element);
@@ -298,6 +299,7 @@ double restore_reachability(Relation index, BufferAccessStrategy strategy, const
         for (Id u : unreached) {
             if (reached.count(u)) continue;
             pg_call([] { CHECK_FOR_INTERRUPTS(); });
+            vectors.trim();  // no vector pointer is held between elements
             if (!g.copy_vector(u, query.data())) continue;
             PageGraph search(index, layout.m, layout.dims, metric);
             search.set_query(query.data());
