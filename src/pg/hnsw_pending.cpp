@@ -21,9 +21,10 @@ namespace core = rushdb::hnsw;
 namespace rushdb::pg::hnsw {
 namespace {
 
-// The heavyweight lock that admits one merger per index. It is a page lock
-// on a block number no page will have (the index would be 32 TB), so it
-// conflicts with nothing but other mergers.
+// The heavyweight lock mergers take to claim a list page or unlink merged
+// ones (not while merging). It is a page lock on a block number no page will
+// have (the index would be 32 TB), so it conflicts with nothing but other
+// mergers.
 constexpr BlockNumber kMergeLockBlock = 0xFFFFFFFEu;
 
 std::size_t entry_size(int dims) { return sizeof(PendingHeader) + sizeof(float) * static_cast<std::size_t>(dims); }
@@ -181,25 +182,55 @@ void flag_entry(Relation index, BlockNumber blk, OffsetNumber off, uint8 flag) {
     UnlockReleaseBuffer(buf);
 }
 
-// Merges every entry of the head page `blk` (immutable: sealed or not the
-// tail), then unlinks it. Returns false when the page is not mergeable now.
-bool merge_head_page(Relation index, const IndexParams& params, BlockNumber blk, int dims,
-                     IndexBulkDeleteCallback callback, void* callback_state, MergeStats* stats) {
+// What a merger needs to know of a list page (read under a share lock).
+enum class ListPage {
+    gone,      // no longer a pending page (it left the list)
+    filling,   // the unsealed tail: appends still land here
+    unmerged,  // immutable, with entries still to merge
+    merged,    // immutable, every entry merged or dead: ready to leave
+};
+
+ListPage list_page_state(Relation index, BlockNumber blk, BlockNumber* next) {
+    Buffer buf = ReadBuffer(index, blk);
+    LockBuffer(buf, BUFFER_LOCK_SHARE);
+    Page page = BufferGetPage(buf);
+    ListPage state = ListPage::gone;
+    *next = 0;
+    if (page_kind(page) == kPagePending) {
+        PageOpaque* op = opaque_of(page);
+        *next = op->next;
+        if (op->next == 0 && !(op->flags & kPendingSealed)) {
+            state = ListPage::filling;
+        } else {
+            state = ListPage::merged;
+            OffsetNumber max = PageGetMaxOffsetNumber(page);
+            for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+                PendingHeader* h = pending_entry_at(page, off);
+                if (h != nullptr && !(h->flags & (kPendingMerged | kPendingDead))) {
+                    state = ListPage::unmerged;
+                    break;
+                }
+            }
+        }
+    }
+    UnlockReleaseBuffer(buf);
+    return state;
+}
+
+// Merges every entry of the immutable list page `blk`, which the caller has
+// claimed (its page lock).
+void merge_page(Relation index, const IndexParams& params, BlockNumber blk, int dims,
+                IndexBulkDeleteCallback callback, void* callback_state, MergeStats* stats) {
     std::size_t size = entry_size(dims);
     Buffer buf = ReadBuffer(index, blk);
     LockBuffer(buf, BUFFER_LOCK_SHARE);
     Page page = BufferGetPage(buf);
-    PageOpaque* op = opaque_of(page);
-    if (page_kind(page) != kPagePending || (op->next == 0 && !(op->flags & kPendingSealed))) {
-        UnlockReleaseBuffer(buf);
-        return false;
-    }
     // Copy the page out: graph inserts lock other pages.
     OffsetNumber max = PageGetMaxOffsetNumber(page);
     char* copy = static_cast<char*>(palloc(size * (max + 1)));
     OffsetNumber n = 0;
     auto* offsets = static_cast<OffsetNumber*>(palloc(sizeof(OffsetNumber) * (max + 1)));
-    for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+    for (OffsetNumber off = FirstOffsetNumber; page_kind(page) == kPagePending && off <= max; ++off) {
         PendingHeader* h = pending_entry_at(page, off);
         if (h == nullptr || ItemIdGetLength(PageGetItemId(page, off)) != size) continue;
         std::memcpy(copy + size * n, h, size);
@@ -223,28 +254,44 @@ bool merge_head_page(Relation index, const IndexParams& params, BlockNumber blk,
     }
     pfree(copy);
     pfree(offsets);
-
-    // Unlink (page, then metapage) and turn the page into an empty element
-    // page, offered to the next element insert.
-    buf = ReadBuffer(index, blk);
-    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-    Buffer mbuf = ReadBuffer(index, kMetaBlock);
-    LockBuffer(mbuf, BUFFER_LOCK_EXCLUSIVE);
-    GenericXLogState* state = GenericXLogStart(index);
-    Page wpage = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
-    Page mpage = GenericXLogRegisterBuffer(state, mbuf, 0);
-    MetaPageData* m = meta_for_write(mpage);
-    BlockNumber next = opaque_of(wpage)->next;
-    m->pending_head = next;
-    if (next == 0) m->pending_tail = 0;
-    if (m->pending_pages > 0) m->pending_pages -= 1;
-    init_page(wpage, kPageElements);
-    m->insert_page = blk;
-    GenericXLogFinish(state);
-    UnlockReleaseBuffer(mbuf);
-    UnlockReleaseBuffer(buf);
     stats->pages += 1;
-    return true;
+}
+
+// Under the merge lock: unlinks list pages from the head while the head is
+// fully merged and nobody's claim is on it (page, then metapage, in one WAL
+// record that also turns the page into an empty element page, offered to the
+// next element insert). Returns the head that stopped it when its claim is
+// held by another merger (0 otherwise).
+BlockNumber unlink_merged_heads(Relation index) {
+    for (;;) {
+        MetaPageData meta;
+        read_meta(index, &meta);
+        BlockNumber blk = meta.pending_head, next;
+        if (blk == 0) return 0;
+        if (!ConditionalLockPage(index, blk, ExclusiveLock)) return blk;
+        if (list_page_state(index, blk, &next) != ListPage::merged) {
+            UnlockPage(index, blk, ExclusiveLock);
+            return 0;
+        }
+        Buffer buf = ReadBuffer(index, blk);
+        LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+        Buffer mbuf = ReadBuffer(index, kMetaBlock);
+        LockBuffer(mbuf, BUFFER_LOCK_EXCLUSIVE);
+        GenericXLogState* state = GenericXLogStart(index);
+        Page wpage = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
+        Page mpage = GenericXLogRegisterBuffer(state, mbuf, 0);
+        MetaPageData* m = meta_for_write(mpage);
+        next = opaque_of(wpage)->next;
+        m->pending_head = next;
+        if (next == 0) m->pending_tail = 0;
+        if (m->pending_pages > 0) m->pending_pages -= 1;
+        init_page(wpage, kPageElements);
+        m->insert_page = blk;
+        GenericXLogFinish(state);
+        UnlockReleaseBuffer(mbuf);
+        UnlockReleaseBuffer(buf);
+        UnlockPage(index, blk, ExclusiveLock);
+    }
 }
 
 // True while block `blk` is a page of the pending list. A page that left the
@@ -272,10 +319,11 @@ MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_p
         read_meta(index, &meta);
         stop = meta.pending_tail;
     }
-    // The merge lock is taken per page, so a long merge (VACUUM's) lets the
-    // background worker and writers merge pages in between instead of
-    // queueing behind it; the pages up to `stop` are merged either way
-    // before a whole-list merge returns.
+    // Mergers run side by side, one list page each: the merge lock is held
+    // only to pick a page (claimed by its page lock, which nothing else
+    // takes) and to unlink merged pages from the head, never across graph
+    // inserts. So writers past the limit merge beside the background worker,
+    // and a long merge (VACUUM's) does not hold them up.
     for (;;) {
         if (max_pages != 0 && stats.pages >= max_pages) break;
         vacuum_delay_point();  // VACUUM's cost-based delay; interrupts
@@ -284,19 +332,46 @@ MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_p
         } else if (!ConditionalLockPage(index, kMergeLockBlock, ExclusiveLock)) {
             break;
         }
+        BlockNumber blocked = unlink_merged_heads(index);
         bool done = stop != 0 && !still_pending(index, stop);
-        bool merged = false;
+        BlockNumber claim = 0, busy = 0;
+        int dims = 0;
         if (!done) {
             MetaPageData meta;
             read_meta(index, &meta);
-            BlockNumber head = meta.pending_head;
-            if (head != 0)
-                merged = merge_head_page(index, params, head, static_cast<int>(meta.dims), callback,
-                                         callback_state, &stats);
-            done = head == stop;
+            dims = static_cast<int>(meta.dims);
+            // Pages before the one claimed are merged or claimed by other
+            // mergers, so this walk is as long as the number of mergers.
+            for (BlockNumber blk = meta.pending_head, next; blk != 0; blk = next) {
+                ListPage st = list_page_state(index, blk, &next);
+                if (st == ListPage::gone || st == ListPage::filling) break;
+                if (st == ListPage::unmerged) {
+                    if (ConditionalLockPage(index, blk, ExclusiveLock)) {
+                        claim = blk;
+                        break;
+                    }
+                    if (busy == 0) busy = blk;
+                }
+                if (blk == stop) break;
+            }
         }
         UnlockPage(index, kMergeLockBlock, ExclusiveLock);
-        if (done || !merged) break;
+        if (done) break;
+        if (claim != 0) {
+            merge_page(index, params, claim, dims, callback, callback_state, &stats);
+            UnlockPage(index, claim, ExclusiveLock);
+            LockPage(index, kMergeLockBlock, ExclusiveLock);
+            unlink_merged_heads(index);
+            UnlockPage(index, kMergeLockBlock, ExclusiveLock);
+            continue;
+        }
+        // Nothing to claim. A waiting merge waits for another merger's page
+        // (a whole-list merge also for the claim that keeps a merged head
+        // in the list), then looks again.
+        BlockNumber other = busy != 0 ? busy : (stop != 0 ? blocked : 0);
+        if (!wait || other == 0) break;
+        LockPage(index, other, ShareLock);
+        UnlockPage(index, other, ShareLock);
     }
     return stats;
 }

@@ -6,13 +6,13 @@
 // the list's tail page. Every index scan reads the whole list and measures
 // each entry exactly (so a row is found from the moment its transaction
 // commits, with recall 1 for the rows in the list), and merges those results
-// with the graph's by distance. The list is merged into the graph, one page
-// at a time, oldest first:
+// with the graph's by distance. The list is merged into the graph a page at
+// a time, oldest first, by several mergers side by side:
 //   * by VACUUM (autovacuum included), which merges all of it;
 //   * by a background worker that an insert starts when it finds the list
 //     past a sixteenth of the index's pending_list_limit
 //     (hnsw_merge_worker.cpp); past the limit itself writers slow to the
-//     merges' pace, merging a page each when no merge runs, so the list
+//     merges' pace, merging pages themselves beside the worker, so the list
 //     stays bounded;
 //   * by rushdb.hnsw_merge_pending(index).
 //
@@ -26,12 +26,18 @@
 // the first (same heap TID at distance 0) and skips; scans drop graph results
 // whose heap TID came from the list, so nothing is ever returned twice.
 //
-// Locking: the merge itself runs under a heavyweight lock of its own (one
-// merger per index). Buffer locks are taken in list order, and the metapage's
-// last: appenders lock the tail page, then a new page, then the metapage;
-// the merger locks the head page, then the metapage. Scans lock one page at
-// a time; a page that stopped being a pending page under a scan was merged,
-// so the scan continues from the current head.
+// Locking: several backends merge side by side, each its own list page. A
+// merger claims a page by its heavyweight page lock (nothing else takes page
+// locks on list pages) under the index's merge lock, releases the merge
+// lock, merges the page's entries into the graph (flagging each), and takes
+// the merge lock again to unlink fully merged pages from the head; a claimed
+// page never leaves the list. The merge lock is never held across a graph
+// insert, and nobody waits for a claim while holding it. Buffer locks are
+// taken in list order, and the metapage's last: appenders lock the tail
+// page, then a new page, then the metapage; unlinking locks the head page,
+// then the metapage. Scans lock one page at a time; a page that stopped
+// being a pending page under a scan was merged, so the scan continues from
+// the current head.
 #pragma once
 
 #include "hnsw_am.hpp"
@@ -138,12 +144,14 @@ PendingHit* pending_collect(Relation index, BlockNumber head, int dims, const ru
 struct MergeStats {
     double merged = 0;  // entries inserted into the graph
     double dead = 0;    // entries dropped because their heap row is gone
-    uint32 pages = 0;   // pages that left the list
+    uint32 pages = 0;   // list pages this call merged
 };
 
 // Merges the list into the graph. `max_pages` bounds the pages merged
-// (0 = the whole list as it is now, its tail sealed first). When `wait` is
-// false and another backend is merging, returns at once. `callback` (may be
+// (0 = the whole list as it is now, its tail sealed first: returns once all
+// of it left the list, whoever merged it). When `wait` is false, returns at
+// once when the merge lock is busy or every mergeable page is claimed by
+// another merger; when true, waits for them. `callback` (may be
 // null) says whether a heap TID is dead (VACUUM's bulk-delete callback).
 MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_pages, bool wait,
                          IndexBulkDeleteCallback callback, void* callback_state);

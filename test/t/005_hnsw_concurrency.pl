@@ -11,7 +11,11 @@
 #  (d) the pending list's background merger: a burst past the limit is
 #      drained behind the writers by one worker at a time, which exits;
 #  (e) with no background worker slot at all, writers merge the list
-#      themselves and keep it within its limit.
+#      themselves and keep it within its limit;
+#  (f) mergers side by side: writers past the limit, whole-list merges,
+#      deletes and VACUUM at once; two backends hold claims on list pages at
+#      the same moment, and afterwards every live row is found once, the
+#      list is empty after a VACUUM and hnsw_verify is clean.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -248,6 +252,55 @@ is(verify_problems($node, 'noslot_v_idx'), '', '(e) hnsw_verify is clean');
     is("$found|$distinct", "$total|$total", "(e) an index scan returns all $total rows once each");
 }
 note(sprintf('(e) total: %.1f s', time - $t0));
+
+# ---- (f) mergers side by side ----------------------------------------------
+# Still no worker slot: the writers merge past the limit (8 pages), each on a
+# list page it claims, beside whole-list merges and VACUUM.
+$t0 = time;
+$node->safe_psql('postgres', q{
+    CREATE TABLE side (id bigint PRIMARY KEY, v vector(64));
+    INSERT INTO side SELECT i, pvec(i, 64) FROM generate_series(1, 2000) i;
+    CREATE INDEX side_v_idx ON side USING rushdb_hnsw (v vector_l2_ops) WITH (pending_list_limit = 64);
+});
+{
+    my ($out, $err) = ('', '');
+    my $h = start_pgbench('-c 6 -j 2 -t 500 --random-seed=19', [
+        [ script_file("INSERT INTO side (id, v) SELECT n, pvec(n, 64) FROM (SELECT 100000 + (random() * 1e9)::bigint AS n) s ON CONFLICT DO NOTHING;\n"), 12 ],
+        [ script_file("DELETE FROM side WHERE id = (SELECT id FROM side WHERE id > (random() * 1e9)::bigint ORDER BY id LIMIT 1);\n"), 2 ],
+        [ script_file("SELECT rushdb.hnsw_merge_pending('side_v_idx');\n"), 1 ],
+        [ script_file("VACUUM side;\n"), 1 ] ],
+        \$out, \$err);
+    # Claims are page locks on list pages (not the metapage's, not the
+    # merge lock's block); the most backends seen holding one at once.
+    my $max_claims = 0;
+    while ($h->pumpable)
+    {
+        my $c = $node->safe_psql('postgres', q{
+            SELECT count(DISTINCT pid) FROM pg_locks
+            WHERE locktype = 'page' AND relation = 'side_v_idx'::regclass AND granted
+              AND mode = 'ExclusiveLock' AND page NOT IN (0, 4294967294)});
+        $max_claims = $c if $c > $max_claims;
+        $h->pump_nb;
+        sleep 0.02;
+    }
+    pgbench_ok('(f) writers, deletes, whole-list merges and VACUUM at once', $h, \$out, \$err);
+    note("(f) up to $max_claims backends held list-page claims at once");
+    cmp_ok($max_claims, '>=', 2, '(f) list pages were merged by two backends at the same time');
+}
+is(verify_problems($node, 'side_v_idx'), '', '(f) hnsw_verify is clean after the run');
+{
+    my ($found, $distinct, $total) = index_census($node, 'side', 64);
+    is("$found|$distinct", "$total|$total", "(f) an index scan returns all $total rows once each");
+}
+$node->safe_psql('postgres', 'VACUUM side');
+is($node->safe_psql('postgres', q{SELECT pending_pages || '|' || pending_rows FROM rushdb.hnsw_index_info('side_v_idx')}),
+    '0|0', '(f) VACUUM leaves the list empty');
+is(verify_problems($node, 'side_v_idx'), '', '(f) hnsw_verify is clean after VACUUM');
+{
+    my ($found, $distinct, $total) = index_census($node, 'side', 64);
+    is("$found|$distinct", "$total|$total", "(f) after VACUUM an index scan returns all $total rows once each");
+}
+note(sprintf('(f) total: %.1f s', time - $t0));
 
 ok(!$node->log_contains(qr/terminated by signal|PANIC/), 'no backend crashed and nothing PANICked');
 $node->stop;
