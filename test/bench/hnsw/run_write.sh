@@ -9,6 +9,9 @@
 # built over them (cosine, m=16, ef_construction=64). Then, per system:
 #   1. COPY in batches of 500: the set's held-out inserts.csv rows (real
 #      vectors never seen by the build), batches alternating between systems
+#   1b. one INSERT ... SELECT of RUSHDB_BENCH_SUSTAIN_ROWS (default 20,000)
+#      base rows perturbed by 1% of their norm: a stream longer than
+#      rushdb's pending list holds, so it shows the sustained (merge) rate
 #   2. single-row INSERT in autocommit, 1 client (pgbench -t)
 #   3. the same with 2 concurrent clients (pgbench -c 2 -j 2 -t)
 #   4. search latency while 1 writer runs: pgbench queries/s of 1 reader at
@@ -35,6 +38,7 @@ source "$(dirname "$0")/bench_common.sh"
 
 SET="${1:-wink-100d}"; BASE="${2:-all}"; SECS="${3:-5}"
 API_ROWS="${RUSHDB_BENCH_API_ROWS:-100000}"
+SUSTAIN="${RUSHDB_BENCH_SUSTAIN_ROWS:-20000}"
 M=16; EFC=64
 export RUSHDB_SHARED_BUFFERS="${RUSHDB_SHARED_BUFFERS:-2GB}"
 bench_set "$SET"
@@ -95,6 +99,32 @@ for f in "$BENCH_DIR"/ins_*; do
         put "$s" copy_wal "$(wal_since "$l0")"
         put "$s" copy_rows "$(wc -l <"$f")"
     done
+done
+
+# 1b. Sustained: one INSERT ... SELECT of SUSTAIN rows, several times what
+# rushdb's pending list holds, so most of it runs at the merge rate (the
+# writer merging beside the background worker). Rows: base rows perturbed
+# like src_ (1% of their norm), never inserted before.
+log "1b. sustained: one INSERT of $SUSTAIN perturbed base rows"
+for s in "${SYSTEMS[@]}"; do
+    "${PSQL[@]}" <<SQL
+CREATE TABLE sus_$s (id int PRIMARY KEY, v $(vtype "$s"));
+INSERT INTO sus_$s
+SELECT 30000000 + id,
+       (SELECT array_agg(x + 0.01 * sqrt(nrm / $D) * sin(id * 5.9 + i * 2.3) ORDER BY i)
+        FROM unnest(embedding::real[]) WITH ORDINALITY u(x, i),
+             LATERAL (SELECT sum(y * y) AS nrm FROM unnest(embedding::real[]) y) s)::$(vtype "$s")
+FROM items_$s WHERE id <= $SUSTAIN;
+SQL
+done
+"${PSQL[@]}" -c "CHECKPOINT"
+for s in "${SYSTEMS[@]}"; do
+    l0=$(lsn)
+    psql -X -q -v ON_ERROR_STOP=1 -c '\timing on' -c "INSERT INTO items_$s SELECT * FROM sus_$s" >"$BENCH_DIR/copy.out"
+    put "$s" sustain_ms "$(ms_of "$BENCH_DIR/copy.out")"
+    put "$s" sustain_wal "$(wal_since "$l0")"
+    put "$s" sustain_rows "$SUSTAIN"
+    [ "$s" = rushdb ] && put rushdb sustain_pending "$("${PSQL[@]}" -c "SELECT pending_rows FROM rushdb.hnsw_index_info('items_rushdb_hnsw')")"
 done
 
 # 2.-3. Single-row INSERTs in autocommit, 1 and 2 clients.
@@ -238,6 +268,9 @@ def copy(s):
     rows = sum(v[(s, "copy_rows")]); t = sum(v[(s, "copy_ms")]) / 1000
     return "**%.0f rows/s**, %.0f WAL bytes/row" % (rows / t, sum(v[(s, "copy_wal")]) / rows)
 print("| COPY, batches of 500 (%d real held-out rows) | " % sum(v[("rushdb", "copy_rows")]) + " | ".join(copy(s) for s in systems) + " |")
+print("| one INSERT of %d rows, past the pending list (sustained) | " % one("rushdb", "sustain_rows") + " | ".join(
+    "**%.0f rows/s**, %.0f WAL bytes/row" % (one(s, "sustain_rows") / one(s, "sustain_ms") * 1000, one(s, "sustain_wal") / one(s, "sustain_rows"))
+    + (" (%d rows left in the list)" % one(s, "sustain_pending") if s == "rushdb" else "") for s in systems) + " |")
 for c in (1, 2):
     print("| single-row INSERT, autocommit, %d client%s | " % (c, "s" if c > 1 else "") + " | ".join(
         "**%.0f rows/s**, %.0f WAL bytes/row" % (one(s, "insert_c%d_tps" % c), one(s, "insert_c%d_wal" % c) / one(s, "insert_c%d_rows" % c)) for s in systems) + " |")
