@@ -190,7 +190,17 @@ enum class ListPage {
     merged,    // immutable, every entry merged or dead: ready to leave
 };
 
-ListPage list_page_state(Relation index, BlockNumber blk, BlockNumber* next) {
+// An entry a merge takes: a pending entry of exactly the index's entry size.
+// Anything else (only corruption makes one; hnsw_verify reports it) is
+// ignored by merges and by this state alike, so it cannot keep its page in
+// the list forever; the page leaves with it.
+PendingHeader* mergeable_entry(Page page, OffsetNumber off, std::size_t size) {
+    PendingHeader* h = pending_entry_at(page, off);
+    return h != nullptr && ItemIdGetLength(PageGetItemId(page, off)) == size ? h : nullptr;
+}
+
+ListPage list_page_state(Relation index, BlockNumber blk, int dims, BlockNumber* next) {
+    std::size_t size = entry_size(dims);
     Buffer buf = ReadBuffer(index, blk);
     LockBuffer(buf, BUFFER_LOCK_SHARE);
     Page page = BufferGetPage(buf);
@@ -205,7 +215,7 @@ ListPage list_page_state(Relation index, BlockNumber blk, BlockNumber* next) {
             state = ListPage::merged;
             OffsetNumber max = PageGetMaxOffsetNumber(page);
             for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-                PendingHeader* h = pending_entry_at(page, off);
+                PendingHeader* h = mergeable_entry(page, off, size);
                 if (h != nullptr && !(h->flags & (kPendingMerged | kPendingDead))) {
                     state = ListPage::unmerged;
                     break;
@@ -218,8 +228,10 @@ ListPage list_page_state(Relation index, BlockNumber blk, BlockNumber* next) {
 }
 
 // Merges every entry of the immutable list page `blk`, which the caller has
-// claimed (its page lock).
-void merge_page(Relation index, const IndexParams& params, BlockNumber blk, int dims,
+// claimed (its page lock). False when there was nothing left to merge (the
+// page was finished by another merger between the caller's look at it and
+// its claim).
+bool merge_page(Relation index, const IndexParams& params, BlockNumber blk, int dims,
                 IndexBulkDeleteCallback callback, void* callback_state, MergeStats* stats) {
     std::size_t size = entry_size(dims);
     Buffer buf = ReadBuffer(index, blk);
@@ -231,17 +243,19 @@ void merge_page(Relation index, const IndexParams& params, BlockNumber blk, int 
     OffsetNumber n = 0;
     auto* offsets = static_cast<OffsetNumber*>(palloc(sizeof(OffsetNumber) * (max + 1)));
     for (OffsetNumber off = FirstOffsetNumber; page_kind(page) == kPagePending && off <= max; ++off) {
-        PendingHeader* h = pending_entry_at(page, off);
-        if (h == nullptr || ItemIdGetLength(PageGetItemId(page, off)) != size) continue;
+        PendingHeader* h = mergeable_entry(page, off, size);
+        if (h == nullptr) continue;
         std::memcpy(copy + size * n, h, size);
         offsets[n++] = off;
     }
     UnlockReleaseBuffer(buf);
 
+    bool worked = false;
     for (OffsetNumber i = 0; i < n; ++i) {
         CHECK_FOR_INTERRUPTS();
         auto* h = reinterpret_cast<PendingHeader*>(copy + size * i);
         if (h->flags & (kPendingMerged | kPendingDead)) continue;
+        worked = true;
         if (callback != nullptr && callback(&h->heap_tid, callback_state)) {
             flag_entry(index, blk, offsets[i], kPendingDead);
             stats->dead += 1;
@@ -254,7 +268,8 @@ void merge_page(Relation index, const IndexParams& params, BlockNumber blk, int 
     }
     pfree(copy);
     pfree(offsets);
-    stats->pages += 1;
+    if (worked) stats->pages += 1;
+    return worked;
 }
 
 // Under the merge lock: unlinks list pages from the head while the head is
@@ -262,14 +277,14 @@ void merge_page(Relation index, const IndexParams& params, BlockNumber blk, int 
 // record that also turns the page into an empty element page, offered to the
 // next element insert). Returns the head that stopped it when its claim is
 // held by another merger (0 otherwise).
-BlockNumber unlink_merged_heads(Relation index) {
+BlockNumber unlink_merged_heads(Relation index, int dims) {
     for (;;) {
         MetaPageData meta;
         read_meta(index, &meta);
         BlockNumber blk = meta.pending_head, next;
         if (blk == 0) return 0;
         if (!ConditionalLockPage(index, blk, ExclusiveLock)) return blk;
-        if (list_page_state(index, blk, &next) != ListPage::merged) {
+        if (list_page_state(index, blk, dims, &next) != ListPage::merged) {
             UnlockPage(index, blk, ExclusiveLock);
             return 0;
         }
@@ -311,6 +326,12 @@ MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_p
                          IndexBulkDeleteCallback callback, void* callback_state) {
     MergeStats stats;
     BlockNumber stop = 0;  // a whole-list merge: the tail it sealed
+    MetaPageData start;
+    read_meta(index, &start);
+    if (start.pending_head == 0) return stats;
+    // Fixed for good before the list's first entry (the first vector goes
+    // into the graph).
+    int dims = static_cast<int>(start.dims);
     if (max_pages == 0) {
         MetaPageData meta;
         read_meta(index, &meta);
@@ -320,9 +341,10 @@ MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_p
         stop = meta.pending_tail;
     }
     // Mergers run side by side, one list page each: the merge lock is held
-    // only to pick a page (claimed by its page lock, which nothing else
-    // takes) and to unlink merged pages from the head, never across graph
-    // inserts. So writers past the limit merge beside the background worker,
+    // only to pick a page (claimed by its exclusive page lock; whole-list
+    // merges waiting for a claim take it briefly in share mode, unlinking
+    // exclusively) and to unlink merged pages from the head, never across
+    // graph inserts. So writers past the limit merge beside the background worker,
     // and a long merge (VACUUM's) does not hold them up.
     for (;;) {
         if (max_pages != 0 && stats.pages >= max_pages) break;
@@ -332,18 +354,18 @@ MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_p
         } else if (!ConditionalLockPage(index, kMergeLockBlock, ExclusiveLock)) {
             break;
         }
-        BlockNumber blocked = unlink_merged_heads(index);
+        BlockNumber blocked = unlink_merged_heads(index, dims);
         bool done = stop != 0 && !still_pending(index, stop);
         BlockNumber claim = 0, busy = 0;
-        int dims = 0;
         if (!done) {
             MetaPageData meta;
             read_meta(index, &meta);
-            dims = static_cast<int>(meta.dims);
             // Pages before the one claimed are merged or claimed by other
-            // mergers, so this walk is as long as the number of mergers.
+            // mergers: usually a few, but merged pages behind a head still
+            // being merged stay in the list until it is done, and are
+            // walked past (a share lock each, no vector read).
             for (BlockNumber blk = meta.pending_head, next; blk != 0; blk = next) {
-                ListPage st = list_page_state(index, blk, &next);
+                ListPage st = list_page_state(index, blk, dims, &next);
                 if (st == ListPage::gone || st == ListPage::filling) break;
                 if (st == ListPage::unmerged) {
                     if (ConditionalLockPage(index, blk, ExclusiveLock)) {
@@ -358,10 +380,12 @@ MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_p
         UnlockPage(index, kMergeLockBlock, ExclusiveLock);
         if (done) break;
         if (claim != 0) {
+            // A page finished by someone else just before the claim counts
+            // for nothing: look for the next one.
             merge_page(index, params, claim, dims, callback, callback_state, &stats);
             UnlockPage(index, claim, ExclusiveLock);
             LockPage(index, kMergeLockBlock, ExclusiveLock);
-            unlink_merged_heads(index);
+            unlink_merged_heads(index, dims);
             UnlockPage(index, kMergeLockBlock, ExclusiveLock);
             continue;
         }
@@ -386,9 +410,10 @@ void pending_maybe_merge(Relation index, const IndexParams& params) {
     if (pages < std::max<uint64>(2, limit_pages / 16)) return;
     start_merge_worker(index);
     // Past the limit the merges are not keeping up (or no worker could
-    // start): the writer waits until the list is back under the limit,
-    // merging a page itself whenever no merge runs, so writers make
-    // progress with or without a worker and the list stays bounded.
+    // start): the writer merges a list page of its own beside the worker
+    // and goes on; when every mergeable page is already claimed it sleeps
+    // and looks again until the list is back under the limit. So writers
+    // make progress with or without a worker, and the list stays bounded.
     while (pages > limit_pages) {
         if (pending_merge(index, params, 1, false, nullptr, nullptr).pages > 0) return;
         CHECK_FOR_INTERRUPTS();

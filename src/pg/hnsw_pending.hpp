@@ -149,16 +149,18 @@ struct MergeStats {
 
 // Merges the list into the graph. `max_pages` bounds the pages merged
 // (0 = the whole list as it is now, its tail sealed first: returns once all
-// of it left the list, whoever merged it). When `wait` is false, returns at
-// once when the merge lock is busy or every mergeable page is claimed by
-// another merger; when true, waits for them. `callback` (may be
+// of it left the list, whoever merged it). When `wait` is false, returns
+// when the merge lock is busy or every mergeable page is claimed by another
+// merger (after merging a page of its own it still waits for the merge lock
+// to unlink, held only briefly); when true, waits for them. `callback` (may be
 // null) says whether a heap TID is dead (VACUUM's bulk-delete callback).
 MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_pages, bool wait,
                          IndexBulkDeleteCallback callback, void* callback_state);
 
 // After an append: starts the background merger (hnsw_merge_worker.cpp)
-// when the list is past a sixteenth of the index's limit, and past the limit
-// waits for merges, merging a page itself whenever none runs.
+// when the list is past a sixteenth of the index's limit; past the limit the
+// writer merges a page itself (beside other mergers), or waits while every
+// mergeable page is claimed, until the list is back under the limit.
 void pending_maybe_merge(Relation index, const IndexParams& params);
 
 // Starts a background merge of `index`'s pending list unless one runs (or

@@ -264,21 +264,27 @@ $node->safe_psql('postgres', q{
 });
 {
     my ($out, $err) = ('', '');
-    my $h = start_pgbench('-c 6 -j 2 -t 500 --random-seed=19', [
+    my $h = start_pgbench('-c 6 -j 2 -t 1000 --random-seed=19', [
         [ script_file("INSERT INTO side (id, v) SELECT n, pvec(n, 64) FROM (SELECT 100000 + (random() * 1e9)::bigint AS n) s ON CONFLICT DO NOTHING;\n"), 12 ],
         [ script_file("DELETE FROM side WHERE id = (SELECT id FROM side WHERE id > (random() * 1e9)::bigint ORDER BY id LIMIT 1);\n"), 2 ],
         [ script_file("SELECT rushdb.hnsw_merge_pending('side_v_idx');\n"), 1 ],
         [ script_file("VACUUM side;\n"), 1 ] ],
         \$out, \$err);
-    # Claims are page locks on list pages (not the metapage's, not the
-    # merge lock's block); the most backends seen holding one at once.
+    # Claims are exclusive page locks on list pages (not the metapage's, not
+    # the merge lock's block) held while merging, i.e. without the merge
+    # lock (unlinking also locks the head page, but under the merge lock);
+    # the most backends seen merging at once (one read of pg_locks, a
+    # consistent snapshot of the lock table).
     my $max_claims = 0;
     while ($h->pumpable)
     {
         my $c = $node->safe_psql('postgres', q{
-            SELECT count(DISTINCT pid) FROM pg_locks
-            WHERE locktype = 'page' AND relation = 'side_v_idx'::regclass AND granted
-              AND mode = 'ExclusiveLock' AND page NOT IN (0, 4294967294)});
+            WITH p AS MATERIALIZED (
+                SELECT pid, page, mode FROM pg_locks
+                WHERE locktype = 'page' AND relation = 'side_v_idx'::regclass AND granted)
+            SELECT count(DISTINCT pid) FROM p l
+            WHERE mode = 'ExclusiveLock' AND page NOT IN (0, 4294967294)
+              AND NOT EXISTS (SELECT FROM p m WHERE m.pid = l.pid AND m.page = 4294967294)});
         $max_claims = $c if $c > $max_claims;
         $h->pump_nb;
         sleep 0.02;
