@@ -654,6 +654,7 @@ void worker_loop(Oid dboid) {
     g_leave_requested = leave_requested;
     std::unordered_set<std::string> sized;
     if (!pg_call([&] { return try_worker_lock(dboid); })) return;  // another worker has it
+    int idle_rounds = 0;  // rounds in a row that embedded nothing, with no index backing off
     for (;;) {
         wait_ms(0);  // interrupts and config reload
         leave_if_requested();
@@ -674,11 +675,12 @@ void worker_loop(Oid dboid) {
             if (work.empty()) return;
             if (!pg_call([&] { return try_worker_lock(dboid); })) return;
         }
-        bool progressed = false;
+        bool progressed = false, backing_off = false;
         long sleep = 1000;  // poll at least every second while backing off
         for (const IndexWork& ix : work) {
             if (ix.wait_ms > 0) {
                 sleep = std::min(sleep, std::max(1L, static_cast<long>(ix.wait_ms)));
+                backing_off = true;
                 continue;
             }
             // The backlog is sized once per index and worker life: the start
@@ -687,6 +689,14 @@ void worker_loop(Oid dboid) {
             progressed |= run_batch(ix, first_batch);
             leave_if_requested();
         }
+        // A round that only found queues drained (and marked their indexes
+        // ready) looks again at once: it usually finds nothing and the
+        // worker exits, and work queued meanwhile (a writer seeing this
+        // worker's lock starts none) is taken now, not after a nap. Napping
+        // there made re-embedding after a burst of updates wait up to a
+        // second. A second idle round in a row naps, so nothing spins.
+        if (progressed || backing_off) idle_rounds = 0;
+        if (!progressed && !backing_off && ++idle_rounds == 1) continue;
         if (!progressed) {
             // Short naps, so a DROP DATABASE waits at most about 100 ms.
             for (long slept = 0; slept < sleep; slept += 100) {
