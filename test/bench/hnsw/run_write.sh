@@ -26,8 +26,10 @@
 # figure reports rows/s and WAL bytes per row (pg_current_wal_insert_lsn).
 # Afterwards: rushdb.hnsw_verify and recall@10 of 200 queries at
 # ef_search 200 on the grown table (exact truth by rushdb's exact plan) with
-# rushdb's writes still in its pending list, then the merge of both rushdb
-# indexes' lists, timed (rows/s, WAL bytes/row), and recall and verify again.
+# rushdb's writes still in its pending list, then the merge of what is left
+# in both rushdb indexes' lists, and recall and verify again. Last, one
+# merger's rate: RUSHDB_BENCH_MERGE_ROWS (default 5,000) more perturbed base
+# rows appended with no background worker, then one hnsw_merge_pending, timed.
 #
 # pgvector is measured only when `CREATE EXTENSION vector` is available in the
 # PostgreSQL this runs against (RUSHDB_PG_BIN); the repository does not ship
@@ -39,6 +41,7 @@ source "$(dirname "$0")/bench_common.sh"
 SET="${1:-wink-100d}"; BASE="${2:-all}"; SECS="${3:-5}"
 API_ROWS="${RUSHDB_BENCH_API_ROWS:-100000}"
 SUSTAIN="${RUSHDB_BENCH_SUSTAIN_ROWS:-20000}"
+MERGE="${RUSHDB_BENCH_MERGE_ROWS:-5000}"
 M=16; EFC=64
 export RUSHDB_SHARED_BUFFERS="${RUSHDB_SHARED_BUFFERS:-2GB}"
 bench_set "$SET"
@@ -252,6 +255,31 @@ done
 put rushdb recall_merged "$(recall_of rushdb)"
 put rushdb verify_merged "$("${PSQL[@]}" -c "SELECT count(*) FROM rushdb.hnsw_verify('items_rushdb_hnsw')")"
 
+# 7. One merger's rate (rushdb): MERGE rows appended with the list's limit
+# raised so far that no background worker starts (it starts at a sixteenth
+# of the limit), then merged by one rushdb.hnsw_merge_pending call.
+log "7. one merger: $MERGE rows appended, then hnsw_merge_pending"
+"${PSQL[@]}" <<SQL
+CREATE TABLE mrg AS
+SELECT 60000000 + id AS id,
+       (SELECT array_agg(x + 0.01 * sqrt(nrm / $D) * sin(id * 4.1 + i * 1.9) ORDER BY i)
+        FROM unnest(embedding::real[]) WITH ORDINALITY u(x, i),
+             LATERAL (SELECT sum(y * y) AS nrm FROM unnest(embedding::real[]) y) s)::$(vtype rushdb) AS v
+FROM items_rushdb WHERE id > $SUSTAIN AND id <= $SUSTAIN + $MERGE;
+ALTER INDEX items_rushdb_hnsw SET (pending_list_limit = 1048576);
+SQL
+l0=$(lsn)
+psql -X -q -v ON_ERROR_STOP=1 -c '\timing on' -c "INSERT INTO items_rushdb SELECT * FROM mrg" >"$BENCH_DIR/merge.out"
+put one append_ms "$(ms_of "$BENCH_DIR/merge.out")"
+put one append_wal "$(wal_since "$l0")"
+l0=$(lsn)
+psql -X -q -v ON_ERROR_STOP=1 -c '\timing on' -c "SELECT rushdb.hnsw_merge_pending('items_rushdb_hnsw')" >"$BENCH_DIR/merge.out"
+put one merge_ms "$(ms_of "$BENCH_DIR/merge.out")"
+put one merge_rows "$(grep -oE '^ *[0-9]+$' "$BENCH_DIR/merge.out" | head -1 | tr -d ' ')"
+put one merge_wal "$(wal_since "$l0")"
+"${PSQL[@]}" -c "ALTER INDEX items_rushdb_hnsw RESET (pending_list_limit)"
+put one verify "$("${PSQL[@]}" -c "SELECT count(*) FROM rushdb.hnsw_verify('items_rushdb_hnsw')")"
+
 python3 - "$R" "${SYSTEMS[@]}" <<'PY' | tee "$BENCH_DIR/summary.md"
 import sys
 path, systems = sys.argv[1], sys.argv[2:]
@@ -284,9 +312,14 @@ print("| recall@10 at ef 200 after the writes (200 queries) | " + " | ".join(
      if s == "rushdb" else "%.4f" % one(s, "recall_after")) for s in systems) + " |")
 mt, mr, mw = sum(v[("merge", "ms")]) / 1000, sum(v[("merge", "rows")]), sum(v[("merge", "wal")])
 print()
-print("Merging rushdb's pending lists afterwards (both indexes, rushdb.hnsw_merge_pending): %d rows in %.1f s, "
-      "**%.0f rows/s**, %.0f WAL bytes/row; hnsw_verify problems after the merge: %d." % (
-      mr, mt, mr / mt if mt else 0, mw / mr if mr else 0, one("rushdb", "verify_merged")))
+print("Merging what the worker left in rushdb's lists (both indexes, rushdb.hnsw_merge_pending): %d rows; "
+      "hnsw_verify problems after the merge: %d." % (mr, one("rushdb", "verify_merged")))
+am, mm, mrows = one("one", "append_ms") / 1000, one("one", "merge_ms") / 1000, one("one", "merge_rows")
+print()
+print("One merger (rushdb): %d rows appended to the list in %.2f s (%.0f rows/s, %.0f WAL bytes/row), then merged "
+      "by one rushdb.hnsw_merge_pending in %.1f s: **%.0f rows/s**, %.0f WAL bytes/row; hnsw_verify problems: %d." % (
+      mrows, am, mrows / am if am else 0, one("one", "append_wal") / mrows if mrows else 0,
+      mm, mrows / mm if mm else 0, one("one", "merge_wal") / mrows if mrows else 0, one("one", "verify")))
 print()
 ct, cw = sum(v[("api", "create_ms")]) / 1000, sum(v[("api", "create_wal")])
 ut, uw = sum(v[("api", "upsert_ms")]) / 1000, sum(v[("api", "upsert_wal")])
