@@ -58,7 +58,7 @@ namespace {
 // has not left the list yet.
 void count_pending(Relation index, const MetaPageData& meta, int64* waiting, int64* merged) {
     *waiting = *merged = 0;
-    for_each_pending_entry(index, meta.pending_head, [&](const PendingHeader* h) {
+    for_each_pending_entry(index, meta.pending_head, static_cast<int>(meta.dims), [&](const PendingHeader* h) {
         if (h->flags & kPendingDead) return;
         if (h->flags & kPendingMerged)
             *merged += 1;

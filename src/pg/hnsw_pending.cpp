@@ -27,7 +27,7 @@ namespace {
 // mergers.
 constexpr BlockNumber kMergeLockBlock = 0xFFFFFFFEu;
 
-std::size_t entry_size(int dims) { return sizeof(PendingHeader) + sizeof(float) * static_cast<std::size_t>(dims); }
+std::size_t entry_size(int dims) { return pending_entry_bytes(dims); }
 
 PageOpaque* opaque_of(Page page) { return reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page)); }
 
@@ -128,7 +128,7 @@ PendingHit* pending_collect(Relation index, BlockNumber head, int dims, const co
                             const float* q, int* count) {
     int capacity = 64, n = 0;
     auto* hits = static_cast<PendingHit*>(palloc(sizeof(PendingHit) * capacity));
-    for_each_pending_entry(index, head, [&](const PendingHeader* h) {
+    for_each_pending_entry(index, head, dims, [&](const PendingHeader* h) {
         if (h->flags & kPendingDead) return;
         if (n == capacity) {
             capacity *= 2;
@@ -190,15 +190,6 @@ enum class ListPage {
     merged,    // immutable, every entry merged or dead: ready to leave
 };
 
-// An entry a merge takes: a pending entry of exactly the index's entry size.
-// Anything else (only corruption makes one; hnsw_verify reports it) is
-// ignored by merges and by this state alike, so it cannot keep its page in
-// the list forever; the page leaves with it.
-PendingHeader* mergeable_entry(Page page, OffsetNumber off, std::size_t size) {
-    PendingHeader* h = pending_entry_at(page, off);
-    return h != nullptr && ItemIdGetLength(PageGetItemId(page, off)) == size ? h : nullptr;
-}
-
 ListPage list_page_state(Relation index, BlockNumber blk, int dims, BlockNumber* next) {
     std::size_t size = entry_size(dims);
     Buffer buf = ReadBuffer(index, blk);
@@ -215,7 +206,7 @@ ListPage list_page_state(Relation index, BlockNumber blk, int dims, BlockNumber*
             state = ListPage::merged;
             OffsetNumber max = PageGetMaxOffsetNumber(page);
             for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-                PendingHeader* h = mergeable_entry(page, off, size);
+                PendingHeader* h = pending_entry_sized(page, off, size);
                 if (h != nullptr && !(h->flags & (kPendingMerged | kPendingDead))) {
                     state = ListPage::unmerged;
                     break;
@@ -243,7 +234,7 @@ bool merge_page(Relation index, const IndexParams& params, BlockNumber blk, int 
     OffsetNumber n = 0;
     auto* offsets = static_cast<OffsetNumber*>(palloc(sizeof(OffsetNumber) * (max + 1)));
     for (OffsetNumber off = FirstOffsetNumber; page_kind(page) == kPagePending && off <= max; ++off) {
-        PendingHeader* h = mergeable_entry(page, off, size);
+        PendingHeader* h = pending_entry_sized(page, off, size);
         if (h == nullptr) continue;
         std::memcpy(copy + size * n, h, size);
         offsets[n++] = off;

@@ -75,6 +75,21 @@ inline PendingHeader* pending_entry_at(Page page, OffsetNumber off) {
     return h->kind == kTuplePending ? h : nullptr;
 }
 
+// Bytes of an entry of `dims` floats.
+inline std::size_t pending_entry_bytes(int dims) {
+    return sizeof(PendingHeader) + sizeof(float) * static_cast<std::size_t>(dims);
+}
+
+// The entry at `off` if it is one scans and merges may read: a pending
+// entry of exactly `bytes` (pending_entry_bytes of the index's dims).
+// Anything else is only made by corruption; hnsw_verify reports it, and
+// scans and merges pass over it alike (so no read runs past the item, and
+// its page still leaves the list once the rest is merged).
+inline PendingHeader* pending_entry_sized(Page page, OffsetNumber off, std::size_t bytes) {
+    PendingHeader* h = pending_entry_at(page, off);
+    return h != nullptr && ItemIdGetLength(PageGetItemId(page, off)) == bytes ? h : nullptr;
+}
+
 // Calls f(const PendingHeader*) for every entry of the list from `head`, one
 // share-locked page at a time (f runs under the lock: it may only read and
 // record; the vector follows the header). A page merged and recycled under
@@ -82,7 +97,8 @@ inline PendingHeader* pending_entry_at(Page page, OffsetNumber off) {
 // its head), so the walk goes on from the head as it is then. PostgreSQL
 // style: f must leave no C++ object alive across a call that may raise.
 template <class F>
-void for_each_pending_entry(Relation index, BlockNumber head, F&& f) {
+void for_each_pending_entry(Relation index, BlockNumber head, int dims, F&& f) {
+    std::size_t bytes = pending_entry_bytes(dims);
     BlockNumber blk = head;
     uint64 steps = 0;
     while (blk != 0) {
@@ -106,7 +122,7 @@ void for_each_pending_entry(Relation index, BlockNumber head, F&& f) {
         }
         OffsetNumber max = PageGetMaxOffsetNumber(page);
         for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-            const PendingHeader* h = pending_entry_at(page, off);
+            const PendingHeader* h = pending_entry_sized(page, off, bytes);
             if (h != nullptr) f(h);
         }
         BlockNumber next = reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page))->next;

@@ -12,6 +12,10 @@
 # chunk, run on past the vector, share a chunk with another vector, loop,
 # or hold an empty chunk that points at itself.
 #
+# And a pending-list entry of the wrong size: verify reports it, scans and
+# hnsw_index_info pass over it, and VACUUM still empties the list (it used
+# to merge forever, the entry counting as waiting but never merged).
+#
 # Before any damage, the file as parsed here must agree with the server:
 # one element per row (same heap TIDs), the metapage's parameters and entry
 # point, every link resolving to an element, and verify clean; so a parser
@@ -226,11 +230,23 @@ for my $c (@chunk_cases)
     $node->safe_psql('postgres', "CREATE INDEX w_$c ON w USING rushdb_hnsw (v vector_l2_ops) WITH (m = 16)");
 }
 
+# A pending list: 40 rows inserted after the build wait in the list (the
+# limit is far off, so no merge runs before the stop).
+$node->safe_psql('postgres', q{
+    CREATE TABLE p (id int PRIMARY KEY, v vector(8));
+    INSERT INTO p SELECT i, pvec(i, 8) FROM generate_series(1, 100) i;
+    CREATE INDEX p_pending ON p USING rushdb_hnsw (v vector_l2_ops) WITH (m = 8, pending_list_limit = 1024);
+    INSERT INTO p SELECT i, pvec(i, 8) FROM generate_series(101, 140) i;
+});
+is($node->safe_psql('postgres', q{SELECT pending_rows FROM rushdb.hnsw_index_info('p_pending')}), '40',
+    'pending: 40 rows wait in the list');
+
 my %heap = map { $_ => 1 } split /\n/, $node->safe_psql('postgres', 'SELECT ctid FROM d');
 my %wheap = map { $_ => 1 } split /\n/, $node->safe_psql('postgres', 'SELECT ctid FROM w');
 my %path;
 for my $c (@graph_cases) { $path{"d_$c"} = $node->safe_psql('postgres', "SELECT pg_relation_filepath('d_$c')"); }
 for my $c (@chunk_cases) { $path{"w_$c"} = $node->safe_psql('postgres', "SELECT pg_relation_filepath('w_$c')"); }
+$path{p_pending} = $node->safe_psql('postgres', "SELECT pg_relation_filepath('p_pending')");
 for my $name (sort keys %path)
 {
     is(verify_problems($node, $name), '', "$name: hnsw_verify is clean before the damage");
@@ -513,7 +529,43 @@ damage('w_chain_empty', sub {
                      id_of($e), $second->{id}) ];
 });
 
+# A pending entry whose line pointer says it is 4 bytes short (an item of
+# the wrong size). Merges used to count it as waiting but never merge it, so
+# its page could never leave the list and VACUUM merged forever.
+my $pending_damage;
+{
+    my $data = read_index('p_pending');
+    my $npages = length($data) / BLCKSZ;
+    for my $blk (0 .. $npages - 1)
+    {
+        next unless u16(\$data, ($blk + 1) * BLCKSZ - 8) == 4;    # PageOpaque.kind: a pending page
+        my $lp = $blk * BLCKSZ + PAGE_HEADER;                      # the first line pointer
+        my $word = u32(\$data, $lp);
+        my $len = $word >> 17;
+        die "pending entry of $len bytes, expected 44" unless $len == 12 + 4 * 8;
+        put(\$data, $lp, pack('V', ($word & 0x1FFFF) | (($len - 4) << 17)));
+        $pending_damage = "pending page $blk item 1 is not a pending entry of 8 dimensions";
+        last;
+    }
+    ok(defined $pending_damage, 'pending: a list page was found in the file');
+    write_index('p_pending', $data);
+}
+
 $node->start;
+
+like(verify_problems($node, 'p_pending'), qr/\Q$pending_damage\E/, "p_pending: verify reports it ($pending_damage)");
+is($node->safe_psql('postgres', q{SELECT pending_rows FROM rushdb.hnsw_index_info('p_pending')}), '39',
+    'p_pending: the damaged entry is not counted as a row');
+{
+    my ($ret, $out, $err) = $node->psql('postgres', q{SET statement_timeout = '60s'; VACUUM p;});
+    is($ret, 0, 'p_pending: VACUUM finishes (the damaged entry does not keep its page in the list)') or diag($err);
+}
+is($node->safe_psql('postgres', q{SELECT pending_pages || '|' || pending_rows FROM rushdb.hnsw_index_info('p_pending')}),
+    '0|0', 'p_pending: VACUUM emptied the list');
+is(verify_problems($node, 'p_pending'), '', 'p_pending: verify is clean once the page left the list');
+is($node->safe_psql('postgres', q{SET enable_seqscan = off; SET rushdb.hnsw_ef_search = 400;
+    SELECT count(*) FROM (SELECT id FROM p ORDER BY v <-> pvec(120, 8) LIMIT 200) s}), '139',
+    'p_pending: every row but the damaged entry\'s is found through the index');
 
 for my $name (map({ "d_$_" } @graph_cases), map({ "w_$_" } @chunk_cases))
 {
