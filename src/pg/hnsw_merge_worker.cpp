@@ -8,13 +8,13 @@
 // register one while it is held); a backend registers at most one worker
 // per index per second, so a worker that cannot run (its table locked by
 // someone else) does not turn every insert into a fork. The worker merges
-// page by page beside any other merger (VACUUM, writers: each claims its own
-// page), in transactions of at most 200 ms (DDL on the table waits no
-// longer) that hold no snapshot, until at most the page being filled is
-// left, then exits. It skips its turn (exits) when it cannot lock the table
-// at once: whoever holds it blocks the writers too. Past the limit writers
-// wait for the list to shrink, merging pages themselves beside the worker
-// (so they also make progress when no worker slot is free).
+// page by page, waiting for the merge lock when VACUUM or a writer has it,
+// in transactions of at most 200 ms (DDL on the table waits no longer) that
+// hold no snapshot, until at most the page being filled is left, then
+// exits. It skips its turn (exits) when it cannot lock the table at once:
+// whoever holds it blocks the writers too. Past the limit writers wait for
+// the list to shrink, merging a page themselves whenever no merge runs (so
+// they also make progress when no worker slot is free).
 //
 // The worker runs as the bootstrap superuser, as the embedding worker does:
 // merging reads and writes index pages only; it evaluates no expression, no

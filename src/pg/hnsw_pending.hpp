@@ -7,13 +7,13 @@
 // each entry exactly (so a row is found from the moment its transaction
 // commits, with recall 1 for the rows in the list), and merges those results
 // with the graph's by distance. The list is merged into the graph a page at
-// a time, oldest first, by several mergers side by side:
+// a time, oldest first, one merger at a time:
 //   * by VACUUM (autovacuum included), which merges all of it;
 //   * by a background worker that an insert starts when it finds the list
 //     past a sixteenth of the index's pending_list_limit
 //     (hnsw_merge_worker.cpp); past the limit itself writers slow to the
-//     merges' pace, merging pages themselves beside the worker, so the list
-//     stays bounded;
+//     merges' pace, merging a page themselves whenever no merge runs, so
+//     the list stays bounded;
 //   * by rushdb.hnsw_merge_pending(index).
 //
 // Entry states: live, merged (already inserted into the graph; still returned
@@ -26,18 +26,17 @@
 // the first (same heap TID at distance 0) and skips; scans drop graph results
 // whose heap TID came from the list, so nothing is ever returned twice.
 //
-// Locking: several backends merge side by side, each its own list page. A
-// merger claims a page by its heavyweight page lock (nothing else takes page
-// locks on list pages) under the index's merge lock, releases the merge
-// lock, merges the page's entries into the graph (flagging each), and takes
-// the merge lock again to unlink fully merged pages from the head; a claimed
-// page never leaves the list. The merge lock is never held across a graph
-// insert, and nobody waits for a claim while holding it. Buffer locks are
-// taken in list order, and the metapage's last: appenders lock the tail
-// page, then a new page, then the metapage; unlinking locks the head page,
-// then the metapage. Scans lock one page at a time; a page that stopped
-// being a pending page under a scan was merged, so the scan continues from
-// the current head.
+// Locking: one backend merges at a time, a page at a time: under the
+// index's merge lock (a heavyweight lock of its own, taken per page) a merger
+// unlinks fully merged pages from the head, claims the oldest page not yet
+// merged (its heavyweight page lock, which only mergers take), merges its
+// entries into the graph (flagging each) and unlinks it. Side-by-side
+// merges were tried and withdrawn (hnsw_pending.cpp, pending_merge). Buffer
+// locks are taken in list order, and the metapage's last: appenders lock
+// the tail page, then a new page, then the metapage; unlinking locks the
+// head page, then the metapage. Scans lock one page at a time; a page that
+// stopped being a pending page under a scan was merged, so the scan
+// continues from the current head.
 #pragma once
 
 #include "hnsw_am.hpp"
@@ -165,18 +164,16 @@ struct MergeStats {
 
 // Merges the list into the graph. `max_pages` bounds the pages merged
 // (0 = the whole list as it is now, its tail sealed first: returns once all
-// of it left the list, whoever merged it). When `wait` is false, returns
-// when the merge lock is busy or every mergeable page is claimed by another
-// merger (after merging a page of its own it still waits for the merge lock
-// to unlink, held only briefly); when true, waits for them. `callback` (may be
-// null) says whether a heap TID is dead (VACUUM's bulk-delete callback).
+// of it left the list, whoever merged it). When `wait` is false and another
+// backend is merging, returns at once. `callback` (may be null) says
+// whether a heap TID is dead (VACUUM's bulk-delete callback).
 MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_pages, bool wait,
                          IndexBulkDeleteCallback callback, void* callback_state);
 
 // After an append: starts the background merger (hnsw_merge_worker.cpp)
 // when the list is past a sixteenth of the index's limit; past the limit the
-// writer merges a page itself (beside other mergers), or waits while every
-// mergeable page is claimed, until the list is back under the limit.
+// writer merges a page itself whenever no merge runs, or waits, until the
+// list is back under the limit.
 void pending_maybe_merge(Relation index, const IndexParams& params);
 
 // Starts a background merge of `index`'s pending list unless one runs (or
