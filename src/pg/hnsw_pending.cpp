@@ -218,10 +218,8 @@ ListPage list_page_state(Relation index, BlockNumber blk, int dims, BlockNumber*
     return state;
 }
 
-// Merges every entry of the immutable list page `blk`, which the caller has
-// claimed (its page lock). False when there was nothing left to merge (the
-// page was finished by another merger between the caller's look at it and
-// its claim).
+// Merges every entry of the immutable list page `blk` (under the merge
+// lock). False when there was nothing left to merge.
 bool merge_page(Relation index, const IndexParams& params, BlockNumber blk, int dims,
                 IndexBulkDeleteCallback callback, void* callback_state, MergeStats* stats) {
     std::size_t size = entry_size(dims);
@@ -264,21 +262,15 @@ bool merge_page(Relation index, const IndexParams& params, BlockNumber blk, int 
 }
 
 // Under the merge lock: unlinks list pages from the head while the head is
-// fully merged and nobody's claim is on it (page, then metapage, in one WAL
-// record that also turns the page into an empty element page, offered to the
-// next element insert). Returns the head that stopped it when its claim is
-// held by another merger (0 otherwise).
-BlockNumber unlink_merged_heads(Relation index, int dims) {
+// fully merged (page, then metapage, in one WAL record that also turns the
+// page into an empty element page, offered to the next element insert).
+// Afterwards the head, if any, is a page still to merge or the one filling.
+void unlink_merged_heads(Relation index, int dims) {
     for (;;) {
         MetaPageData meta;
         read_meta(index, &meta);
         BlockNumber blk = meta.pending_head, next;
-        if (blk == 0) return 0;
-        if (!ConditionalLockPage(index, blk, ExclusiveLock)) return blk;
-        if (list_page_state(index, blk, dims, &next) != ListPage::merged) {
-            UnlockPage(index, blk, ExclusiveLock);
-            return 0;
-        }
+        if (blk == 0 || list_page_state(index, blk, dims, &next) != ListPage::merged) return;
         Buffer buf = ReadBuffer(index, blk);
         LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
         Buffer mbuf = ReadBuffer(index, kMetaBlock);
@@ -296,7 +288,6 @@ BlockNumber unlink_merged_heads(Relation index, int dims) {
         GenericXLogFinish(state);
         UnlockReleaseBuffer(mbuf);
         UnlockReleaseBuffer(buf);
-        UnlockPage(index, blk, ExclusiveLock);
     }
 }
 
@@ -324,12 +315,11 @@ MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_p
     // into the graph).
     int dims = static_cast<int>(start.dims);
     if (max_pages == 0) {
+        seal_tail(index);
         MetaPageData meta;
         read_meta(index, &meta);
-        if (meta.pending_tail == 0) return stats;
-        seal_tail(index);
-        read_meta(index, &meta);
         stop = meta.pending_tail;
+        if (stop == 0) return stats;  // merged away meanwhile
     }
     // One merger at a time: the merge lock is held across a page's graph
     // inserts, taken per page, so a long merge (VACUUM's) and the worker
@@ -338,9 +328,8 @@ MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_p
     // measured (a writer past the limit beside the worker: 1,210 -> 2,284
     // rows/s) and withdrawn: concurrent graph inserts can each drop a link
     // into the same element, each counting on the other's, and TAP 005 (d)
-    // then found 4 of 7,974 elements unreachable. The claim (the page's
-    // exclusive page lock) stays: it is what keeps a page in the list
-    // while it is merged, whatever the merge lock does.
+    // then found 4 of 7,974 elements unreachable. Only a merger unlinks, so
+    // the page being merged stays in the list under the merge lock.
     for (;;) {
         if (max_pages != 0 && stats.pages >= max_pages) break;
         vacuum_delay_point();  // VACUUM's cost-based delay; interrupts
@@ -349,46 +338,20 @@ MergeStats pending_merge(Relation index, const IndexParams& params, uint32 max_p
         } else if (!ConditionalLockPage(index, kMergeLockBlock, ExclusiveLock)) {
             break;
         }
-        BlockNumber blocked = unlink_merged_heads(index, dims);
+        unlink_merged_heads(index, dims);
         bool done = stop != 0 && !still_pending(index, stop);
-        BlockNumber claim = 0, busy = 0;
+        bool merged = false;
         if (!done) {
             MetaPageData meta;
             read_meta(index, &meta);
-            // Pages before the one claimed are merged or claimed by other
-            // mergers: usually a few, but merged pages behind a head still
-            // being merged stay in the list until it is done, and are
-            // walked past (a share lock each, no vector read).
-            for (BlockNumber blk = meta.pending_head, next; blk != 0; blk = next) {
-                ListPage st = list_page_state(index, blk, dims, &next);
-                if (st == ListPage::gone || st == ListPage::filling) break;
-                if (st == ListPage::unmerged) {
-                    if (ConditionalLockPage(index, blk, ExclusiveLock)) {
-                        claim = blk;
-                        break;
-                    }
-                    if (busy == 0) busy = blk;
-                }
-                if (blk == stop) break;
+            BlockNumber head = meta.pending_head, next;
+            if (head != 0 && list_page_state(index, head, dims, &next) == ListPage::unmerged) {
+                merged = merge_page(index, params, head, dims, callback, callback_state, &stats);
+                unlink_merged_heads(index, dims);
             }
         }
-        if (claim != 0) {
-            // Merged under the merge lock: one merger at a time (see
-            // above). A page with nothing left to merge counts for nothing.
-            merge_page(index, params, claim, dims, callback, callback_state, &stats);
-            UnlockPage(index, claim, ExclusiveLock);
-            unlink_merged_heads(index, dims);
-        }
         UnlockPage(index, kMergeLockBlock, ExclusiveLock);
-        if (done) break;
-        if (claim != 0) continue;
-        // Nothing to claim. A waiting merge waits for another merger's page
-        // (a whole-list merge also for the claim that keeps a merged head
-        // in the list), then looks again.
-        BlockNumber other = busy != 0 ? busy : (stop != 0 ? blocked : 0);
-        if (!wait || other == 0) break;
-        LockPage(index, other, ShareLock);
-        UnlockPage(index, other, ShareLock);
+        if (done || !merged) break;
     }
     return stats;
 }

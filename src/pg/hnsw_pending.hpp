@@ -28,9 +28,8 @@
 //
 // Locking: one backend merges at a time, a page at a time: under the
 // index's merge lock (a heavyweight lock of its own, taken per page) a merger
-// unlinks fully merged pages from the head, claims the oldest page not yet
-// merged (its heavyweight page lock, which only mergers take), merges its
-// entries into the graph (flagging each) and unlinks it. Side-by-side
+// unlinks fully merged pages from the head, merges the head page's entries
+// into the graph (flagging each) and unlinks it. Side-by-side
 // merges were tried and withdrawn (hnsw_pending.cpp, pending_merge). Buffer
 // locks are taken in list order, and the metapage's last: appenders lock
 // the tail page, then a new page, then the metapage; unlinking locks the
