@@ -217,6 +217,28 @@ LinkWrite write_links_pair(Relation index, const ElementLayout& layout, int leve
     return result;
 }
 
+void DropLocks::lock(Relation index, const std::vector<Id>& dropped) {
+    held_.assign(dropped.begin(), dropped.end());
+    std::sort(held_.begin(), held_.end());
+    held_.erase(std::unique(held_.begin(), held_.end()), held_.end());
+    pg_call([&] {
+        for (Id d : held_) {
+            ItemPointerData tid = unpack_tid(d);
+            LockTuple(index, &tid, ExclusiveLock);
+        }
+    });
+}
+
+void DropLocks::unlock(Relation index) {
+    pg_call([&] {
+        for (Id d : held_) {
+            ItemPointerData tid = unpack_tid(d);
+            UnlockTuple(index, &tid, ExclusiveLock);
+        }
+    });
+    held_.clear();
+}
+
 bool has_incoming_link(Relation index, const ElementLayout& layout, Id x, Id besides,
                        const std::function<bool(Id)>& ignore) {
     std::vector<ItemPointerData> out, theirs;
@@ -244,6 +266,7 @@ bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
     std::vector<ItemPointerData> current;
     std::vector<Cand> sorted, chosen;
     std::vector<Id> next_ids, lost;
+    DropLocks locks;
     for (int attempt = 0; attempt < 5; ++attempt) {
         if (!read_links(index, layout, target, level, current)) return false;  // target vanished
         for (const auto& t : current)
@@ -286,10 +309,21 @@ bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
         // newcomer could hand it later would come too late after a crash.
         // If one has none, the target keeps its list (the newcomer is
         // linked from its other neighbours, or forced in).
-        if (level == 0)
+        // Under DropLocks: a concurrent rewrite must not drop the other
+        // way in that the check counts on.
+        bool guard = level == 0 && !lost.empty();
+        if (guard) locks.lock(index, lost);
+        bool safe = true;
+        if (guard)
             for (Id t : lost)
-                if (!has_incoming_link(index, layout, t, target)) return false;
-        LinkWrite w = write_links(index, layout, target, level, current, next.data(), static_cast<int>(next.size()));
+                if (!has_incoming_link(index, layout, t, target)) {
+                    safe = false;
+                    break;
+                }
+        LinkWrite w = safe ? write_links(index, layout, target, level, current, next.data(), static_cast<int>(next.size()))
+                           : LinkWrite::gone;
+        if (guard) locks.unlock(index);
+        if (!safe) return false;
         if (w == LinkWrite::written) {
             dropped.insert(dropped.end(), lost.begin(), lost.end());
             return kept;
@@ -333,6 +367,8 @@ bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const cor
     std::size_t dims = static_cast<std::size_t>(layout.dims);
     ItemPointerData u_tid = unpack_tid(u);
     std::vector<ItemPointerData> rcur, ucur;
+    std::vector<Id> replaced;
+    DropLocks locks;
     for (int attempt = 0; attempt < 5; ++attempt) {
         if (!read_links(index, layout, r, 0, rcur) || !read_links(index, layout, u, 0, ucur)) return false;
         for (const auto& t : rcur)
@@ -383,14 +419,24 @@ bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const cor
                             slot = static_cast<int>(i);
                         }
                     }
+                    bool counted = slot >= 0;
                     if (slot < 0) slot = any;
                     if (slot < 0) return false;
+                    // The link u drops is guarded like any other drop
+                    // (DropLocks): re-checked under the lock.
+                    replaced.assign(1, pack_tid(ucur[static_cast<std::size_t>(slot)]));
+                    locks.lock(index, replaced);
+                    if (counted && !reachable(replaced[0])) {
+                        locks.unlock(index);
+                        continue;
+                    }
                     unext[static_cast<std::size_t>(slot)] = w;
                 }
                 // The hand-over is one WAL record: w never loses r's link
                 // without gaining u's, whatever a crash keeps.
                 rnext[victim] = u_tid;
                 LinkWrite pw = write_links_pair(index, layout, 0, u, ucur, unext, r, rcur, rnext);
+                locks.unlock(index);
                 if (pw == LinkWrite::written) return true;
                 if (pw == LinkWrite::gone) return false;
                 continue;

@@ -48,6 +48,28 @@ LinkWrite write_links_pair(Relation index, const ElementLayout& layout, int leve
 bool has_incoming_link(Relation index, const ElementLayout& layout, Id x, Id besides = 0,
                        const std::function<bool(Id)>& ignore = nullptr);
 
+// Serializes the decisions to drop layer-0 links into the same element. A
+// rewrite drops a link into x only when has_incoming_link(x) finds another
+// one, but two rewrites checking at the same time could each count on the
+// link the other is removing, leaving x with no way in (a row no scan
+// finds until VACUUM repairs it). So a rewrite that drops links first takes
+// a heavyweight lock on every element it drops (ExclusiveLock on the
+// element's TID in the index: PostgreSQL's tuple lock tag, which nothing
+// else takes on an index, so it cannot meet the page locks of the pending
+// list and the metapage), holds them across its check and its write, and
+// releases them. They are taken in ascending TID order and no other lock
+// is waited for while they are held, so two rewrites never wait for each
+// other in a cycle. On an error they stay until the (sub)transaction
+// aborts, which releases them.
+class DropLocks {
+public:
+    void lock(Relation index, const std::vector<Id>& dropped);
+    void unlock(Relation index);
+
+private:
+    std::vector<Id> held_;
+};
+
 // Gives u an incoming layer-0 link from r without stranding anything: r's
 // farthest link w is handed to u (in a free slot, or replacing one of u's
 // links whose target `reachable` says is reachable anyway), then r -> u takes

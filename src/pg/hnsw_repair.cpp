@@ -111,6 +111,8 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
     const ElementLayout& layout = g.layout();
     std::vector<ItemPointerData> current, hop;
     std::vector<Cand> candidates, chosen;
+    std::vector<Id> dropping;
+    DropLocks locks;
     vectors.trim();  // no vector pointer is held between lists
     for (int attempt = 0; attempt < 5; ++attempt) {
         if (!read_links(index, layout, element, level, current)) return false;
@@ -154,6 +156,17 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
         // about to go), or it stays, in place of a link the list did not
         // have before (there always is one: the list lost at least one
         // link into D).
+        // The live links it would drop are guarded against concurrent
+        // inserts dropping the other way in (DropLocks).
+        dropping.clear();
+        if (level == 0)
+            for (const auto& t : current) {
+                Id tid = pack_tid(t);
+                bool kept = s.deleted.count(tid) > 0;
+                for (const auto& c : chosen) kept |= c.id == tid;
+                if (!kept) dropping.push_back(tid);
+            }
+        if (!dropping.empty()) locks.lock(index, dropping);
         if (level == 0) {
             auto in_d = [&](Id y) { return s.deleted.count(y) > 0; };
             for (const auto& t : current) {
@@ -181,6 +194,7 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
         std::vector<ItemPointerData> next;
         for (const auto& c : chosen) next.push_back(unpack_tid(c.id));
         LinkWrite w = write_links(index, layout, element, level, current, next.data(), static_cast<int>(next.size()));
+        if (!dropping.empty()) locks.unlock(index);
         if (w != LinkWrite::changed) return w == LinkWrite::written;
     }
     return false;
