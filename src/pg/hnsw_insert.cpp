@@ -441,7 +441,17 @@ bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const cor
                 if (pw == LinkWrite::gone) return false;
                 continue;
             }
+            // u already links to w, so r gives w up: a drop like any other,
+            // under w's lock, and written with u's list checked unchanged
+            // in the same step (u -> w is the way in it counts on).
             rnext[victim] = u_tid;
+            replaced.assign(1, pack_tid(w));
+            locks.lock(index, replaced);
+            LinkWrite pw = write_links_pair(index, layout, 0, u, ucur, ucur, r, rcur, rnext);
+            locks.unlock(index);
+            if (pw == LinkWrite::written) return true;
+            if (pw == LinkWrite::gone) return false;
+            continue;
         }
         LinkWrite rw = write_links(index, layout, r, 0, rcur, rnext.data(), static_cast<int>(rnext.size()));
         if (rw == LinkWrite::written) return true;
