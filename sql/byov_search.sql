@@ -33,6 +33,16 @@ SELECT jsonb_array_length(rushdb.create_records('Book', '[
 -- Ranked best first; cosine score = (1 + cos) / 2.
 SELECT pg_temp.hits(rushdb.search('{"label": "Book", "propertyName": "summary", "queryVector": [1, 0, 0]}'));
 SELECT pg_temp.hits(rushdb.search('{"labels": ["Book"], "propertyName": "summary", "queryVector": [1, 0, 0], "limit": 2, "skip": 1}'));
+-- Several labels: the first picks the index (its records are the results).
+SELECT pg_temp.hits(rushdb.search('{"labels": ["Book", "Movie"], "propertyName": "summary", "queryVector": [1, 0, 0], "limit": 3}'));
+-- minScore keeps the results scoring at least that much, in order, after skip/limit.
+SELECT pg_temp.hits(rushdb.search('{"label": "Book", "propertyName": "summary", "queryVector": [1, 0, 0], "minScore": 0.9}'));
+SELECT pg_temp.hits(rushdb.search('{"label": "Book", "propertyName": "summary", "queryVector": [1, 0, 0], "minScore": 0.9, "limit": 1, "skip": 1}'));
+SELECT rushdb.search('{"label": "Book", "propertyName": "summary", "queryVector": [1, 0, 0], "minScore": 1.5}') AS nothing_scores_that_high;
+SELECT pg_temp.expect_error($$SELECT rushdb.search('{"labels": [], "propertyName": "summary", "queryVector": [1, 0, 0]}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.search('{"labels": ["Book", 7], "propertyName": "summary", "queryVector": [1, 0, 0]}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.search('{"labels": "Book", "propertyName": "summary", "queryVector": [1, 0, 0]}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.search('{"label": "Book", "propertyName": "summary", "queryVector": [1, 0, 0], "minScore": "high"}')$$);
 SELECT r ? '__id' AND r ? '__proptypes' AND r ->> '__label' = 'Book' AS record_shape
 FROM rushdb.search('Book', 'summary', '[1,0,0]', 1) r;
 -- Every mode gives the same answer on this data, each by the path it names:

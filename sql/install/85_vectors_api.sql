@@ -128,19 +128,33 @@ CREATE OR REPLACE FUNCTION rushdb.search_text(
     mode text DEFAULT 'auto', ef integer DEFAULT NULL)
 RETURNS SETOF jsonb AS 'MODULE_PATHNAME', 'rushdb_search_text' LANGUAGE C VOLATILE ROWS 20;
 
--- SDK form: {label | labels: [one], propertyName, queryVector | query,
--- where, limit, skip, similarityFunction, sourceType, dimensions, mode, ef};
--- returns the result array.
+-- SDK form: {label | labels, propertyName, queryVector | query, where,
+-- limit, skip, minScore, similarityFunction, sourceType, dimensions, mode,
+-- ef}; returns the result array. With several labels the first picks the
+-- index, as in RushDB; an index holds the vectors of its own label's records
+-- only (a record has one label), so the others can add no result.
+-- minScore drops results whose __score is below it: results come best
+-- first, so those that pass are a prefix of the page (limit and skip apply
+-- to the ranking, minScore to what they return).
+-- The results whose __score is at least `min` (all when it is NULL), in order.
+CREATE OR REPLACE FUNCTION rushdb_internal.min_score(results jsonb, min jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN min IS NULL THEN results
+                ELSE coalesce((SELECT jsonb_agg(t.r ORDER BY t.o) FROM jsonb_array_elements(results) WITH ORDINALITY AS t(r, o)
+                               WHERE (t.r ->> '__score')::numeric OPERATOR(pg_catalog.>=) (min #>> '{}')::numeric), '[]') END
+$$;
+
 CREATE OR REPLACE FUNCTION rushdb.search(params jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     lbl text := params ->> 'label';
+    result jsonb;
 BEGIN
     IF params IS NULL OR jsonb_typeof(params) <> 'object' THEN
         PERFORM rushdb_internal.raise_bad('search expects a JSON object {label, propertyName, queryVector | query, ...}');
     END IF;
     PERFORM rushdb_internal.check_keys(params,
-        ARRAY['label', 'labels', 'propertyName', 'queryVector', 'query', 'where', 'limit', 'skip',
+        ARRAY['label', 'labels', 'propertyName', 'queryVector', 'query', 'where', 'limit', 'skip', 'minScore',
               'similarityFunction', 'sourceType', 'dimensions', 'mode', 'ef'], 'search');
     IF params ? 'label' AND params ? 'labels' THEN
         PERFORM rushdb_internal.raise_bad('give either "label" or "labels", not both');
@@ -158,9 +172,13 @@ BEGIN
     IF params ? 'where' AND jsonb_typeof(params -> 'where') <> 'object' THEN
         PERFORM rushdb_internal.raise_bad('"where" must be an object of conditions');
     END IF;
-    IF lbl IS NULL AND jsonb_typeof(params -> 'labels') = 'array' THEN
-        IF jsonb_array_length(params -> 'labels') <> 1 THEN
-            PERFORM rushdb_internal.raise_bad('labels must hold exactly one label for a vector search');
+    IF params ? 'minScore' AND jsonb_typeof(params -> 'minScore') <> 'number' THEN
+        PERFORM rushdb_internal.raise_bad('"minScore" must be a number (a __score: 0 to 1 for cosine, see byov.md)');
+    END IF;
+    IF params ? 'labels' THEN
+        IF jsonb_typeof(params -> 'labels') <> 'array' OR jsonb_array_length(params -> 'labels') = 0
+           OR EXISTS (SELECT 1 FROM jsonb_array_elements(params -> 'labels') e WHERE jsonb_typeof(e) <> 'string') THEN
+            PERFORM rushdb_internal.raise_bad('"labels" must be a non-empty array of label names; the first picks the index');
         END IF;
         lbl := params -> 'labels' ->> 0;
     END IF;
@@ -171,22 +189,24 @@ BEGIN
         IF jsonb_typeof(params -> 'query') <> 'string' THEN
             PERFORM rushdb_internal.raise_bad('"query" must be a string');
         END IF;
-        RETURN coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb.search_text(
+        result := coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb.search_text(
             lbl, params ->> 'propertyName', params ->> 'query',
             coalesce((params ->> 'limit')::integer, 20), coalesce((params ->> 'skip')::integer, 0),
             coalesce(params -> 'where', '{}'), params ->> 'similarityFunction', params ->> 'sourceType',
             (params ->> 'dimensions')::integer, coalesce(params ->> 'mode', 'auto'),
             (params ->> 'ef')::integer) WITH ORDINALITY AS t(x, o)), '[]');
+        RETURN rushdb_internal.min_score(result, params -> 'minScore');
     END IF;
     IF jsonb_typeof(params -> 'queryVector') IS DISTINCT FROM 'array' THEN
         PERFORM rushdb_internal.raise_bad('"queryVector" (an array of numbers) or "query" (text) is required', NULL, '22004');
     END IF;
-    RETURN coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb.search(
+    result := coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb.search(
         lbl, params ->> 'propertyName', (params -> 'queryVector')::rushdb.vector,
         coalesce((params ->> 'limit')::integer, 20), coalesce((params ->> 'skip')::integer, 0),
         coalesce(params -> 'where', '{}'), params ->> 'similarityFunction', params ->> 'sourceType',
         (params ->> 'dimensions')::integer, coalesce(params ->> 'mode', 'auto'),
         (params ->> 'ef')::integer) WITH ORDINALITY AS t(x, o)), '[]');
+    RETURN rushdb_internal.min_score(result, params -> 'minScore');
 END $$;
 
 -- Server-side embedding of one text with a managed-index provider: a

@@ -12,7 +12,9 @@
 
 namespace rushdb::pg {
 
-void compile_filter(const char* filter_json, const char* properties_expr, int param_no, std::size_t max_nodes,
+// Compiles a where filter over rushdb.records aliased `record_alias` (its
+// properties, id and proptypes columns) into `sql` with its parameters.
+void compile_filter(const char* filter_json, const char* record_alias, int param_no, std::size_t max_nodes,
                     std::string& sql, std::vector<std::string>& params);
 
 // The search settings (rushdb.max_filter_nodes, rushdb.search_plan_cache_size),

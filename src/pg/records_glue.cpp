@@ -50,13 +50,15 @@ Datum cstring_to_jsonb(const std::string& s) {
 
 namespace rushdb::pg {
 
-void compile_filter(const char* filter_json, const char* properties_expr, int param_no, std::size_t max_nodes,
+void compile_filter(const char* filter_json, const char* record_alias, int param_no, std::size_t max_nodes,
                     std::string& sql, std::vector<std::string>& params) {
     using rushdb::filter::FilterLimitError;
     rushdb::filter::CompiledFilter compiled;
     try {
         rushdb::filter::CompileOptions options;
-        options.properties_expr = properties_expr;
+        options.properties_expr = std::string(record_alias) + ".properties";
+        options.id_expr = std::string(record_alias) + ".id";
+        options.proptypes_expr = std::string(record_alias) + ".proptypes";
         options.param_array = param_no;
         options.max_nodes = max_nodes;
         // Reading the flag is all that may happen inside the compiler's

@@ -626,7 +626,7 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
             guarded([&] {
                 std::string sql;
                 std::vector<std::string> params;
-                compile_filter(where_text, "r.properties", 5, max_nodes, sql, params);
+                compile_filter(where_text, "r", 5, max_nodes, sql, params);
                 sql_out = static_cast<char*>(pg_call([&] { return static_cast<void*>(pstrdup(sql.c_str())); }));
                 std::size_t n = params.size();
                 Datum* elems = static_cast<Datum*>(pg_call([&] { return palloc(sizeof(Datum) * (n ? n : 1)); }));

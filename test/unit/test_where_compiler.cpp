@@ -24,6 +24,8 @@ namespace {
 CompileOptions opts(int first_param = 1) {
     CompileOptions o;
     o.properties_expr = "r.properties";
+    o.id_expr = "r.id";
+    o.proptypes_expr = "r.proptypes";
     o.first_param = first_param;
     return o;
 }
@@ -36,6 +38,7 @@ Param text(const std::string& s) { return {ParamKind::text, s}; }
 Param jsonb(const std::string& s) { return {ParamKind::jsonb, s}; }
 Param numeric(const std::string& s) { return {ParamKind::numeric, s}; }
 Param timestamptz(const std::string& s) { return {ParamKind::timestamptz, s}; }
+Param uuid(const std::string& s) { return {ParamKind::uuid, s}; }
 
 // Expected fragments, spelled out once so each test reads as the SQL it pins.
 // Every operator, function and type is schema-qualified.
@@ -155,10 +158,31 @@ TEST(WhereCompiler, ParameterArrayElements) {
 // ---------------------------------------------------------------------------
 // Operators
 
-TEST(WhereCompiler, NotEqualIsNegatedEquality) {
+TEST(WhereCompiler, NotEqualIsSomeValueThatDiffers) {
+    // RushDB's $ne: a value of the property differs (an array with another
+    // element matches; an absent property does not).
     CompiledFilter f = compile(R"({"status": {"$ne": "archived"}})");
-    EXPECT_EQ(f.sql, "(NOT " + eq("$1", "$2") + ")");
+    EXPECT_EQ(f.sql, any_value("$1", "rushdb_e.v" + o("<>") + "$2::pg_catalog.jsonb"));
     EXPECT_EQ(f.params, (std::vector<Param>{text("status"), jsonb("\"archived\"")}));
+    // $ne null: present.
+    EXPECT_EQ(compile(R"({"status": {"$ne": null}})").sql, exists("$1"));
+}
+
+TEST(WhereCompiler, EqIsThePlainValue) {
+    EXPECT_EQ(compile(R"({"a": {"$eq": "x"}})").sql, compile(R"({"a": "x"})").sql);
+    EXPECT_EQ(compile(R"({"a": {"$eq": "x"}})").params, compile(R"({"a": "x"})").params);
+    // null means absent, plain or under $eq.
+    EXPECT_EQ(compile(R"({"a": null})").sql, "(NOT " + exists("$1") + ")");
+    EXPECT_EQ(compile(R"({"a": {"$eq": null}})").sql, "(NOT " + exists("$1") + ")");
+}
+
+TEST(WhereCompiler, PlainArrayNeedsEveryElement) {
+    CompiledFilter f = compile(R"({"tags": ["a", {"$startsWith": "b"}]})");
+    EXPECT_EQ(f.sql, "(" + eq("$1", "$2") + " AND " +
+                         any_value("$1", is_type("string") + " AND pg_catalog.left(" + kText +
+                                             ", pg_catalog.length($3::pg_catalog.text))" + o("=") +
+                                             "$3::pg_catalog.text") +
+                         ")");
 }
 
 TEST(WhereCompiler, NumberComparisonsCastOnlyNumbers) {
@@ -195,27 +219,41 @@ TEST(WhereCompiler, InIsAnOrOfContainments) {
     EXPECT_EQ(compile(R"({"tags": {"$in": ["a"]}})").sql, eq("$1", "$2"));
 }
 
-TEST(WhereCompiler, NotInNegatesIn) {
+TEST(WhereCompiler, NotInIsPresentAndNoneOfThem) {
     CompiledFilter f = compile(R"({"tags": {"$nin": ["a", "b"]}})");
-    EXPECT_EQ(f.sql, "(NOT (" + eq("$1", "$2") + " OR " + eq("$1", "$3") + "))");
+    EXPECT_EQ(f.sql, "(" + exists("$1") + " AND (NOT (" + eq("$1", "$2") + " OR " + eq("$1", "$3") + ")))");
     EXPECT_EQ(f.params, (std::vector<Param>{text("tags"), jsonb("\"a\""), jsonb("\"b\"")}));
+    // null in the list changes nothing: an absent property matches no $nin.
+    EXPECT_EQ(compile(R"({"tags": {"$nin": ["a", null, "b"]}})").sql, f.sql);
+    EXPECT_EQ(compile(R"({"tags": {"$nin": [null]}})").sql, exists("$1"));
+}
+
+TEST(WhereCompiler, NullInInMeansAbsent) {
+    CompiledFilter f = compile(R"({"tags": {"$in": ["a", null]}})");
+    EXPECT_EQ(f.sql, "(" + eq("$1", "$2") + " OR (NOT " + exists("$1") + "))");
+    EXPECT_EQ(compile(R"({"tags": {"$in": [null]}})").sql, "(NOT " + exists("$1") + ")");
 }
 
 TEST(WhereCompiler, EmptyInListsAreConstantsWithoutParameters) {
     CompiledFilter in = compile(R"({"tags": {"$in": []}})");
     EXPECT_EQ(in.sql, "FALSE");
     EXPECT_TRUE(in.params.empty());
+    // $nin [] is "present": absent properties match no $nin.
     CompiledFilter nin = compile(R"({"tags": {"$nin": []}})");
-    EXPECT_EQ(nin.sql, "TRUE");
-    EXPECT_TRUE(nin.params.empty());
-    // TRUE is left out of an AND.
-    EXPECT_EQ(compile(R"({"tags": {"$nin": []}, "a": 1})").sql, eq("$1", "$2"));
+    EXPECT_EQ(nin.sql, exists("$1"));
+    // FALSE is left out of an OR.
+    EXPECT_EQ(compile(R"({"$or": [{"tags": {"$in": []}}, {"a": 1}]})").sql, eq("$1", "$2"));
 }
 
 TEST(WhereCompiler, StringOperatorsUseStrposLeftRight) {
+    // $contains folds ASCII letters on both sides (case-insensitive, as
+    // RushDB's is); the other two are case-sensitive.
     CompiledFilter c = compile(R"({"name": {"$contains": "%_"}})");
-    EXPECT_EQ(c.sql, any_value("$1", is_type("string") + " AND pg_catalog.strpos(" + kText +
-                                          ", $2::pg_catalog.text)" + o(">") + "0"));
+    const auto fold = [](const std::string& x) {
+        return "pg_catalog.translate(" + x + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+    };
+    EXPECT_EQ(c.sql, any_value("$1", is_type("string") + " AND pg_catalog.strpos(" + fold(kText) + ", " +
+                                          fold("$2::pg_catalog.text") + ")" + o(">") + "0"));
     EXPECT_EQ(c.params, (std::vector<Param>{text("name"), text("%_")}));
 
     CompiledFilter s = compile(R"({"name": {"$startsWith": "Jo"}})");
@@ -306,6 +344,106 @@ TEST(WhereCompiler, InterruptCheckMayAbandonTheCompilation) {
 }
 
 // ---------------------------------------------------------------------------
+// Logical operators, $type, $id, datetime component objects
+
+TEST(WhereCompilerLogical, ObjectFormTakesMembersOneByOne) {
+    // {"$or": {"a": 1, "b": 2}} is {"$or": [{"a": 1}, {"b": 2}]}.
+    CompiledFilter obj = compile(R"({"$or": {"a": 1, "b": 2}})");
+    CompiledFilter arr = compile(R"({"$or": [{"a": 1}, {"b": 2}]})");
+    EXPECT_EQ(obj.sql, arr.sql);
+    EXPECT_EQ(obj.params, arr.params);
+    EXPECT_EQ(obj.sql, "(" + eq("$1", "$2") + " OR " + eq("$3", "$4") + ")");
+}
+
+TEST(WhereCompilerLogical, NorXorNot) {
+    EXPECT_EQ(compile(R"({"$nor": [{"a": 1}, {"b": 2}]})").sql,
+              "(NOT (" + eq("$1", "$2") + " OR " + eq("$3", "$4") + "))");
+    // $xor is a chain of XORs (odd parity), as RushDB writes it.
+    EXPECT_EQ(compile(R"({"$xor": [{"a": 1}, {"b": 2}, {"c": 3}]})").sql,
+              "((" + eq("$1", "$2") + o("<>") + eq("$3", "$4") + ")" + o("<>") + eq("$5", "$6") + ")");
+    // $not over several conditions negates their AND, in either form.
+    const std::string nand = "(NOT (" + eq("$1", "$2") + " AND " + eq("$3", "$4") + "))";
+    EXPECT_EQ(compile(R"({"$not": [{"a": 1}, {"b": 2}]})").sql, nand);
+    EXPECT_EQ(compile(R"({"$not": {"a": 1, "b": 2}})").sql, nand);
+}
+
+TEST(WhereCompilerLogical, InsideAProperty) {
+    // Over the property's own conditions: values or operator objects.
+    EXPECT_EQ(compile(R"({"age": {"$or": [{"$lt": 5}, {"$gt": 65}]}})").sql,
+              "(" + num_cmp("$1", "<", "$2") + " OR " + num_cmp("$1", ">", "$3") + ")");
+    EXPECT_EQ(compile(R"({"age": {"$or": {"$lt": 5, "$gt": 65}}})").sql,
+              "(" + num_cmp("$1", "<", "$2") + " OR " + num_cmp("$1", ">", "$3") + ")");
+    EXPECT_EQ(compile(R"({"genre": {"$or": ["a", "b"]}})").sql, "(" + eq("$1", "$2") + " OR " + eq("$1", "$3") + ")");
+    EXPECT_EQ(compile(R"({"age": {"$not": {"$gt": 5}}})").sql, "(NOT " + num_cmp("$1", ">", "$2") + ")");
+    EXPECT_EQ(compile(R"({"genre": {"$not": "a"}})").sql, "(NOT " + eq("$1", "$2") + ")");
+}
+
+TEST(WhereCompilerType, ChecksTheRecordedType) {
+    CompiledFilter f = compile(R"({"born": {"$type": "datetime"}})");
+    EXPECT_EQ(f.sql, "(r.proptypes" + o("->>") + "$1::pg_catalog.text)" + o("=") + "$2::pg_catalog.text");
+    EXPECT_EQ(f.params, (std::vector<Param>{text("born"), text("datetime")}));
+    EXPECT_EQ(compile(R"({"born": {"$type": "null"}})").sql, "(NOT " + exists("$1") + ")");
+}
+
+TEST(WhereCompilerId, ComparesTheRecordId) {
+    const std::string id = "0190C4A2-7B3E-7C1D-9A2B-3C4D5E6F7A8B", lower = "0190c4a2-7b3e-7c1d-9a2b-3c4d5e6f7a8b";
+    CompiledFilter f = compile(R"({"$id": ")" + id + R"("})");
+    EXPECT_EQ(f.sql, "(r.id" + o("=") + "$1::pg_catalog.uuid)");
+    EXPECT_EQ(f.params, (std::vector<Param>{uuid(lower)}));
+    CompiledFilter in = compile(R"({"$id": {"$in": [")" + lower + R"(", ")" + lower + R"("]}, "a": 1})");
+    EXPECT_EQ(in.sql, "(((r.id" + o("=") + "$1::pg_catalog.uuid) OR (r.id" + o("=") + "$2::pg_catalog.uuid)) AND " +
+                          eq("$3", "$4") + ")");
+    EXPECT_EQ(compile(R"({"$id": {"$ne": ")" + lower + R"("}})").sql, "(r.id" + o("<>") + "$1::pg_catalog.uuid)");
+    EXPECT_EQ(compile(R"({"$id": {"$nin": []}})").sql, "(NOT FALSE)");
+    EXPECT_EQ(compile(R"({"$or": [{"$id": ")" + lower + R"("}, {"a": 1}]})").sql,
+              "((r.id" + o("=") + "$1::pg_catalog.uuid) OR " + eq("$2", "$3") + ")");
+    EXPECT_FILTER_ERROR(R"({"$id": "42"})", "where.$id", "this string is not one");
+    EXPECT_FILTER_ERROR(R"({"$id": 42})", "where.$id", "not a number");
+    EXPECT_FILTER_ERROR(R"({"$id": {"$gt": "x"}})", "where.$id.$gt", "$id takes $eq, $ne, $in and $nin");
+    EXPECT_FILTER_ERROR(R"({"$id": {"$in": ["x"]}})", "where.$id.$in[0]", "not one");
+    EXPECT_FILTER_ERROR(R"({"$id": {}})", "where.$id", "an empty object");
+}
+
+TEST(WhereCompilerDatetime, ComponentObjectsAreInstantsInUtc) {
+    // As a value: that instant, the components not given at their smallest.
+    CompiledFilter f = compile(R"({"born": {"$year": 2024, "$month": 5}})");
+    EXPECT_EQ(f.sql, time_cmp("$1", "=", "$2"));
+    EXPECT_EQ(f.params, (std::vector<Param>{text("born"), timestamptz("2024-05-01T00:00:00.000000000Z")}));
+    EXPECT_EQ(compile(R"({"born": {"$eq": {"$year": 2024}}})").sql, time_cmp("$1", "=", "$2"));
+    EXPECT_EQ(compile(R"({"born": {"$ne": {"$year": 2024}}})").sql, time_cmp("$1", "<>", "$2"));
+    // As a bound.
+    CompiledFilter b = compile(R"({"born": {"$gte": {"$year": 2024, "$month": 2, "$day": 29, "$hour": 23,
+                                                       "$minute": 59, "$second": 58, "$millisecond": 5,
+                                                       "$microsecond": 6, "$nanosecond": 7}}})");
+    EXPECT_EQ(b.sql, time_cmp("$1", ">=", "$2"));
+    EXPECT_EQ(b.params[1], timestamptz("2024-02-29T23:59:58.005006007Z"));
+    EXPECT_EQ(compile(R"({"t": {"$lt": {"$year": 1, "$month": 1, "$day": 1, "$hour": 0, "$minute": 0, "$second": 0,
+                                          "$microsecond": 999999}}})").params[1],
+              timestamptz("0001-01-01T00:00:00.999999000Z"));
+    // In $in.
+    EXPECT_EQ(compile(R"({"born": {"$in": [{"$year": 2024}, "x"]}})").sql,
+              "(" + time_cmp("$1", "=", "$2") + " OR " + eq("$1", "$3") + ")");
+}
+
+TEST(WhereCompilerDatetime, BadComponentObjects) {
+    EXPECT_FILTER_ERROR(R"({"d": {"$month": 5}})", "where.d", "needs $year");
+    EXPECT_FILTER_ERROR(R"({"d": {"$year": 2024, "$day": 5}})", "where.d", "$day needs $month");
+    EXPECT_FILTER_ERROR(R"({"d": {"$year": 2024, "$month": 1, "$day": 1, "$millisecond": 5}})", "where.d",
+                        "need $second");
+    EXPECT_FILTER_ERROR(R"({"d": {"$year": 2023, "$month": 2, "$day": 29}})", "where.d.$day", "between 1 and 28");
+    EXPECT_FILTER_ERROR(R"({"d": {"$year": 0}})", "where.d.$year", "between 1 and 9999");
+    EXPECT_FILTER_ERROR(R"({"d": {"$year": 2024, "$month": 13}})", "where.d.$month", "between 1 and 12");
+    EXPECT_FILTER_ERROR(R"({"d": {"$year": 2024.5}})", "where.d.$year", "non-negative integer");
+    EXPECT_FILTER_ERROR(R"({"d": {"$year": "2024"}})", "where.d.$year", "not a string");
+    EXPECT_FILTER_ERROR(R"({"d": {"$year": 2024, "$gt": 1}})", "where.d", "takes only $year");
+    EXPECT_FILTER_ERROR(R"({"d": {"$gt": {"$month": 1}}})", "where.d.$gt", "needs $year");
+    EXPECT_FILTER_ERROR(R"({"d": {"$gt": 1, "$month": 1}})", "where.d", "takes only $year");
+    EXPECT_FILTER_ERROR(R"({"d": {"$year": 2024, "$month": 1, "$day": 1, "$hour": 1, "$minute": 1, "$second": 1,
+                                   "$millisecond": 1, "$microsecond": 1000}})",
+                        "where.d.$microsecond", "between 0 and 999");
+}
+
+// ---------------------------------------------------------------------------
 // Errors
 
 TEST(WhereCompilerErrors, FilterMustBeAnObject) {
@@ -316,32 +454,34 @@ TEST(WhereCompilerErrors, FilterMustBeAnObject) {
 
 TEST(WhereCompilerErrors, UnknownOperatorsListTheSupportedOnes) {
     EXPECT_FILTER_ERROR(R"({"name": {"$regex": "^J"}})", "where.name.$regex",
-                        "unsupported operator \"$regex\"; the property operators are $ne, $gt, $gte, $lt, $lte, "
-                        "$in, $nin, $contains, $startsWith, $endsWith, $exists");
-    EXPECT_FILTER_ERROR(R"({"name": {"$eq": "J"}})", "where.name.$eq", "unsupported operator \"$eq\"");
+                        "unsupported operator \"$regex\"; the property operators are $eq, $ne, $gt, $gte, $lt, "
+                        "$lte, $in, $nin, $contains, $startsWith, $endsWith, $exists, $type");
     EXPECT_FILTER_ERROR(R"({"name": {"$gt": 1, "$like": "J%"}})", "where.name.$like", "unsupported operator");
 }
 
 TEST(WhereCompilerErrors, DollarKeysAtFilterLevel) {
     EXPECT_FILTER_ERROR(R"({"$where": "1=1"})", "where.$where", "unknown logical operator \"$where\"");
-    EXPECT_FILTER_ERROR(R"({"$nor": [{"a": 1}]})", "where.$nor", "$nor is not supported");
-    EXPECT_FILTER_ERROR(R"({"$xor": [{"a": 1}]})", "where.$xor", "$xor is not supported");
     EXPECT_FILTER_ERROR(R"({"$gt": 5})", "where.$gt", "$gt applies to a property");
-    EXPECT_FILTER_ERROR(R"({"age": {"$or": [{"$lt": 1}]}})", "where.age.$or", "$or combines whole filters");
-    EXPECT_FILTER_ERROR(R"({"age": {"$not": {"$gt": 1}}})", "where.age.$not", "$not negates a whole filter");
+    EXPECT_FILTER_ERROR(R"({"$year": 2024})", "where.$year", "unknown logical operator");
+    EXPECT_FILTER_ERROR(R"({"age": {"$or": [["x"]]}})", "where.age.$or[0]", "not arrays");
+    EXPECT_FILTER_ERROR(R"({"age": {"$or": {"x": 1}}})", "where.age.$or.x", "combines that property's operators");
+    EXPECT_FILTER_ERROR(R"({"age": {"$and": 5}})", "where.age.$and", "not a number");
 }
 
 TEST(WhereCompilerErrors, LogicalOperandTypes) {
-    EXPECT_FILTER_ERROR(R"({"$and": {"a": 1}})", "where.$and", "$and takes an array of filter objects");
-    EXPECT_FILTER_ERROR(R"({"$and": []})", "where.$and", "$and needs at least one filter object");
-    EXPECT_FILTER_ERROR(R"({"$or": "a"})", "where.$or", "$or takes an array of filter objects");
-    EXPECT_FILTER_ERROR(R"({"$or": []})", "where.$or", "$or needs at least one filter object");
-    EXPECT_FILTER_ERROR(R"({"$not": [{"a": 1}]})", "where.$not", "$not takes one filter object");
+    EXPECT_FILTER_ERROR(R"({"$and": []})", "where.$and", "$and needs at least one condition");
+    // An empty object is the empty filter: it matches every record.
+    EXPECT_EQ(compile(R"({"$and": {}})").sql, "TRUE");
+    EXPECT_EQ(compile(R"({"$not": {}})").sql, "(NOT TRUE)");
+    EXPECT_FILTER_ERROR(R"({"$or": "a"})", "where.$or", "$or takes an array of filter objects or one object");
+    EXPECT_FILTER_ERROR(R"({"$xor": []})", "where.$xor", "$xor needs at least one condition");
+    EXPECT_FILTER_ERROR(R"({"$not": 5})", "where.$not", "not a number");
 }
 
 TEST(WhereCompilerErrors, ComparisonOperandTypes) {
     EXPECT_FILTER_ERROR(R"({"age": {"$gt": {"x": 1}}})", "where.age.$gt",
-                        "$gt takes a number or an ISO-8601 datetime string, not an object");
+                        "$gt takes a number, an ISO-8601 datetime string or a datetime component object, not an "
+                        "object of other keys");
     EXPECT_FILTER_ERROR(R"({"age": {"$lte": true}})", "where.age.$lte", "not a boolean");
     EXPECT_FILTER_ERROR(R"({"age": {"$lt": null}})", "where.age.$lt", "not a null");
     EXPECT_FILTER_ERROR(R"({"age": {"$gte": [1]}})", "where.age.$gte", "not an array");
@@ -353,11 +493,12 @@ TEST(WhereCompilerErrors, ComparisonOperandTypes) {
 
 TEST(WhereCompilerErrors, ListOperandTypes) {
     EXPECT_FILTER_ERROR(R"({"tags": {"$in": "a"}})", "where.tags.$in",
-                        "$in takes an array of strings, numbers or booleans, not a string");
+                        "$in takes an array of strings, numbers, booleans, nulls or datetime component objects, not "
+                        "a string");
     EXPECT_FILTER_ERROR(R"({"tags": {"$nin": {"a": 1}}})", "where.tags.$nin", "not an object");
     EXPECT_FILTER_ERROR(R"({"tags": {"$in": ["a", {"b": 1}]}})", "where.tags.$in[1]",
-                        "$in values must be strings, numbers or booleans, not an object");
-    EXPECT_FILTER_ERROR(R"({"tags": {"$nin": [null]}})", "where.tags.$nin[0]", "not a null");
+                        "$in values must be strings, numbers, booleans, null or datetime component objects, not an "
+                        "object");
     EXPECT_FILTER_ERROR(R"({"tags": {"$in": [["a"]]}})", "where.tags.$in[0]", "not an array");
 }
 
@@ -367,16 +508,20 @@ TEST(WhereCompilerErrors, OtherOperandTypes) {
     EXPECT_FILTER_ERROR(R"({"a": {"$contains": 5}})", "where.a.$contains", "$contains takes a string, not a number");
     EXPECT_FILTER_ERROR(R"({"a": {"$startsWith": null}})", "where.a.$startsWith", "not a null");
     EXPECT_FILTER_ERROR(R"({"a": {"$endsWith": ["x"]}})", "where.a.$endsWith", "not an array");
-    EXPECT_FILTER_ERROR(R"({"a": {"$ne": {"b": 1}}})", "where.a.$ne", "$ne takes a string, number or boolean");
-    EXPECT_FILTER_ERROR(R"({"a": {"$ne": null}})", "where.a.$ne", "use {\"$exists\": true}");
+    EXPECT_FILTER_ERROR(R"({"a": {"$ne": {"b": 1}}})", "where.a.$ne",
+                        "$ne takes a string, number, boolean, null or datetime component object");
+    EXPECT_FILTER_ERROR(R"({"a": {"$eq": [1]}})", "where.a.$eq", "not an array");
+    EXPECT_FILTER_ERROR(R"({"a": {"$eq": {"b": 1}}})", "where.a.$eq", "not an object");
+    EXPECT_FILTER_ERROR(R"({"a": {"$type": "vector"}})", "where.a.$type", "not \"vector\"");
+    EXPECT_FILTER_ERROR(R"({"a": {"$type": 1}})", "where.a.$type", "not a number");
 }
 
 TEST(WhereCompilerErrors, PropertyValueShapes) {
-    EXPECT_FILTER_ERROR(R"({"a": null})", "where.a", "use {\"$exists\": false}");
-    EXPECT_FILTER_ERROR(R"({"a": ["x", "y"]})", "where.a", "use {\"$in\": [...]}");
+    EXPECT_FILTER_ERROR(R"({"a": []})", "where.a", "an empty array is no condition");
+    EXPECT_FILTER_ERROR(R"({"a": [["x"]]})", "where.a[0]", "an array inside an array");
     EXPECT_FILTER_ERROR(R"({"a": {}})", "where.a", "an operator object needs at least one operator");
-    EXPECT_FILTER_ERROR(R"({"address": {"city": "Paris"}})", "where.address.city", "RushDB properties are flat");
-    EXPECT_FILTER_ERROR(R"({"a": {"$gt": 1, "b": 2}})", "where.a.b", "RushDB properties are flat");
+    EXPECT_FILTER_ERROR(R"({"address": {"city": "Paris"}})", "where.address.city", "related-record filters");
+    EXPECT_FILTER_ERROR(R"({"a": {"$gt": 1, "b": 2}})", "where.a.b", "related-record filters");
     EXPECT_FILTER_ERROR(R"({"": 1})", "where[\"\"]", "property names cannot be empty");
 }
 
@@ -568,10 +713,12 @@ public:
         JsonValue f = JsonValue::object();
         const int n = pick(0, 3);
         for (int i = 0; i < n; ++i) {
-            const int r = pick(0, 9);
+            const int r = pick(0, 11);
             if (depth < 4 && r == 0) f.add("$and", list(depth));
             else if (depth < 4 && r == 1) f.add("$or", list(depth));
             else if (depth < 4 && r == 2) f.add("$not", filter(depth + 1));
+            else if (depth < 4 && r == 3) f.add("$nor", list(depth));
+            else if (depth < 4 && r == 4) f.add("$xor", pick(0, 1) ? list(depth) : filter(depth + 1));
             else f.add(marker() + std::to_string(counter_++), property());
         }
         return f;
@@ -599,13 +746,13 @@ private:
     JsonValue property() {
         if (pick(0, 3) == 0) return scalar();
         JsonValue ops = JsonValue::object();
-        static const char* kOps[] = {"$ne",  "$gt",  "$gte",      "$lt",         "$lte",     "$in",
-                                     "$nin", "$contains", "$startsWith", "$endsWith", "$exists"};
+        static const char* kOps[] = {"$ne",  "$gt",       "$gte",        "$lt",       "$lte",    "$in",
+                                     "$nin", "$contains", "$startsWith", "$endsWith", "$exists", "$eq"};
         const int n = pick(1, 3);
         for (int i = 0; i < n; ++i) {
-            const std::string op = kOps[pick(0, 10)];
+            const std::string op = kOps[pick(0, 11)];
             if (ops.find(op)) continue;
-            if (op == "$ne") ops.add(op, scalar());
+            if (op == "$ne" || op == "$eq") ops.add(op, scalar());
             else if (op == "$exists") ops.add(op, JsonValue::boolean(pick(0, 1) == 1));
             else if (op == "$in" || op == "$nin") {
                 JsonValue a = JsonValue::array();
@@ -662,10 +809,11 @@ void check_sql_vocabulary(const std::string& sql, const std::string& properties_
         "ELSE", "END", "rushdb_internal.prop_values", "rushdb_internal.try_timestamptz", "rushdb_e", "rushdb_e.v", "v",
         "pg_catalog.jsonb_typeof", "pg_catalog.jsonb_build_object", "pg_catalog.jsonb_build_array",
         "pg_catalog.strpos", "pg_catalog.left", "pg_catalog.right", "pg_catalog.length", "pg_catalog.text",
-        "pg_catalog.numeric", "pg_catalog.jsonb", "pg_catalog.timestamptz",
+        "pg_catalog.numeric", "pg_catalog.jsonb", "pg_catalog.timestamptz", "pg_catalog.translate",
         // OPERATOR(pg_catalog.op): the word, "(", "pg_catalog." and the operator.
         "OPERATOR", "pg_catalog."};
-    static const std::set<std::string> kLiterals = {"'number'", "'string'", "'null'", "'{}'"};
+    static const std::set<std::string> kLiterals = {"'number'", "'string'", "'null'", "'{}'",
+                                                    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'", "'abcdefghijklmnopqrstuvwxyz'"};
     static const std::set<std::string> kNumbers = {"0", "1"};
     static const std::set<std::string> kPunctuation = {"(", ")", ",", "::", "@>", "?", "->", "#>>", "=", "<>",
                                                        ">", ">=", "<", "<="};

@@ -1,6 +1,7 @@
 #include "filter/where_compiler.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <array>
 #include <optional>
 #include <string_view>
@@ -20,6 +21,7 @@ const char* sql_type_name(ParamKind kind) noexcept {
         case ParamKind::boolean: return "boolean";
         case ParamKind::jsonb: return "jsonb";
         case ParamKind::timestamptz: return "timestamptz";
+        case ParamKind::uuid: return "uuid";
     }
     return "text";
 }
@@ -30,14 +32,29 @@ FilterError::FilterError(std::string path, std::string message)
 namespace {
 
 constexpr const char* kPropertyOperators =
-    "$ne, $gt, $gte, $lt, $lte, $in, $nin, $contains, $startsWith, $endsWith, $exists";
-constexpr std::array<std::string_view, 11> kPropertyOperatorNames = {
-    "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$contains", "$startsWith", "$endsWith", "$exists"};
+    "$eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $contains, $startsWith, $endsWith, $exists, $type";
+constexpr std::array<std::string_view, 13> kPropertyOperatorNames = {
+    "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$contains", "$startsWith", "$endsWith", "$exists",
+    "$type"};
 
 bool is_property_operator(const std::string& key) {
     return std::find(kPropertyOperatorNames.begin(), kPropertyOperatorNames.end(), key) !=
            kPropertyOperatorNames.end();
 }
+bool is_logical_operator(const std::string& key) {
+    return key == "$and" || key == "$or" || key == "$not" || key == "$nor" || key == "$xor";
+}
+// Datetime component objects ({"$year": 2024, "$month": 5}), coarsest first.
+constexpr std::array<std::string_view, 9> kDatetimeKeys = {"$year",   "$month",       "$day",
+                                                           "$hour",   "$minute",      "$second",
+                                                           "$millisecond", "$microsecond", "$nanosecond"};
+int datetime_key_rank(const std::string& key) {
+    for (std::size_t i = 0; i < kDatetimeKeys.size(); ++i)
+        if (kDatetimeKeys[i] == key) return static_cast<int>(i);
+    return -1;
+}
+// The types $type names: __proptypes' four and "null" (absent).
+constexpr std::array<std::string_view, 5> kTypeNames = {"string", "number", "boolean", "datetime", "null"};
 constexpr const char* kIsoForms = "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.fff]][Z|+HH:MM|-HH:MM]";
 // Range variable of the per-property subqueries (see CompileOptions).
 constexpr const char* kElementAlias = "rushdb_e";
@@ -86,13 +103,101 @@ std::string a_type(JsonType t) {
 bool is_scalar(const JsonValue& v) { return v.is_string() || v.is_number() || v.is_bool(); }
 
 // ---------------------------------------------------------------------------
+// Datetime component objects and ids
+
+bool is_leap(long long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+long long days_in_month(long long y, long long m) {
+    static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
+}
+
+// The instant a datetime component object names, as ISO-8601 text in UTC
+// ("2024-05-01T00:00:00.000000000Z"): the components not given are their
+// smallest value, as RushDB (Neo4j's datetime({...})) reads them. nullopt
+// when no key of `obj` is a component; a FilterError for a mix with other
+// keys, a missing coarser component, or a value that is not an integer in
+// range.
+std::optional<std::string> datetime_object(const json::JsonObject& obj, const std::string& path) {
+    bool any = false, other = false;
+    for (const json::JsonMember& m : obj) (datetime_key_rank(m.key) >= 0 ? any : other) = true;
+    if (!any) return std::nullopt;
+    if (other)
+        throw FilterError(path, "a datetime component object takes only $year, $month, $day, $hour, $minute, "
+                                "$second, $millisecond, $microsecond and $nanosecond; to compare with a datetime, "
+                                "use it as the operand of an operator, such as {\"$gt\": {\"$year\": 2024}}");
+    long long v[kDatetimeKeys.size()] = {};
+    bool has[kDatetimeKeys.size()] = {};
+    for (const json::JsonMember& m : obj) {
+        const std::size_t r = static_cast<std::size_t>(datetime_key_rank(m.key));
+        const std::string member_path = path_member(path, m.key);
+        const std::string& t = m.value.is_number() ? m.value.number_text() : std::string();
+        bool integer = !t.empty() && t.size() <= 10;
+        for (std::size_t i = 0; i < t.size() && integer; ++i) integer = t[i] >= '0' && t[i] <= '9';
+        if (!integer)
+            throw FilterError(member_path, m.key + " takes a non-negative integer, not " +
+                                               (m.value.is_number() ? "\"" + t + "\"" : a_type(m.value.type())));
+        has[r] = true;
+        v[r] = std::stoll(t);
+    }
+    if (!has[0]) throw FilterError(path, "a datetime component object needs $year");
+    // A component needs the coarser ones: {"$year": 2024, "$day": 5} names no instant.
+    for (std::size_t r = 1; r <= 5; ++r)
+        if (has[r] && !has[r - 1])
+            throw FilterError(path, std::string(kDatetimeKeys[r]) + " needs " + std::string(kDatetimeKeys[r - 1]));
+    if ((has[6] || has[7] || has[8]) && !has[5])
+        throw FilterError(path, "$millisecond, $microsecond and $nanosecond need $second");
+    const long long year = v[0], month = has[1] ? v[1] : 1, day = has[2] ? v[2] : 1;
+    auto range = [&](std::size_t r, long long lo, long long hi) {
+        if (has[r] && (v[r] < lo || v[r] > hi))
+            throw FilterError(path_member(path, std::string(kDatetimeKeys[r])),
+                              std::string(kDatetimeKeys[r]) + " must be between " + std::to_string(lo) + " and " +
+                                  std::to_string(hi));
+    };
+    range(0, 1, 9999);
+    range(1, 1, 12);
+    range(2, 1, days_in_month(year, month));
+    range(3, 0, 23);
+    range(4, 0, 59);
+    range(5, 0, 59);
+    // The finer sub-second components add to the coarser ones given.
+    range(6, 0, 999);
+    range(7, 0, has[6] ? 999 : 999999);
+    range(8, 0, has[7] ? 999 : has[6] ? 999999 : 999999999);
+    const long long nanos = v[6] * 1000000 + v[7] * 1000 + v[8];
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09lldZ", year, month, day, v[3], v[4],
+                  v[5], nanos);
+    return std::string(buf);
+}
+
+// A record id as RushDB writes it: a UUID in its canonical 36-character form
+// (either case). Returned in lower case.
+std::optional<std::string> canonical_uuid(const std::string& s) {
+    if (s.size() != 36) return std::nullopt;
+    std::string out = s;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return std::nullopt;
+        } else if (c >= '0' && c <= '9') {
+        } else if (c >= 'a' && c <= 'f') {
+        } else if (c >= 'A' && c <= 'F') {
+            out[i] = static_cast<char>(c - 'A' + 'a');
+        } else {
+            return std::nullopt;
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
 // Options
 
 // properties_expr is spliced into the SQL, so it is held to the one shape the
 // glue needs: dotted unquoted identifiers ("r.properties").
-void check_properties_expr(const std::string& expr) {
-    const auto bad = [&expr](const std::string& why) {
-        throw std::invalid_argument("properties_expr \"" + expr + "\" " + why);
+void check_column_expr(const char* option, const std::string& expr) {
+    const auto bad = [&](const std::string& why) {
+        throw std::invalid_argument(std::string(option) + " \"" + expr + "\" " + why);
     };
     std::size_t parts = 0;
     std::size_t start = 0;
@@ -115,7 +220,9 @@ void check_properties_expr(const std::string& expr) {
 }
 
 void check_options(const CompileOptions& options) {
-    check_properties_expr(options.properties_expr);
+    check_column_expr("properties_expr", options.properties_expr);
+    check_column_expr("id_expr", options.id_expr);
+    check_column_expr("proptypes_expr", options.proptypes_expr);
     if (options.param_array < 0 || options.param_array > kMaxPlaceholder)
         throw std::invalid_argument("param_array must be 0 (no array) or between 1 and " +
                                     std::to_string(kMaxPlaceholder));
@@ -165,21 +272,38 @@ private:
         return key.placeholder;
     }
 
-    std::string logical_list(const JsonValue& operand, const std::string& op, const std::string& path,
-                             std::size_t depth);
+    // One member of a filter object: a property condition, a logical
+    // operator or $id.
+    std::string member(const std::string& key, const JsonValue& value, const std::string& path, std::size_t depth);
+    // $and / $or / $nor / $xor / $not over an array of filter objects or an
+    // object whose members are taken one by one.
+    std::string logical(const std::string& op, const JsonValue& operand, const std::string& path, std::size_t depth);
+    std::string id_condition(const JsonValue& operand, const std::string& path);
     std::string property(const std::string& key, const JsonValue& value, const std::string& path);
+    // A property's condition: a plain value, null, an array of conditions
+    // or an object of operators (or a datetime component object).
+    std::string condition(Key& key, const JsonValue& value, const std::string& path, std::size_t depth);
     std::string property_operator(Key& key, const std::string& op, const JsonValue& operand,
-                                  const std::string& path);
+                                  const std::string& path, std::size_t depth);
+    // The logical operators inside a property: over that property's conditions.
+    std::string property_logical(Key& key, const std::string& op, const JsonValue& operand, const std::string& path,
+                                 std::size_t depth);
 
     std::string equals(Key& key, const JsonValue& value, const std::string& path);
+    std::string differs(Key& key, const JsonValue& value, const std::string& path);
+    std::string instant(Key& key, const char* sql_op, const std::string& iso, const std::string& path);
     std::string any_of(Key& key, const JsonValue& list, const std::string& op, const std::string& path);
     std::string compare(Key& key, const std::string& op, const JsonValue& operand, const std::string& path);
     std::string string_match(Key& key, const std::string& op, const JsonValue& operand, const std::string& path);
+    std::string type_is(Key& key, const JsonValue& operand, const std::string& path);
     std::string exists(Key& key);
     // EXISTS over the property's values (key placeholder `k`), `condition` on rushdb_e.v.
     std::string any_value(const std::string& k, const std::string& condition);
     // join() of the parts, checked against max_sql_bytes.
     std::string combine(const std::vector<std::string>& parts, bool is_and, const std::string& path) const;
+    // The operator's combination of `parts` (AND, OR, NOT OR, XOR, NOT AND).
+    std::string apply_logical(const std::string& op, const std::vector<std::string>& parts,
+                              const std::string& path) const;
 
     const CompileOptions& options_;
     std::vector<Param> params_;
@@ -261,93 +385,223 @@ std::string Compiler::filter(const JsonValue& f, const std::string& path, std::s
     if (depth > kMaxFilterDepth)
         throw FilterLimitError(FilterLimitError::Limit::depth, path,
                                "filters may nest at most " + std::to_string(kMaxFilterDepth) +
-                                   " levels of $and / $or / $not; flatten the filter");
+                                   " levels of $and / $or / $not / $nor / $xor; flatten the filter");
     node(path);
     std::vector<std::string> parts;
-    for (const json::JsonMember& m : f.as_object()) {
-        const std::string member_path = path_member(path, m.key);
-        if (m.key.empty() || m.key[0] != '$') {
-            parts.push_back(property(m.key, m.value, member_path));
-        } else if (m.key == "$and" || m.key == "$or") {
-            parts.push_back(logical_list(m.value, m.key, member_path, depth));
-        } else if (m.key == "$not") {
-            if (!m.value.is_object())
-                throw FilterError(member_path, "$not takes one filter object, such as {\"$not\": {\"status\": "
-                                               "\"archived\"}}, not " + a_type(m.value.type()));
-            parts.push_back(negate(filter(m.value, member_path, depth + 1)));
-        } else if (m.key == "$nor" || m.key == "$xor") {
-            throw FilterError(member_path, m.key + " is not supported; the logical operators are $and, $or and "
-                                           "$not (write {\"$not\": {\"$or\": [...]}} for $nor)");
-        } else if (is_property_operator(m.key)) {
-            throw FilterError(member_path, m.key + " applies to a property; write it inside one, such as "
-                                           "{\"age\": {\"" + m.key + "\": ...}}");
-        } else {
-            throw FilterError(member_path, "unknown logical operator \"" + m.key +
-                                           "\"; at this level use $and, $or, $not or a property name");
-        }
-    }
+    for (const json::JsonMember& m : f.as_object()) parts.push_back(member(m.key, m.value, path_member(path, m.key), depth));
     return combine(parts, true, path);
 }
 
-std::string Compiler::logical_list(const JsonValue& operand, const std::string& op, const std::string& path,
-                                   std::size_t depth) {
-    if (!operand.is_array())
-        throw FilterError(path, op + " takes an array of filter objects, such as {\"" + op +
-                                    "\": [{\"a\": 1}, {\"b\": 2}]}, not " + a_type(operand.type()));
-    const json::JsonArray& items = operand.as_array();
-    if (items.empty()) throw FilterError(path, op + " needs at least one filter object");
+std::string Compiler::member(const std::string& key, const JsonValue& value, const std::string& path,
+                             std::size_t depth) {
+    if (key.empty() || key[0] != '$') return property(key, value, path);
+    if (is_logical_operator(key)) return logical(key, value, path, depth);
+    if (key == "$id") {
+        node(path);
+        return id_condition(value, path);
+    }
+    if (is_property_operator(key))
+        throw FilterError(path, key + " applies to a property; write it inside one, such as "
+                                      "{\"age\": {\"" + key + "\": ...}}");
+    throw FilterError(path, "unknown logical operator \"" + key +
+                                "\"; at this level use $and, $or, $not, $nor, $xor, $id or a property name");
+}
+
+std::string Compiler::apply_logical(const std::string& op, const std::vector<std::string>& parts,
+                                    const std::string& path) const {
+    if (op == "$and") return combine(parts, true, path);
+    if (op == "$or") return combine(parts, false, path);
+    if (op == "$nor") return negate(combine(parts, false, path));
+    if (op == "$not") return negate(combine(parts, true, path));
+    // $xor: true when an odd number of parts hold (a chain of XORs, as
+    // RushDB writes it); every fragment is TRUE or FALSE, so <> is XOR.
+    std::string out = parts[0];
+    for (std::size_t i = 1; i < parts.size(); ++i) out = "(" + out + qop("<>") + parts[i] + ")";
+    check_size(out, path);
+    return out;
+}
+
+std::string Compiler::logical(const std::string& op, const JsonValue& operand, const std::string& path,
+                              std::size_t depth) {
     std::vector<std::string> parts;
-    for (std::size_t i = 0; i < items.size(); ++i) parts.push_back(filter(items[i], path_index(path, i), depth + 1));
-    return combine(parts, op == "$and", path);
+    if (operand.is_array()) {
+        const json::JsonArray& items = operand.as_array();
+        for (std::size_t i = 0; i < items.size(); ++i)
+            parts.push_back(filter(items[i], path_index(path, i), depth + 1));
+    } else if (operand.is_object() && operand.as_object().empty()) {
+        // {} is the filter that matches every record: {"$not": {}} matches none.
+        parts.push_back(filter(operand, path, depth + 1));
+    } else if (operand.is_object()) {
+        // {"$or": {"a": 1, "b": 2}} is {"$or": [{"a": 1}, {"b": 2}]}: each
+        // member on its own, one level deeper.
+        if (depth + 1 > kMaxFilterDepth)
+            throw FilterLimitError(FilterLimitError::Limit::depth, path,
+                                   "filters may nest at most " + std::to_string(kMaxFilterDepth) +
+                                       " levels of $and / $or / $not / $nor / $xor; flatten the filter");
+        for (const json::JsonMember& m : operand.as_object()) {
+            const std::string member_path = path_member(path, m.key);
+            node(member_path);
+            parts.push_back(member(m.key, m.value, member_path, depth + 1));
+        }
+    } else {
+        throw FilterError(path, op + " takes an array of filter objects or one object of conditions, such as {\"" +
+                                    op + "\": [{\"a\": 1}, {\"b\": 2}]} or {\"" + op + "\": {\"a\": 1, \"b\": 2}}, not " +
+                                    a_type(operand.type()));
+    }
+    if (parts.empty()) throw FilterError(path, op + " needs at least one condition");
+    return apply_logical(op, parts, path);
+}
+
+std::string Compiler::id_condition(const JsonValue& operand, const std::string& path) {
+    const std::string& id = options_.id_expr;
+    auto one = [&](const JsonValue& v, const std::string& p) {
+        const std::optional<std::string> u = v.is_string() ? canonical_uuid(v.as_string()) : std::nullopt;
+        if (!u)
+            throw FilterError(p, "$id takes a record id (a UUID such as \"0190c4a2-7b3e-7c1d-9a2b-3c4d5e6f7a8b\")" +
+                                     std::string(v.is_string() ? ", and this string is not one" : ", not " + a_type(v.type())));
+        return param(ParamKind::uuid, *u, p);
+    };
+    auto list = [&](const JsonValue& l, const std::string& p, const std::string& op) {
+        if (!l.is_array()) throw FilterError(p, op + " on $id takes an array of record ids, not " + a_type(l.type()));
+        std::vector<std::string> parts;
+        const json::JsonArray& items = l.as_array();
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            node(path_index(p, i));
+            parts.push_back("(" + id + qop("=") + one(items[i], path_index(p, i)) + ")");
+        }
+        return combine(parts, false, p);
+    };
+    if (operand.is_string()) return "(" + id + qop("=") + one(operand, path) + ")";
+    if (!operand.is_object() || operand.as_object().empty())
+        throw FilterError(path, "$id takes a record id or an object of $eq, $ne, $in, $nin, not " +
+                                    (operand.is_object() ? std::string("an empty object") : a_type(operand.type())));
+    std::vector<std::string> parts;
+    for (const json::JsonMember& m : operand.as_object()) {
+        const std::string op_path = path_member(path, m.key);
+        node(op_path);
+        if (m.key == "$eq") parts.push_back("(" + id + qop("=") + one(m.value, op_path) + ")");
+        else if (m.key == "$ne") parts.push_back("(" + id + qop("<>") + one(m.value, op_path) + ")");
+        else if (m.key == "$in") parts.push_back(list(m.value, op_path, m.key));
+        else if (m.key == "$nin") parts.push_back(negate(list(m.value, op_path, m.key)));
+        else
+            throw FilterError(op_path, "unsupported operator \"" + m.key + "\" on $id; $id takes $eq, $ne, $in and $nin");
+    }
+    return combine(parts, true, path);
 }
 
 std::string Compiler::property(const std::string& key, const JsonValue& value, const std::string& path) {
     if (key == "__id" || key == "__label" || key == "__proptypes" || key == "__score" || key == "__vectors")
         throw FilterError(path, "\"" + key + "\" is a record field, not a property, and cannot be filtered "
-                                "in where (select records by id or label with the search's own arguments)");
+                                "in where (filter ids with $id; select labels with the search's own arguments)");
     // Writes refuse an empty name, so no record could match it.
     if (key.empty()) throw FilterError(path, "property names cannot be empty");
     check_text(key, path);
     Key k{key, path, {}};
+    return condition(k, value, path, 1);
+}
+
+std::string Compiler::condition(Key& k, const JsonValue& value, const std::string& path, std::size_t depth) {
+    if (depth > kMaxFilterDepth)
+        throw FilterLimitError(FilterLimitError::Limit::depth, path,
+                               "filters may nest at most " + std::to_string(kMaxFilterDepth) +
+                                   " levels of $and / $or / $not / $nor / $xor; flatten the filter");
     switch (value.type()) {
         case JsonType::string:
         case JsonType::number:
         case JsonType::boolean: node(path); return equals(k, value, path);
-        case JsonType::null:
-            throw FilterError(path, "null cannot be matched: a null property is unset; use {\"$exists\": false} "
-                                    "to find records without it");
-        case JsonType::array:
-            throw FilterError(path, "an array is not a value to match; use {\"$in\": [...]} to match any of "
-                                    "several values");
+        // A null property is unset: null matches records without it.
+        case JsonType::null: node(path); return negate(exists(k));
+        case JsonType::array: {
+            // Every element's condition holds: {"tags": ["a", "b"]} has both.
+            const json::JsonArray& items = value.as_array();
+            if (items.empty())
+                throw FilterError(path, "an empty array is no condition; use {\"$exists\": true} or a value");
+            std::vector<std::string> parts;
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                if (items[i].is_array())
+                    throw FilterError(path_index(path, i), "an array inside an array is not a value to match");
+                parts.push_back(condition(k, items[i], path_index(path, i), depth + 1));
+            }
+            return combine(parts, true, path);
+        }
         case JsonType::object: break;
     }
     const json::JsonObject& ops = value.as_object();
     if (ops.empty())
         throw FilterError(path, "an operator object needs at least one operator (" + std::string(kPropertyOperators) +
                                     ")");
+    if (std::optional<std::string> iso = datetime_object(ops, path)) {
+        node(path);
+        return instant(k, "=", *iso, path);
+    }
     std::vector<std::string> parts;
     for (const json::JsonMember& m : ops) {
         const std::string op_path = path_member(path, m.key);
         if (m.key.empty() || m.key[0] != '$')
-            throw FilterError(op_path, "RushDB properties are flat: a property's filter is a value or an object "
-                                       "of operators (" + std::string(kPropertyOperators) +
-                                       "); nested objects and related-record filters are not supported");
+            throw FilterError(op_path, "a property's filter is a value or an object of operators (" +
+                                           std::string(kPropertyOperators) +
+                                           "); related-record filters (a label with conditions) are not supported");
         node(op_path);
-        parts.push_back(property_operator(k, m.key, m.value, op_path));
+        parts.push_back(property_operator(k, m.key, m.value, op_path, depth));
     }
     return combine(parts, true, path);
 }
 
-std::string Compiler::property_operator(Key& key, const std::string& op, const JsonValue& operand,
-                                        const std::string& path) {
-    if (op == "$ne") {
-        if (!is_scalar(operand)) {
-            if (operand.is_null())
-                throw FilterError(path, "$ne takes a string, number or boolean; use {\"$exists\": true} to find "
-                                        "records that have the property");
-            throw FilterError(path, "$ne takes a string, number or boolean, not " + a_type(operand.type()));
+std::string Compiler::property_logical(Key& k, const std::string& op, const JsonValue& operand,
+                                       const std::string& path, std::size_t depth) {
+    std::vector<std::string> parts;
+    if (operand.is_array()) {
+        // {"age": {"$or": [{"$lt": 5}, {"$gt": 65}]}}, {"genre": {"$or": ["a", "b"]}}
+        const json::JsonArray& items = operand.as_array();
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (items[i].is_array())
+                throw FilterError(path_index(path, i), op + " inside a property takes values or operator objects, "
+                                                            "not arrays");
+            parts.push_back(condition(k, items[i], path_index(path, i), depth + 1));
         }
-        return negate(equals(key, operand, path));
+    } else if (operand.is_object() && datetime_object(operand.as_object(), path)) {
+        parts.push_back(condition(k, operand, path, depth + 1));
+    } else if (operand.is_object()) {
+        // {"age": {"$or": {"$lt": 5, "$gt": 65}}}: each operator on its own.
+        for (const json::JsonMember& m : operand.as_object()) {
+            const std::string op_path = path_member(path, m.key);
+            if (m.key.empty() || m.key[0] != '$')
+                throw FilterError(op_path, op + " inside a property combines that property's operators, such as {\"" +
+                                               op + "\": {\"$lt\": 5, \"$gt\": 65}}");
+            node(op_path);
+            parts.push_back(property_operator(k, m.key, m.value, op_path, depth + 1));
+        }
+    } else {
+        // {"$not": 5} is {"$ne": 5}.
+        if (op == "$not" && (is_scalar(operand) || operand.is_null())) parts.push_back(condition(k, operand, path, depth + 1));
+        else
+            throw FilterError(path, op + " inside a property takes an array of values or operator objects, or one "
+                                         "object of operators, not " + a_type(operand.type()));
+    }
+    if (parts.empty()) throw FilterError(path, op + " needs at least one condition");
+    return apply_logical(op, parts, path);
+}
+
+std::string Compiler::property_operator(Key& key, const std::string& op, const JsonValue& operand,
+                                        const std::string& path, std::size_t depth) {
+    if (op == "$eq") {
+        if (operand.is_null()) return negate(exists(key));
+        if (is_scalar(operand)) return equals(key, operand, path);
+        if (operand.is_object())
+            if (std::optional<std::string> iso = datetime_object(operand.as_object(), path))
+                return instant(key, "=", *iso, path);
+        throw FilterError(path, "$eq takes a string, number, boolean, null or datetime component object, not " +
+                                    a_type(operand.type()));
+    }
+    if (op == "$ne") {
+        if (operand.is_null()) return exists(key);
+        if (operand.is_object())
+            if (std::optional<std::string> iso = datetime_object(operand.as_object(), path))
+                return instant(key, "<>", *iso, path);
+        if (!is_scalar(operand))
+            throw FilterError(path, "$ne takes a string, number, boolean, null or datetime component object, not " +
+                                        a_type(operand.type()));
+        return differs(key, operand, path);
     }
     if (op == "$gt" || op == "$gte" || op == "$lt" || op == "$lte") return compare(key, op, operand, path);
     if (op == "$in" || op == "$nin") return any_of(key, operand, op, path);
@@ -357,13 +611,13 @@ std::string Compiler::property_operator(Key& key, const std::string& op, const J
         if (!operand.is_bool()) throw FilterError(path, "$exists takes true or false, not " + a_type(operand.type()));
         return operand.as_bool() ? exists(key) : negate(exists(key));
     }
-    if (op == "$not")
-        throw FilterError(path, "$not negates a whole filter; write it around the property, such as "
-                                "{\"$not\": {\"age\": {\"$gt\": 65}}}");
-    if (op == "$and" || op == "$or")
-        throw FilterError(path, op + " combines whole filters; write it around the property, such as {\"" + op +
-                                    "\": [{\"age\": {\"$lt\": 18}}, {\"age\": {\"$gt\": 65}}]}");
-    throw FilterError(path, "unsupported operator \"" + op + "\"; the property operators are " + kPropertyOperators);
+    if (op == "$type") return type_is(key, operand, path);
+    if (is_logical_operator(op)) return property_logical(key, op, operand, path, depth);
+    if (datetime_key_rank(op) >= 0)
+        throw FilterError(path, op + " belongs in a datetime component object on its own, such as {\"born\": "
+                                     "{\"$year\": 2024, \"$month\": 5}} or {\"born\": {\"$gte\": {\"$year\": 2024}}}");
+    throw FilterError(path, "unsupported operator \"" + op + "\"; the property operators are " + kPropertyOperators +
+                                ", and $and, $or, $not, $nor, $xor over them");
 }
 
 std::string Compiler::equals(Key& key, const JsonValue& value, const std::string& path) {
@@ -379,23 +633,55 @@ std::string Compiler::equals(Key& key, const JsonValue& value, const std::string
            "pg_catalog.jsonb_build_object(" + k + ", pg_catalog.jsonb_build_array(" + v + ")))";
 }
 
+// RushDB's $ne: some value of the property differs (an array with one
+// other element matches; an absent property does not).
+std::string Compiler::differs(Key& key, const JsonValue& value, const std::string& path) {
+    if (value.is_string()) check_text(value.as_string(), path);
+    const std::string k = key_param(key);
+    const std::string v = param(ParamKind::jsonb, json::to_json(value), path);
+    return any_value(k, std::string(kElementAlias) + ".v" + qop("<>") + v);
+}
+
+// Some datetime value of the property compares with the instant `iso`.
+std::string Compiler::instant(Key& key, const char* sql_op, const std::string& iso, const std::string& path) {
+    const std::string v = std::string(kElementAlias) + ".v";
+    const std::string k = key_param(key);
+    const std::string t = param(ParamKind::timestamptz, iso, path);
+    // try_timestamptz is NULL for strings that are not datetimes, so they do not match.
+    return any_value(k, "pg_catalog.jsonb_typeof(" + v + ")" + qop("=") + "'string' AND " + helper("try_timestamptz") +
+                            "(" + v + qop("#>>") + "'{}')" + qop(sql_op) + t);
+}
+
 std::string Compiler::any_of(Key& key, const JsonValue& list, const std::string& op, const std::string& path) {
     if (!list.is_array())
-        throw FilterError(path, op + " takes an array of strings, numbers or booleans, not " + a_type(list.type()));
+        throw FilterError(path, op + " takes an array of strings, numbers, booleans, nulls or datetime component "
+                                     "objects, not " + a_type(list.type()));
     const json::JsonArray& items = list.as_array();
     std::vector<std::string> parts;
+    bool absent = false;  // null in the list: "the property is absent"
     for (std::size_t i = 0; i < items.size(); ++i) {
         const std::string item_path = path_index(path, i);
-        if (!is_scalar(items[i]))
-            throw FilterError(item_path, op + " values must be strings, numbers or booleans, not " +
-                                             a_type(items[i].type()));
         node(item_path);
+        if (items[i].is_null()) {
+            absent = true;
+            continue;
+        }
+        if (items[i].is_object())
+            if (std::optional<std::string> iso = datetime_object(items[i].as_object(), item_path)) {
+                parts.push_back(instant(key, "=", *iso, item_path));
+                continue;
+            }
+        if (!is_scalar(items[i]))
+            throw FilterError(item_path, op + " values must be strings, numbers, booleans, null or datetime component "
+                                              "objects, not " + a_type(items[i].type()));
         parts.push_back(equals(key, items[i], item_path));
     }
-    // Nothing is in the empty set: $in [] is FALSE, $nin [] is TRUE.
+    // Nothing is in the empty set: $in [] is FALSE.
     const std::string in = combine(parts, false, path);
-    if (op == "$in") return in;
-    return parts.empty() ? "TRUE" : negate(in);
+    if (op == "$in") return absent ? combine({in, negate(exists(key))}, false, path) : in;
+    // $nin: present (RushDB: an absent property matches no $nin, null in
+    // the list or not) and no value in the list.
+    return parts.empty() ? exists(key) : combine({exists(key), negate(in)}, true, path);
 }
 
 std::string Compiler::compare(Key& key, const std::string& o, const JsonValue& operand, const std::string& path) {
@@ -410,17 +696,17 @@ std::string Compiler::compare(Key& key, const std::string& o, const JsonValue& o
                                 "::pg_catalog.numeric" + qop(sql_op) + n + " ELSE FALSE END");
     }
     if (operand.is_string()) {
-        const std::optional<std::string> instant = records::normalize_iso8601(operand.as_string());
-        if (!instant)
+        const std::optional<std::string> iso = records::normalize_iso8601(operand.as_string());
+        if (!iso)
             throw FilterError(path, o + " compares numbers or ISO-8601 datetimes, and this string is neither "
                                         "(datetimes are written " + kIsoForms + ")");
-        const std::string k = key_param(key);
-        const std::string t = param(ParamKind::timestamptz, *instant, path);
-        // try_timestamptz is NULL for strings that are not datetimes, so they do not match.
-        return any_value(k, "pg_catalog.jsonb_typeof(" + v + ")" + qop("=") + "'string' AND " +
-                                helper("try_timestamptz") + "(" + v + qop("#>>") + "'{}')" + qop(sql_op) + t);
+        return instant(key, sql_op, *iso, path);
     }
-    throw FilterError(path, o + " takes a number or an ISO-8601 datetime string, not " + a_type(operand.type()));
+    if (operand.is_object())
+        if (std::optional<std::string> iso = datetime_object(operand.as_object(), path))
+            return instant(key, sql_op, *iso, path);
+    throw FilterError(path, o + " takes a number, an ISO-8601 datetime string or a datetime component object, not " +
+                                (operand.is_object() ? std::string("an object of other keys") : a_type(operand.type())));
 }
 
 std::string Compiler::string_match(Key& key, const std::string& o, const JsonValue& operand,
@@ -431,11 +717,32 @@ std::string Compiler::string_match(Key& key, const std::string& o, const JsonVal
     const std::string v = std::string(kElementAlias) + ".v";
     const std::string text = "(" + v + qop("#>>") + "'{}')";
     std::string condition;
-    if (o == "$contains") condition = "pg_catalog.strpos(" + text + ", " + s + ")" + qop(">") + "0";
-    else if (o == "$startsWith")
+    if (o == "$contains") {
+        // Case-insensitive as RushDB's (?i) regex is: ASCII letters only,
+        // the same in every locale and collation.
+        const auto fold = [](const std::string& x) {
+            return "pg_catalog.translate(" + x + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+        };
+        condition = "pg_catalog.strpos(" + fold(text) + ", " + fold(s) + ")" + qop(">") + "0";
+    } else if (o == "$startsWith") {
         condition = "pg_catalog.left(" + text + ", pg_catalog.length(" + s + "))" + qop("=") + s;
-    else condition = "pg_catalog.right(" + text + ", pg_catalog.length(" + s + "))" + qop("=") + s;
+    } else {
+        condition = "pg_catalog.right(" + text + ", pg_catalog.length(" + s + "))" + qop("=") + s;
+    }
     return any_value(k, "pg_catalog.jsonb_typeof(" + v + ")" + qop("=") + "'string' AND " + condition);
+}
+
+// The type __proptypes records for the property ("null": absent).
+std::string Compiler::type_is(Key& key, const JsonValue& operand, const std::string& path) {
+    const bool known = operand.is_string() && std::find(kTypeNames.begin(), kTypeNames.end(), operand.as_string()) !=
+                                                  kTypeNames.end();
+    if (!known)
+        throw FilterError(path, "$type takes \"string\", \"number\", \"boolean\", \"datetime\" or \"null\", not " +
+                                    (operand.is_string() ? json::to_json(operand) : a_type(operand.type())));
+    if (operand.as_string() == "null") return negate(exists(key));
+    const std::string k = key_param(key);
+    const std::string t = param(ParamKind::text, operand.as_string(), path);
+    return "(" + options_.proptypes_expr + qop("->>") + k + ")" + qop("=") + t;
 }
 
 std::string Compiler::exists(Key& key) {

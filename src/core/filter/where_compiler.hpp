@@ -79,9 +79,9 @@ namespace rushdb::filter {
 // What a parameter's text holds, and the SQL type it is cast to.
 // `boolean` is part of the glue's binding vocabulary but the current
 // compiler never produces it (booleans are matched as jsonb values).
-enum class ParamKind { text, numeric, boolean, jsonb, timestamptz };
+enum class ParamKind { text, numeric, boolean, jsonb, timestamptz, uuid };
 
-// "text", "numeric", "boolean", "jsonb", "timestamptz".
+// "text", "numeric", "boolean", "jsonb", "timestamptz", "uuid".
 const char* sql_type_name(ParamKind kind) noexcept;
 
 struct Param {
@@ -116,6 +116,10 @@ struct CompileOptions {
     // Must not use the range variable name `rushdb_e`, which the generated
     // subqueries use.
     std::string properties_expr = "properties";
+    // The record's id (uuid) and its __proptypes (jsonb object), for $id and
+    // $type; the same shape rule as properties_expr.
+    std::string id_expr = "id";
+    std::string proptypes_expr = "proptypes";
     // Number of the first placeholder, so the caller's own parameters can come
     // first: 1 .. 65535. A filter whose last placeholder would pass 65535 is
     // a FilterLimitError (params).
