@@ -41,6 +41,7 @@ SELECT pg_temp.hits(rushdb.search('{"label": "Book", "propertyName": "summary", 
 SELECT rushdb.search('{"label": "Book", "propertyName": "summary", "queryVector": [1, 0, 0], "minScore": 1.5}') AS nothing_scores_that_high;
 SELECT pg_temp.expect_error($$SELECT rushdb.search('{"labels": [], "propertyName": "summary", "queryVector": [1, 0, 0]}')$$);
 SELECT pg_temp.expect_error($$SELECT rushdb.search('{"labels": ["Book", 7], "propertyName": "summary", "queryVector": [1, 0, 0]}')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.search('{"labels": ["Book", ""], "propertyName": "summary", "queryVector": [1, 0, 0]}')$$);
 SELECT pg_temp.expect_error($$SELECT rushdb.search('{"labels": "Book", "propertyName": "summary", "queryVector": [1, 0, 0]}')$$);
 SELECT pg_temp.expect_error($$SELECT rushdb.search('{"label": "Book", "propertyName": "summary", "queryVector": [1, 0, 0], "minScore": "high"}')$$);
 SELECT r ? '__id' AND r ? '__proptypes' AND r ->> '__label' = 'Book' AS record_shape

@@ -64,6 +64,7 @@ SELECT regexp_replace(w, '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
     -- $type: the type __proptypes records
     ('{"born": {"$type": "datetime"}}'), ('{"born": {"$type": "string"}}'), ('{"n": {"$type": "number"}}'),
     ('{"n": {"$type": "string"}}'), ('{"n": {"$type": "null"}}'), ('{"flag": {"$type": "boolean"}}'),
+    ('{"$not": {"n": {"$type": "number"}}}'), ('{"$xor": [{"n": {"$type": "number"}}, {"name": "e"}]}'),
     -- logical operators: object and array forms, $nor, $xor, $not over several
     ('{"$or": {"name": "a", "n": 10}}'), ('{"$or": [{"name": "a"}, {"n": 10}]}'), ('{"$and": {"n": {"$gt": 1}, "tags": "x"}}'),
     ('{"$nor": [{"name": "a"}, {"name": "b"}]}'), ('{"$nor": {"tags": "x", "n": null}}'),

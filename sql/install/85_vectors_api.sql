@@ -136,12 +136,15 @@ RETURNS SETOF jsonb AS 'MODULE_PATHNAME', 'rushdb_search_text' LANGUAGE C VOLATI
 -- minScore drops results whose __score is below it: results come best
 -- first, so those that pass are a prefix of the page (limit and skip apply
 -- to the ranking, minScore to what they return).
--- The results whose __score is at least `min` (all when it is NULL), in order.
+-- The results whose __score is at least `min` (all when it is NULL), in order;
+-- a score that is not a number (NaN, from a zero vector under cosine) passes
+-- no threshold.
 CREATE OR REPLACE FUNCTION rushdb_internal.min_score(results jsonb, min jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN min IS NULL THEN results
                 ELSE coalesce((SELECT jsonb_agg(t.r ORDER BY t.o) FROM jsonb_array_elements(results) WITH ORDINALITY AS t(r, o)
-                               WHERE (t.r ->> '__score')::numeric OPERATOR(pg_catalog.>=) (min #>> '{}')::numeric), '[]') END
+                               WHERE jsonb_typeof(t.r -> '__score') OPERATOR(pg_catalog.=) 'number'
+                                 AND (t.r ->> '__score')::numeric OPERATOR(pg_catalog.>=) (min #>> '{}')::numeric), '[]') END
 $$;
 
 CREATE OR REPLACE FUNCTION rushdb.search(params jsonb) RETURNS jsonb
@@ -177,7 +180,8 @@ BEGIN
     END IF;
     IF params ? 'labels' THEN
         IF jsonb_typeof(params -> 'labels') <> 'array' OR jsonb_array_length(params -> 'labels') = 0
-           OR EXISTS (SELECT 1 FROM jsonb_array_elements(params -> 'labels') e WHERE jsonb_typeof(e) <> 'string') THEN
+           OR EXISTS (SELECT 1 FROM jsonb_array_elements(params -> 'labels') e
+                      WHERE jsonb_typeof(e) <> 'string' OR e #>> '{}' = '') THEN
             PERFORM rushdb_internal.raise_bad('"labels" must be a non-empty array of label names; the first picks the index');
         END IF;
         lbl := params -> 'labels' ->> 0;

@@ -380,7 +380,8 @@ TEST(WhereCompilerLogical, InsideAProperty) {
 
 TEST(WhereCompilerType, ChecksTheRecordedType) {
     CompiledFilter f = compile(R"({"born": {"$type": "datetime"}})");
-    EXPECT_EQ(f.sql, "(r.proptypes" + o("->>") + "$1::pg_catalog.text)" + o("=") + "$2::pg_catalog.text");
+    // Containment: never NULL, even when the key is missing.
+    EXPECT_EQ(f.sql, "(r.proptypes" + o("@>") + "pg_catalog.jsonb_build_object($1::pg_catalog.text, $2::pg_catalog.text))");
     EXPECT_EQ(f.params, (std::vector<Param>{text("born"), text("datetime")}));
     EXPECT_EQ(compile(R"({"born": {"$type": "null"}})").sql, "(NOT " + exists("$1") + ")");
 }
@@ -557,6 +558,25 @@ FilterLimitError::Limit limit_of(const std::string& json, const CompileOptions& 
     }
     ADD_FAILURE() << "no FilterLimitError for " << json.substr(0, 200);
     return FilterLimitError::Limit::params;
+}
+
+TEST(WhereCompilerErrors, LogicInsideAPropertyCountsTowardsTheDepth) {
+    // {"a": {"$not": {"$not": ... {"$eq": 1}}}}: 31 levels pass, 33 do not,
+    // in the object form and the array form, and after filter-level nesting.
+    auto nested = [](int n, bool array) {
+        std::string j = R"({"a": )";
+        for (int i = 0; i < n; ++i) j += array ? R"({"$or": [)" : R"({"$not": )";
+        j += R"({"$eq": 1})";
+        for (int i = 0; i < n; ++i) j += array ? "]}" : "}";
+        return j + "}";
+    };
+    EXPECT_NO_THROW(compile(nested(31, false)));
+    EXPECT_NO_THROW(compile(nested(31, true)));
+    EXPECT_EQ(limit_of(nested(33, false), opts()), FilterLimitError::Limit::depth);
+    EXPECT_EQ(limit_of(nested(33, true), opts()), FilterLimitError::Limit::depth);
+    std::string outer = nested(20, false);
+    for (int i = 0; i < 20; ++i) outer = R"({"$and": [)" + outer + "]}";
+    EXPECT_EQ(limit_of(outer, opts()), FilterLimitError::Limit::depth);
 }
 
 TEST(WhereCompilerErrors, MoreThanAThousandNodes) {

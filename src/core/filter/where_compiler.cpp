@@ -279,7 +279,7 @@ private:
     // object whose members are taken one by one.
     std::string logical(const std::string& op, const JsonValue& operand, const std::string& path, std::size_t depth);
     std::string id_condition(const JsonValue& operand, const std::string& path);
-    std::string property(const std::string& key, const JsonValue& value, const std::string& path);
+    std::string property(const std::string& key, const JsonValue& value, const std::string& path, std::size_t depth);
     // A property's condition: a plain value, null, an array of conditions
     // or an object of operators (or a datetime component object).
     std::string condition(Key& key, const JsonValue& value, const std::string& path, std::size_t depth);
@@ -394,7 +394,7 @@ std::string Compiler::filter(const JsonValue& f, const std::string& path, std::s
 
 std::string Compiler::member(const std::string& key, const JsonValue& value, const std::string& path,
                              std::size_t depth) {
-    if (key.empty() || key[0] != '$') return property(key, value, path);
+    if (key.empty() || key[0] != '$') return property(key, value, path, depth);
     if (is_logical_operator(key)) return logical(key, value, path, depth);
     if (key == "$id") {
         node(path);
@@ -489,7 +489,8 @@ std::string Compiler::id_condition(const JsonValue& operand, const std::string& 
     return combine(parts, true, path);
 }
 
-std::string Compiler::property(const std::string& key, const JsonValue& value, const std::string& path) {
+std::string Compiler::property(const std::string& key, const JsonValue& value, const std::string& path,
+                               std::size_t depth) {
     if (key == "__id" || key == "__label" || key == "__proptypes" || key == "__score" || key == "__vectors")
         throw FilterError(path, "\"" + key + "\" is a record field, not a property, and cannot be filtered "
                                 "in where (filter ids with $id; select labels with the search's own arguments)");
@@ -497,7 +498,8 @@ std::string Compiler::property(const std::string& key, const JsonValue& value, c
     if (key.empty()) throw FilterError(path, "property names cannot be empty");
     check_text(key, path);
     Key k{key, path, {}};
-    return condition(k, value, path, 1);
+    // A property's own logical operators count towards the same 32 levels.
+    return condition(k, value, path, depth);
 }
 
 std::string Compiler::condition(Key& k, const JsonValue& value, const std::string& path, std::size_t depth) {
@@ -549,6 +551,10 @@ std::string Compiler::condition(Key& k, const JsonValue& value, const std::strin
 
 std::string Compiler::property_logical(Key& k, const std::string& op, const JsonValue& operand,
                                        const std::string& path, std::size_t depth) {
+    if (depth + 1 > kMaxFilterDepth)
+        throw FilterLimitError(FilterLimitError::Limit::depth, path,
+                               "filters may nest at most " + std::to_string(kMaxFilterDepth) +
+                                   " levels of $and / $or / $not / $nor / $xor; flatten the filter");
     std::vector<std::string> parts;
     if (operand.is_array()) {
         // {"age": {"$or": [{"$lt": 5}, {"$gt": 65}]}}, {"genre": {"$or": ["a", "b"]}}
@@ -572,7 +578,7 @@ std::string Compiler::property_logical(Key& k, const std::string& op, const Json
             parts.push_back(property_operator(k, m.key, m.value, op_path, depth + 1));
         }
     } else {
-        // {"$not": 5} is {"$ne": 5}.
+        // {"$not": 5}: not equal to 5 (absent properties match, unlike $ne).
         if (op == "$not" && (is_scalar(operand) || operand.is_null())) parts.push_back(condition(k, operand, path, depth + 1));
         else
             throw FilterError(path, op + " inside a property takes an array of values or operator objects, or one "
@@ -742,7 +748,9 @@ std::string Compiler::type_is(Key& key, const JsonValue& operand, const std::str
     if (operand.as_string() == "null") return negate(exists(key));
     const std::string k = key_param(key);
     const std::string t = param(ParamKind::text, operand.as_string(), path);
-    return "(" + options_.proptypes_expr + qop("->>") + k + ")" + qop("=") + t;
+    // Containment, not ->> and =: a missing key would make that NULL, and
+    // every fragment must be TRUE or FALSE (NOT NULL is NULL).
+    return "(" + options_.proptypes_expr + qop("@>") + "pg_catalog.jsonb_build_object(" + k + ", " + t + "))";
 }
 
 std::string Compiler::exists(Key& key) {
