@@ -41,7 +41,7 @@ SELECT jsonb_array_length(rushdb.create_records('Article', '[
 SELECT rushdb.create_index('Article', 'title') ->> 'status' AS created_status;
 SELECT (rushdb.wait_for_index(pg_temp.ix('Article', 'title'), 60) - 'id' - 'createdAt' - 'updatedAt') AS ready;
 -- Texts with no words ("", "!!!") and the record without a title get no
--- vector; the string array is one mean-pooled vector.
+-- vector; the string array is one vector, of its items joined with spaces.
 SELECT pg_temp.vector_count('Article', 'title') AS vectors;
 SELECT rushdb.index_stats(pg_temp.ix('Article', 'title')) AS stats;
 

@@ -33,14 +33,17 @@ CREATE OR REPLACE FUNCTION rushdb_internal.wake_embedding_worker() RETURNS void
 CREATE OR REPLACE FUNCTION rushdb.start_embedding_worker() RETURNS boolean
     AS 'MODULE_PATHNAME', 'rushdb_start_embedding_worker' LANGUAGE C VOLATILE;
 
--- The texts a property value is embedded from: a string, or each string of
--- an array of strings (mean-pooled). Anything else has no vector.
+-- The text a property value is embedded from: a string, or the strings of
+-- an array joined with single spaces in order (RushDB's backfill does
+-- `values.join(' ')`: one text, one vector). Anything else has no vector.
+-- An array (one element at most, kept for the worker's batch format).
 CREATE OR REPLACE FUNCTION rushdb_internal.embedding_texts(value jsonb) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE pg_catalog.jsonb_typeof(value)
         WHEN 'string' THEN ARRAY[value OPERATOR(pg_catalog.#>>) '{}']
         WHEN 'array' THEN (
-            SELECT pg_catalog.array_agg(e.v OPERATOR(pg_catalog.#>>) '{}' ORDER BY e.o)
+            SELECT CASE WHEN pg_catalog.count(*) OPERATOR(pg_catalog.>) 0
+                        THEN ARRAY[pg_catalog.string_agg(e.v OPERATOR(pg_catalog.#>>) '{}', ' ' ORDER BY e.o)] END
             FROM pg_catalog.jsonb_array_elements(value) WITH ORDINALITY AS e(v, o)
             WHERE pg_catalog.jsonb_typeof(e.v) OPERATOR(pg_catalog.=) 'string')
         END

@@ -39,7 +39,6 @@
 
 #include "bgworker_launch.hpp"
 #include "boundary.hpp"
-#include "embed/pooling.hpp"
 #include "embed_glue.hpp"
 #include "pg_prelude.hpp"
 #include "privileges.hpp"
@@ -407,15 +406,11 @@ std::vector<std::vector<float>> embed_batch(const IndexWork& ix, const Batch& ba
     std::vector<std::vector<float>> out(batch.records.size());
     std::size_t next = 0;
     for (std::size_t i = 0; i < batch.records.size(); ++i) {
+        // embedding_texts gives at most one text per record (a string
+        // array is joined into one, as RushDB does).
         std::size_t k = batch.records[i].texts.size();
-        if (k == 1) {
-            out[i] = std::move(embedded[next]);
-        } else if (k > 1) {
-            // A string array: RushDB's mean of the items' vectors.
-            std::vector<std::vector<float>> items(std::make_move_iterator(embedded.begin() + next),
-                                                  std::make_move_iterator(embedded.begin() + next + k));
-            out[i] = rushdb::embed::mean_pool(items);
-        }
+        if (k > 1) throw UserError(ERRCODE_INTERNAL_ERROR, "rushdb: more than one text for a record");
+        if (k == 1) out[i] = std::move(embedded[next]);
         next += k;
         // A wordless text has no direction (the built-in model's zero
         // vector): no vector, as for an empty value.

@@ -1,7 +1,6 @@
 // builtin-lexical-v1: pinned output, normalisation, zero vectors,
 // tokenisation (camelCase, snake/kebab, UTF-8 lower-casing), similarity
-// ordering, dimension limits, robustness on arbitrary bytes, thread safety,
-// and mean pooling.
+// ordering, dimension limits, robustness on arbitrary bytes, thread safety.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +12,6 @@
 #include <vector>
 
 #include "embed/lexical_embedder.hpp"
-#include "embed/pooling.hpp"
 
 using namespace rushdb::embed;
 using rushdb::embed::lexical_detail::words;
@@ -361,42 +359,4 @@ TEST(LexicalEmbedder, RandomBytesFuzz) {
         ASSERT_TRUE(n == 0.0 || std::fabs(n - 1.0) < 1e-5) << "iteration " << iter << " norm " << n;
         ASSERT_EQ(v, e.embed(s)) << "iteration " << iter;
     }
-}
-
-// ---------------------------------------------------------------- pooling --
-
-TEST(MeanPool, EmptyAndErrors) {
-    EXPECT_TRUE(mean_pool({}).empty());
-    EXPECT_THROW(mean_pool({{1.0f, 0.0f}, {1.0f}}), std::invalid_argument);
-    EXPECT_THROW(mean_pool({{1.0f, NAN}}), std::invalid_argument);
-    EXPECT_THROW(mean_pool({{INFINITY, 0.0f}}), std::invalid_argument);
-}
-
-TEST(MeanPool, MeanThenNormalise) {
-    const auto p = mean_pool({{1.0f, 0.0f}, {0.0f, 1.0f}});
-    ASSERT_EQ(p.size(), 2u);
-    EXPECT_FLOAT_EQ(p[0], static_cast<float>(std::sqrt(0.5)));
-    EXPECT_FLOAT_EQ(p[1], static_cast<float>(std::sqrt(0.5)));
-    const std::vector<float> v = {0.6f, 0.8f};
-    EXPECT_EQ(mean_pool({v}), v);
-    const auto same = mean_pool({v, v, v});
-    EXPECT_FLOAT_EQ(same[0], 0.6f);
-    EXPECT_FLOAT_EQ(same[1], 0.8f);
-    // Zero items (texts without words) do not change the direction.
-    EXPECT_EQ(mean_pool({v, {0.0f, 0.0f}}), mean_pool({v}));
-    EXPECT_EQ(mean_pool({{0.0f, 0.0f}, {0.0f, 0.0f}}), (std::vector<float>{0.0f, 0.0f}));
-    EXPECT_EQ(mean_pool({{1.0f, -1.0f}, {-1.0f, 1.0f}}), (std::vector<float>{0.0f, 0.0f}));
-}
-
-TEST(MeanPool, PoolsEmbeddedStringArray) {
-    const LexicalEmbedder e(384);
-    const std::vector<std::string> tags = {"fiori-tools", "SAPUI5", "CloudFoundry", "deployment"};
-    std::vector<std::vector<float>> items;
-    for (const auto& t : tags) items.push_back(e.embed(t));
-    const auto pooled = mean_pool(items);
-    ASSERT_EQ(pooled.size(), 384u);
-    EXPECT_NEAR(norm(pooled), 1.0, 1e-5);
-    const auto unrelated = e.embed("weather forecast");
-    for (const auto& it : items) EXPECT_GT(dot(pooled, it), dot(pooled, unrelated) + 0.2);
-    EXPECT_EQ(mean_pool(items), pooled);  // deterministic
 }
