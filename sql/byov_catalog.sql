@@ -106,6 +106,10 @@ SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, '[{"record
 SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, '[{"recordId": "nope", "vector": [1, 2, 3]}]')$$, (SELECT id FROM cos_ix)));
 SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, %L)$$, (SELECT id FROM cos_ix),
     jsonb_build_array(jsonb_build_object('recordId', (SELECT id FROM ids WHERE body = 'zeta'), 'vector', '[1, 2]'::jsonb))));
+-- A zero vector has no direction under cosine: refused, and zeta keeps its vector.
+SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, %L)$$, (SELECT id FROM cos_ix),
+    jsonb_build_array(jsonb_build_object('recordId', (SELECT id FROM ids WHERE body = 'zeta'), 'vector', '[0, 0, 0]'::jsonb))));
+SELECT pg_temp.stored_vector((SELECT id FROM cos_ix), (SELECT id FROM ids WHERE body = 'zeta')) AS zeta_unchanged;
 SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, '{"recordId": "x"}')$$, (SELECT id FROM cos_ix)));
 SELECT pg_temp.expect_error(format($$SELECT rushdb.upsert_vectors(%L, ARRAY[%L]::uuid[], ARRAY[]::rushdb.vector[])$$,
     (SELECT id FROM cos_ix), (SELECT id FROM ids WHERE body = 'zeta')));

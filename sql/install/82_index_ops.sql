@@ -194,6 +194,18 @@ BEGIN
         PERFORM rushdb_internal.raise_bad(format('item %s has a null record id, a null vector or not %s dimensions',
                                                  bad, ix.dimensions));
     END IF;
+    -- Under cosine a zero vector has no direction: every distance to it is
+    -- NaN, so it would rank last with a __score of "NaN". Refused, as a zero
+    -- queryVector is.
+    IF ix.similarity_function = 'cosine' THEN
+        SELECT o INTO bad FROM unnest(vectors) WITH ORDINALITY AS u(v, o)
+        WHERE rushdb.vector_norm(v) OPERATOR(pg_catalog.=) 0 LIMIT 1;
+        IF bad IS NOT NULL THEN
+            PERFORM rushdb_internal.raise_bad(
+                format('item %s is a zero vector, which has no direction for cosine similarity', bad),
+                hint => 'Pass a non-zero vector (cosine ignores length), or leave the record without a vector.');
+        END IF;
+    END IF;
     IF EXISTS (SELECT 1 FROM rushdb.records r WHERE r.id = ANY (ids) AND r.label <> ix.label) THEN
         PERFORM rushdb_internal.raise_bad(format('a record is not of label "%s", the label of index %s', ix.label, ix.id));
     END IF;
