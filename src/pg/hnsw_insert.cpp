@@ -312,18 +312,16 @@ bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
         // Under DropLocks: a concurrent rewrite must not drop the other
         // way in that the check counts on.
         bool guard = level == 0 && !lost.empty();
-        if (guard) locks.lock(index, lost);
-        bool safe = true;
-        if (guard)
+        if (guard) {
+            locks.lock(index, lost);
             for (Id t : lost)
                 if (!has_incoming_link(index, layout, t, target)) {
-                    safe = false;
-                    break;
+                    locks.unlock(index);
+                    return false;
                 }
-        LinkWrite w = safe ? write_links(index, layout, target, level, current, next.data(), static_cast<int>(next.size()))
-                           : LinkWrite::gone;
+        }
+        LinkWrite w = write_links(index, layout, target, level, current, next.data(), static_cast<int>(next.size()));
         if (guard) locks.unlock(index);
-        if (!safe) return false;
         if (w == LinkWrite::written) {
             dropped.insert(dropped.end(), lost.begin(), lost.end());
             return kept;

@@ -166,15 +166,13 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
                 for (const auto& c : chosen) kept |= c.id == tid;
                 if (!kept) dropping.push_back(tid);
             }
-        if (!dropping.empty()) locks.lock(index, dropping);
-        if (level == 0) {
+        if (!dropping.empty()) {
+            locks.lock(index, dropping);
             auto in_d = [&](Id y) { return s.deleted.count(y) > 0; };
-            for (const auto& t : current) {
-                Id tid = pack_tid(t);
-                if (s.deleted.count(tid)) continue;
-                bool kept = false;
-                for (const auto& c : chosen) kept |= c.id == tid;
-                if (kept || has_incoming_link(index, layout, tid, element, in_d)) continue;
+            // A kept link only ever replaces one the old list did not have,
+            // so the links dropped stay those computed above.
+            for (Id tid : dropping) {
+                if (has_incoming_link(index, layout, tid, element, in_d)) continue;
                 const float* tv = vectors.get(tid);
                 Cand keep{tv ? dist(ev, tv, static_cast<std::size_t>(layout.dims)) : 0.0f, tid};
                 if (chosen.size() < max) {

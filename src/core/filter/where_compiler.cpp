@@ -190,6 +190,20 @@ std::optional<std::string> canonical_uuid(const std::string& s) {
     return out;
 }
 
+// The instant of a datetime component object operand; nullopt for any other
+// value (datetime_object's errors for a malformed one).
+std::optional<std::string> datetime_operand(const JsonValue& v, const std::string& path) {
+    return v.is_object() ? datetime_object(v.as_object(), path) : std::nullopt;
+}
+
+// FilterLimitError when `depth` levels of logical operators are too many.
+void check_depth(std::size_t depth, const std::string& path) {
+    if (depth > kMaxFilterDepth)
+        throw FilterLimitError(FilterLimitError::Limit::depth, path,
+                               "filters may nest at most " + std::to_string(kMaxFilterDepth) +
+                                   " levels of $and / $or / $not / $nor / $xor; flatten the filter");
+}
+
 // ---------------------------------------------------------------------------
 // Options
 
@@ -382,10 +396,7 @@ std::string Compiler::text_param(const std::string& s, const std::string& path) 
 std::string Compiler::filter(const JsonValue& f, const std::string& path, std::size_t depth) {
     if (!f.is_object())
         throw FilterError(path, "a filter must be a JSON object such as {\"name\": \"John\"}, not " + a_type(f.type()));
-    if (depth > kMaxFilterDepth)
-        throw FilterLimitError(FilterLimitError::Limit::depth, path,
-                               "filters may nest at most " + std::to_string(kMaxFilterDepth) +
-                                   " levels of $and / $or / $not / $nor / $xor; flatten the filter");
+    check_depth(depth, path);
     node(path);
     std::vector<std::string> parts;
     for (const json::JsonMember& m : f.as_object()) parts.push_back(member(m.key, m.value, path_member(path, m.key), depth));
@@ -434,10 +445,7 @@ std::string Compiler::logical(const std::string& op, const JsonValue& operand, c
     } else if (operand.is_object()) {
         // {"$or": {"a": 1, "b": 2}} is {"$or": [{"a": 1}, {"b": 2}]}: each
         // member on its own, one level deeper.
-        if (depth + 1 > kMaxFilterDepth)
-            throw FilterLimitError(FilterLimitError::Limit::depth, path,
-                                   "filters may nest at most " + std::to_string(kMaxFilterDepth) +
-                                       " levels of $and / $or / $not / $nor / $xor; flatten the filter");
+        check_depth(depth + 1, path);
         for (const json::JsonMember& m : operand.as_object()) {
             const std::string member_path = path_member(path, m.key);
             node(member_path);
@@ -461,17 +469,20 @@ std::string Compiler::id_condition(const JsonValue& operand, const std::string& 
                                      std::string(v.is_string() ? ", and this string is not one" : ", not " + a_type(v.type())));
         return param(ParamKind::uuid, *u, p);
     };
+    auto compare_id = [&](const char* sql_op, const JsonValue& v, const std::string& p) {
+        return "(" + id + qop(sql_op) + one(v, p) + ")";
+    };
     auto list = [&](const JsonValue& l, const std::string& p, const std::string& op) {
         if (!l.is_array()) throw FilterError(p, op + " on $id takes an array of record ids, not " + a_type(l.type()));
         std::vector<std::string> parts;
         const json::JsonArray& items = l.as_array();
         for (std::size_t i = 0; i < items.size(); ++i) {
             node(path_index(p, i));
-            parts.push_back("(" + id + qop("=") + one(items[i], path_index(p, i)) + ")");
+            parts.push_back(compare_id("=", items[i], path_index(p, i)));
         }
         return combine(parts, false, p);
     };
-    if (operand.is_string()) return "(" + id + qop("=") + one(operand, path) + ")";
+    if (operand.is_string()) return compare_id("=", operand, path);
     if (!operand.is_object() || operand.as_object().empty())
         throw FilterError(path, "$id takes a record id or an object of $eq, $ne, $in, $nin, not " +
                                     (operand.is_object() ? std::string("an empty object") : a_type(operand.type())));
@@ -479,8 +490,8 @@ std::string Compiler::id_condition(const JsonValue& operand, const std::string& 
     for (const json::JsonMember& m : operand.as_object()) {
         const std::string op_path = path_member(path, m.key);
         node(op_path);
-        if (m.key == "$eq") parts.push_back("(" + id + qop("=") + one(m.value, op_path) + ")");
-        else if (m.key == "$ne") parts.push_back("(" + id + qop("<>") + one(m.value, op_path) + ")");
+        if (m.key == "$eq") parts.push_back(compare_id("=", m.value, op_path));
+        else if (m.key == "$ne") parts.push_back(compare_id("<>", m.value, op_path));
         else if (m.key == "$in") parts.push_back(list(m.value, op_path, m.key));
         else if (m.key == "$nin") parts.push_back(negate(list(m.value, op_path, m.key)));
         else
@@ -503,10 +514,7 @@ std::string Compiler::property(const std::string& key, const JsonValue& value, c
 }
 
 std::string Compiler::condition(Key& k, const JsonValue& value, const std::string& path, std::size_t depth) {
-    if (depth > kMaxFilterDepth)
-        throw FilterLimitError(FilterLimitError::Limit::depth, path,
-                               "filters may nest at most " + std::to_string(kMaxFilterDepth) +
-                                   " levels of $and / $or / $not / $nor / $xor; flatten the filter");
+    check_depth(depth, path);
     switch (value.type()) {
         case JsonType::string:
         case JsonType::number:
@@ -551,10 +559,7 @@ std::string Compiler::condition(Key& k, const JsonValue& value, const std::strin
 
 std::string Compiler::property_logical(Key& k, const std::string& op, const JsonValue& operand,
                                        const std::string& path, std::size_t depth) {
-    if (depth + 1 > kMaxFilterDepth)
-        throw FilterLimitError(FilterLimitError::Limit::depth, path,
-                               "filters may nest at most " + std::to_string(kMaxFilterDepth) +
-                                   " levels of $and / $or / $not / $nor / $xor; flatten the filter");
+    check_depth(depth + 1, path);
     std::vector<std::string> parts;
     if (operand.is_array()) {
         // {"age": {"$or": [{"$lt": 5}, {"$gt": 65}]}}, {"genre": {"$or": ["a", "b"]}}
@@ -565,7 +570,7 @@ std::string Compiler::property_logical(Key& k, const std::string& op, const Json
                                                             "not arrays");
             parts.push_back(condition(k, items[i], path_index(path, i), depth + 1));
         }
-    } else if (operand.is_object() && datetime_object(operand.as_object(), path)) {
+    } else if (datetime_operand(operand, path)) {
         parts.push_back(condition(k, operand, path, depth + 1));
     } else if (operand.is_object()) {
         // {"age": {"$or": {"$lt": 5, "$gt": 65}}}: each operator on its own.
@@ -593,17 +598,13 @@ std::string Compiler::property_operator(Key& key, const std::string& op, const J
     if (op == "$eq") {
         if (operand.is_null()) return negate(exists(key));
         if (is_scalar(operand)) return equals(key, operand, path);
-        if (operand.is_object())
-            if (std::optional<std::string> iso = datetime_object(operand.as_object(), path))
-                return instant(key, "=", *iso, path);
+        if (std::optional<std::string> iso = datetime_operand(operand, path)) return instant(key, "=", *iso, path);
         throw FilterError(path, "$eq takes a string, number, boolean, null or datetime component object, not " +
                                     a_type(operand.type()));
     }
     if (op == "$ne") {
         if (operand.is_null()) return exists(key);
-        if (operand.is_object())
-            if (std::optional<std::string> iso = datetime_object(operand.as_object(), path))
-                return instant(key, "<>", *iso, path);
+        if (std::optional<std::string> iso = datetime_operand(operand, path)) return instant(key, "<>", *iso, path);
         if (!is_scalar(operand))
             throw FilterError(path, "$ne takes a string, number, boolean, null or datetime component object, not " +
                                         a_type(operand.type()));
@@ -672,11 +673,10 @@ std::string Compiler::any_of(Key& key, const JsonValue& list, const std::string&
             absent = true;
             continue;
         }
-        if (items[i].is_object())
-            if (std::optional<std::string> iso = datetime_object(items[i].as_object(), item_path)) {
-                parts.push_back(instant(key, "=", *iso, item_path));
-                continue;
-            }
+        if (std::optional<std::string> iso = datetime_operand(items[i], item_path)) {
+            parts.push_back(instant(key, "=", *iso, item_path));
+            continue;
+        }
         if (!is_scalar(items[i]))
             throw FilterError(item_path, op + " values must be strings, numbers, booleans, null or datetime component "
                                               "objects, not " + a_type(items[i].type()));
@@ -708,9 +708,7 @@ std::string Compiler::compare(Key& key, const std::string& o, const JsonValue& o
                                         "(datetimes are written " + kIsoForms + ")");
         return instant(key, sql_op, *iso, path);
     }
-    if (operand.is_object())
-        if (std::optional<std::string> iso = datetime_object(operand.as_object(), path))
-            return instant(key, sql_op, *iso, path);
+    if (std::optional<std::string> iso = datetime_operand(operand, path)) return instant(key, sql_op, *iso, path);
     throw FilterError(path, o + " takes a number, an ISO-8601 datetime string or a datetime component object, not " +
                                 (operand.is_object() ? std::string("an object of other keys") : a_type(operand.type())));
 }
