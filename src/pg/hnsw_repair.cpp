@@ -386,11 +386,12 @@ RepairStats repair_and_remove_deleted(Relation index, BufferAccessStrategy strat
         PageGraph g(index, meta.m, static_cast<int>(meta.dims), metric);
         VectorCache vectors(g);
         if (s.deleted.empty()) {
-            // Nothing to remove, but two concurrent inserts can drop the
-            // last two links into one element, and a crash can then leave
-            // it without a way in (docs/hnsw.md, "Crash consistency"):
-            // VACUUM is where that is repaired, so it walks layer 0 either
-            // way (inserts wait meanwhile, as below).
+            // Nothing to remove, but inserts can leave an element without
+            // a way in: the check before a link is dropped looks only at
+            // the element's neighbours, which can themselves be reachable
+            // only through it (docs/hnsw.md, "Crash consistency"). VACUUM
+            // is where that is repaired, so it walks layer 0 either way
+            // (inserts wait meanwhile, as below).
             pg_call([&] { LockPage(index, kMetaBlock, ExclusiveLock); });
             out.relinked += restore_reachability(index, strategy, layout, g, vectors, dist, metric,
                                                  meta.ef_construction);
