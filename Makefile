@@ -8,6 +8,7 @@
 #   make bench-hnsw          HNSW on two real sets, with hnswlib (and pgvector when installed)
 #   make bench-filtered      filtered search at 0.1%-50% on two real sets (and pgvector)
 #   make bench-hnsw-write    writes into a live index: COPY, INSERT, 2 writers, API (and pgvector)
+#   make bench-find          rushdb.find over a million records: plans and p50/p99 latency
 #   make fuzz-parser         libFuzzer run of the vector text parser
 #   make fuzz-where          libFuzzer run of the JSON parser + where compiler
 #
@@ -86,7 +87,7 @@ build/regress:
 
 EXTRA_CLEAN = build/pgxs build/regress
 
-.PHONY: unit bench-kernels bench-hnsw bench-filtered bench-hnsw-write fuzz-parser fuzz-where cmake-build FORCE
+.PHONY: unit bench-kernels bench-hnsw bench-filtered bench-hnsw-write bench-find fuzz-parser fuzz-where cmake-build FORCE
 cmake-build:
 	cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/cmake -j$$(nproc)
@@ -110,6 +111,9 @@ bench-filtered:
 bench-hnsw-write:
 	test/bench/hnsw/run_write.sh wink-100d all $(BENCH_FILTER_SECS)
 	test/bench/hnsw/run_write.sh wordnet-use-512d all $(BENCH_FILTER_SECS)
+
+bench-find:
+	test/bench/find/run_find.sh 1000000 300
 
 bench-kernels: cmake-build
 	build/cmake/bench_kernels --benchmark_min_time=0.2

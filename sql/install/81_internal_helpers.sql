@@ -38,6 +38,22 @@ $$;
 CREATE OR REPLACE FUNCTION rushdb_internal.try_timestamptz(value text) RETURNS timestamptz
     AS 'MODULE_PATHNAME', 'rushdb_try_timestamptz' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+-- [least, greatest] number and [earliest, latest] ISO-8601 datetime among a
+-- property's values (the value, or an array's elements), as inclusive
+-- ranges; NULL when it has none. The where compiler writes $gt/$gte/$lt/$lte
+-- as an overlap (&&) with these (some value is in the window exactly when
+-- the span overlaps it), which rushdb.create_property_index's GiST indexes
+-- serve and the planner estimates from the ranges' bound histograms.
+CREATE OR REPLACE FUNCTION rushdb_internal.number_range(properties jsonb, key text) RETURNS numrange
+    AS 'MODULE_PATHNAME', 'rushdb_number_range' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION rushdb_internal.instant_range(properties jsonb, key text) RETURNS tstzrange
+    AS 'MODULE_PATHNAME', 'rushdb_instant_range' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- The text a text index reads from a property: a string, or the strings of
+-- an array joined with spaces (as managed indexes embed them); NULL else.
+CREATE OR REPLACE FUNCTION rushdb_internal.text_of(properties jsonb, key text) RETURNS text
+    AS 'MODULE_PATHNAME', 'rushdb_text_of' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 -- Validates record data (flat properties, no reserved keys) and returns the
 -- __proptypes map. Implemented in C++ (src/core/records/property_types).
 CREATE OR REPLACE FUNCTION rushdb_internal.record_proptypes(data jsonb) RETURNS jsonb

@@ -128,9 +128,11 @@ CREATE OR REPLACE FUNCTION rushdb.search_text(
     mode text DEFAULT 'auto', ef integer DEFAULT NULL)
 RETURNS SETOF jsonb AS 'MODULE_PATHNAME', 'rushdb_search_text' LANGUAGE C VOLATILE ROWS 20;
 
--- SDK form: {label | labels, propertyName, queryVector | query, where,
--- limit, skip, minScore, similarityFunction, sourceType, dimensions, mode,
--- ef}; returns the result array. With several labels the first picks the
+-- SDK form: {label | labels, propertyName, queryVector | query, text, rrfK,
+-- where, limit, skip, minScore, similarityFunction, sourceType, dimensions,
+-- mode, ef}; returns the result array. With "text" it is a hybrid search
+-- (a keyword leg over the property's text index fused with the vector leg
+-- by reciprocal rank), or keyword-only without a vector or query. With several labels the first picks the
 -- index, as in RushDB; an index holds the vectors of its own label's records
 -- only (a record has one label), so the others can add no result.
 -- minScore drops results whose __score is below it: results come best
@@ -147,18 +149,46 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                                  AND (t.r ->> '__score')::numeric OPERATOR(pg_catalog.>=) (min #>> '{}')::numeric), '[]') END
 $$;
 
+-- Reciprocal-rank fusion of a vector leg and a keyword leg (either may be
+-- NULL): each record scores the sum over the legs it is in of
+-- 1 / (rrf_k + its rank there), best first (ties: better vector rank, then
+-- better keyword rank, then __id), then skip and limit. Each result carries
+-- __score (the fused score), __vectorRank / __textRank (1-based, null when
+-- absent from that leg) and __vectorScore / __textScore (the leg's own).
+CREATE OR REPLACE FUNCTION rushdb_internal.fuse(vector jsonb, keyword jsonb, rrf_k numeric, lim integer, skip integer)
+RETURNS jsonb LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(jsonb_agg(f.x ORDER BY f.n), '[]') FROM (
+        SELECT x, row_number() OVER (ORDER BY s DESC, vr NULLS LAST, kr NULLS LAST, id) AS n FROM (
+            SELECT (coalesce(v.x, k.x) - '__score' - '__textScore') || jsonb_build_object(
+                       '__score', (coalesce(1 / (rrf_k + v.o), 0) + coalesce(1 / (rrf_k + k.o), 0))::float8,
+                       '__vectorRank', v.o, '__textRank', k.o,
+                       '__vectorScore', v.x -> '__score', '__textScore', k.x -> '__textScore') AS x,
+                   coalesce(1 / (rrf_k + v.o), 0) + coalesce(1 / (rrf_k + k.o), 0) AS s,
+                   v.o AS vr, k.o AS kr, coalesce(v.x, k.x) ->> '__id' AS id
+            FROM (SELECT e.x, e.o FROM jsonb_array_elements(coalesce(vector, '[]')) WITH ORDINALITY AS e(x, o)) v
+            FULL JOIN (SELECT e.x, e.o FROM jsonb_array_elements(coalesce(keyword, '[]')) WITH ORDINALITY AS e(x, o)) k
+                ON (v.x ->> '__id') = (k.x ->> '__id')) r
+        ORDER BY s DESC, vr NULLS LAST, kr NULLS LAST, id OFFSET skip LIMIT lim) f
+$$;
+
 CREATE OR REPLACE FUNCTION rushdb.search(params jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     lbl text := params ->> 'label';
     result jsonb;
+    keyword jsonb;
+    lim integer;
+    skp integer;
+    width integer;
+    rrf_k numeric := 60;
+    cfg oid;
 BEGIN
     IF params IS NULL OR jsonb_typeof(params) <> 'object' THEN
         PERFORM rushdb_internal.raise_bad('search expects a JSON object {label, propertyName, queryVector | query, ...}');
     END IF;
     PERFORM rushdb_internal.check_keys(params,
-        ARRAY['label', 'labels', 'propertyName', 'queryVector', 'query', 'where', 'limit', 'skip', 'minScore',
-              'similarityFunction', 'sourceType', 'dimensions', 'mode', 'ef'], 'search');
+        ARRAY['label', 'labels', 'propertyName', 'queryVector', 'query', 'text', 'rrfK', 'where', 'limit', 'skip',
+              'minScore', 'similarityFunction', 'sourceType', 'dimensions', 'mode', 'ef'], 'search');
     IF params ? 'label' AND params ? 'labels' THEN
         PERFORM rushdb_internal.raise_bad('give either "label" or "labels", not both');
     END IF;
@@ -189,24 +219,62 @@ BEGIN
     IF params ? 'query' AND params ? 'queryVector' THEN
         PERFORM rushdb_internal.raise_bad('give either "query" (text, for a managed index) or "queryVector", not both');
     END IF;
-    IF params ? 'query' THEN
-        IF jsonb_typeof(params -> 'query') <> 'string' THEN
-            PERFORM rushdb_internal.raise_bad('"query" must be a string');
+    IF params ? 'query' AND jsonb_typeof(params -> 'query') <> 'string' THEN
+        PERFORM rushdb_internal.raise_bad('"query" must be a string');
+    END IF;
+    IF params ? 'rrfK' AND NOT params ? 'text' THEN
+        PERFORM rushdb_internal.raise_bad('"rrfK" weights the fusion of a keyword search: give "text" too');
+    END IF;
+    lim := coalesce((params ->> 'limit')::integer, 20);
+    skp := coalesce((params ->> 'skip')::integer, 0);
+
+    -- Hybrid (or keyword-only) search: each leg ranks its top `width`,
+    -- reciprocal-rank fusion orders the union, then skip and limit apply.
+    IF params ? 'text' THEN
+        IF jsonb_typeof(params -> 'text') <> 'string' OR btrim(params ->> 'text') = '' THEN
+            PERFORM rushdb_internal.raise_bad('"text" must be a non-empty string of keywords');
         END IF;
+        IF params ? 'rrfK' THEN
+            IF jsonb_typeof(params -> 'rrfK') <> 'number' OR (params ->> 'rrfK')::numeric <= 0
+               OR (params ->> 'rrfK')::numeric > 1000000 THEN
+                PERFORM rushdb_internal.raise_bad('"rrfK" must be a number above 0 (60 by default), at most 1000000');
+            END IF;
+            rrf_k := (params ->> 'rrfK')::numeric;
+        END IF;
+        IF lbl IS NULL OR lbl = '' THEN PERFORM rushdb_internal.raise_bad('label is required', NULL, '22004'); END IF;
+        IF coalesce(params ->> 'propertyName', '') = '' THEN
+            PERFORM rushdb_internal.raise_bad('propertyName is required', NULL, '22004');
+        END IF;
+        IF lim < 1 OR lim > 1000 THEN
+            PERFORM rushdb_internal.raise_bad(format('limit must be between 1 and 1000, not %s', lim));
+        END IF;
+        IF skp < 0 THEN PERFORM rushdb_internal.raise_bad(format('skip must be 0 or more, not %s', skp)); END IF;
+        cfg := rushdb_internal.text_index_config(lbl, params ->> 'propertyName');
+        width := least(1000, greatest(50, 2 * (lim + skp)));
+        keyword := coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb_internal.keyword_leg(
+            lbl, params ->> 'propertyName', params ->> 'text', width, coalesce(params -> 'where', '{}'), cfg)
+            WITH ORDINALITY AS t(x, o)), '[]');
+        IF params ? 'query' OR params ? 'queryVector' THEN
+            result := rushdb.search(params - 'text' - 'rrfK' - 'minScore' - 'skip'
+                                    || jsonb_build_object('limit', width));
+        END IF;
+        RETURN rushdb_internal.min_score(rushdb_internal.fuse(result, keyword, rrf_k, lim, skp), params -> 'minScore');
+    END IF;
+
+    IF params ? 'query' THEN
         result := coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb.search_text(
-            lbl, params ->> 'propertyName', params ->> 'query',
-            coalesce((params ->> 'limit')::integer, 20), coalesce((params ->> 'skip')::integer, 0),
+            lbl, params ->> 'propertyName', params ->> 'query', lim, skp,
             coalesce(params -> 'where', '{}'), params ->> 'similarityFunction', params ->> 'sourceType',
             (params ->> 'dimensions')::integer, coalesce(params ->> 'mode', 'auto'),
             (params ->> 'ef')::integer) WITH ORDINALITY AS t(x, o)), '[]');
         RETURN rushdb_internal.min_score(result, params -> 'minScore');
     END IF;
     IF jsonb_typeof(params -> 'queryVector') IS DISTINCT FROM 'array' THEN
-        PERFORM rushdb_internal.raise_bad('"queryVector" (an array of numbers) or "query" (text) is required', NULL, '22004');
+        PERFORM rushdb_internal.raise_bad('"queryVector" (an array of numbers), "query" (text) or "text" (keywords) is required',
+                                          NULL, '22004');
     END IF;
     result := coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb.search(
-        lbl, params ->> 'propertyName', (params -> 'queryVector')::rushdb.vector,
-        coalesce((params ->> 'limit')::integer, 20), coalesce((params ->> 'skip')::integer, 0),
+        lbl, params ->> 'propertyName', (params -> 'queryVector')::rushdb.vector, lim, skp,
         coalesce(params -> 'where', '{}'), params ->> 'similarityFunction', params ->> 'sourceType',
         (params ->> 'dimensions')::integer, coalesce(params ->> 'mode', 'auto'),
         (params ->> 'ef')::integer) WITH ORDINALITY AS t(x, o)), '[]');
@@ -233,6 +301,6 @@ COMMENT ON FUNCTION rushdb.search(text, text, rushdb.vector, integer, integer, j
 COMMENT ON FUNCTION rushdb.search_text(text, text, text, integer, integer, jsonb, text, text, integer, text, integer) IS
     'Records ranked by similarity to a text query, embedded by the managed index''s provider';
 COMMENT ON FUNCTION rushdb.search(jsonb) IS
-    'Vector search from the SDK object {label, propertyName, queryVector | query, where, limit, skip, ...}';
+    'Vector, hybrid or keyword search from the SDK object {label, propertyName, queryVector | query, text, where, limit, ...}';
 COMMENT ON FUNCTION rushdb.embed_text(text, integer, text) IS
     'Embeds a text with a managed-index provider (builtin-lexical-v1 or the HTTP endpoint)';

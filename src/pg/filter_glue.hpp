@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstddef>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rushdb::pg {
@@ -16,6 +18,16 @@ namespace rushdb::pg {
 // properties, id and proptypes columns) into `sql` with its parameters.
 void compile_filter(const char* filter_json, const char* record_alias, int param_no, std::size_t max_nodes,
                     std::string& sql, std::vector<std::string>& params);
+
+// (kind, property) of every range index on rushdb.records: an index whose
+// expression is rushdb_internal.number_range (kind "number") or
+// instant_range ("instant") of a constant key, as create_property_index
+// makes. The where compiler writes ranges on these properties as overlaps.
+// Calls PostgreSQL (relcache): run it through pg_call from C++.
+std::set<std::pair<std::string, std::string>> range_indexed_properties();
+
+// rushdb.max_filter_nodes, the limit every where filter is compiled with.
+int max_filter_nodes();
 
 // The search settings (rushdb.max_filter_nodes, rushdb.search_plan_cache_size),
 // registered from _PG_init.

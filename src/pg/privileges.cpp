@@ -157,7 +157,9 @@ void check_records_writable(Oid caller, Datum ids) {
     AtEOXact_GUC(true, level);
 }
 
-const char* const kOperations[] = {"create_index", "delete_index", "retry_index", "repair_index", "store_vectors"};
+const char* const kOperations[] = {"create_index",          "delete_index",        "retry_index", "repair_index",
+                                    "store_vectors",         "create_property_index", "drop_property_index",
+                                    "create_text_index",     "drop_text_index"};
 
 }  // namespace
 

@@ -1,7 +1,7 @@
 // SQL entry points of the records API that run C++ from src/core:
 // UUIDv7 ids, __proptypes inference (with the reserved-key checks), the
 // where-filter compiler (used by rushdb.search, src/pg/search_api.cpp) and
-// the datetime test the compiled filters call. jsonb crosses the boundary as its text form, parsed
+// (the datetime helpers the compiled filters call are in property_values.cpp). jsonb crosses the boundary as its text form, parsed
 // by the core's JSON reader: filters and property objects are small, and the
 // core stays free of PostgreSQL.
 #include <string>
@@ -67,6 +67,12 @@ void compile_filter(const char* filter_json, const char* record_alias, int param
         options.check_interrupts = [] {
             if (InterruptPending) pg_call([] { CHECK_FOR_INTERRUPTS(); });
         };
+        // Read before compiling: the callback runs inside the compiler, where
+        // nothing may call PostgreSQL.
+        const auto ranges = pg_call([] { return range_indexed_properties(); });
+        options.range_indexed = [&ranges](const char* kind, const std::string& key) {
+            return ranges.count({kind, key}) != 0;
+        };
         compiled = rushdb::filter::compile_where(json::parse_json(filter_json), options);
     } catch (const FilterLimitError& e) {
         switch (e.limit()) {
@@ -106,24 +112,6 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(rushdb_uuid_v7);
 PG_FUNCTION_INFO_V1(rushdb_record_proptypes);
-PG_FUNCTION_INFO_V1(rushdb_try_timestamptz);
-
-// try_timestamptz(text): NULL unless the text is an ISO-8601 date/datetime
-// (the core's grammar); converted from its normalised form, which carries an
-// explicit offset, so the result does not depend on the session TimeZone.
-Datum rushdb_try_timestamptz(PG_FUNCTION_ARGS) {
-    char* input = text_to_cstring(PG_GETARG_TEXT_PP(0));
-    char normalized[64];
-    bool ok = guarded([&] {
-        auto n = rushdb::records::normalize_iso8601(input);
-        if (!n || n->size() >= sizeof normalized) return false;
-        std::memcpy(normalized, n->c_str(), n->size() + 1);
-        return true;
-    });
-    if (!ok) PG_RETURN_NULL();
-    PG_RETURN_DATUM(DirectFunctionCall3(timestamptz_in, CStringGetDatum(normalized), ObjectIdGetDatum(InvalidOid),
-                                        Int32GetDatum(-1)));
-}
 
 Datum rushdb_uuid_v7(PG_FUNCTION_ARGS) {
     auto* out = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));

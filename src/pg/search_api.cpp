@@ -730,6 +730,8 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
 
 namespace rushdb::pg {
 
+int max_filter_nodes() { return g_max_filter_nodes; }
+
 void register_search_settings() {
     DefineCustomIntVariable(
         "rushdb.max_filter_nodes", "Most nodes a search's where filter may have.",

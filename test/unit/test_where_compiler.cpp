@@ -27,6 +27,9 @@ CompileOptions opts(int first_param = 1) {
     o.id_expr = "r.id";
     o.proptypes_expr = "r.proptypes";
     o.first_param = first_param;
+    // Every property has range indexes here but "plain" (see
+    // RangesWithoutAnIndexTestEachValue).
+    o.range_indexed = [](const char*, const std::string& key) { return key != "plain"; };
     return o;
 }
 
@@ -55,13 +58,36 @@ std::string any_value(const std::string& k, const std::string& condition) {
 std::string is_type(const std::string& type) {
     return "pg_catalog.jsonb_typeof(rushdb_e.v)" + o("=") + "'" + type + "'";
 }
-std::string num_cmp(const std::string& k, const std::string& op, const std::string& n) {
-    return any_value(k, "CASE WHEN " + is_type("number") + " THEN rushdb_e.v::pg_catalog.numeric" + o(op) + n +
-                            "::pg_catalog.numeric ELSE FALSE END");
+// A range: the values' [least, greatest] overlapping a constant range, so
+// a GiST index on the helper serves it ("" for an unbounded side).
+// A placeholder as the compiler writes it: cast, or read by try_timestamptz.
+std::string typed(const std::string& ph, const std::string& type) {
+    if (type == "timestamptz") return "rushdb_internal.try_timestamptz(" + ph + "::pg_catalog.text)";
+    return ph + "::pg_catalog." + type;
 }
+std::string overlap(const std::string& kind, const std::string& k, const std::string& lo, bool lo_in,
+                    const std::string& hi, bool hi_in, bool cast_lo = true) {
+    const bool number = kind == "number";
+    const std::string type = number ? "numeric" : "timestamptz";
+    const std::string x = "rushdb_internal." + kind + "_range(r.properties, " + k + "::pg_catalog.text)";
+    const std::string none = "NULL::pg_catalog." + type;
+    return "(" + x + o("&&") + (number ? "pg_catalog.numrange(" : "pg_catalog.tstzrange(") +
+           (lo.empty() ? none : cast_lo ? typed(lo, type) : lo) + ", " + (hi.empty() ? none : typed(hi, type)) +
+           ", '" + (lo_in ? "[" : "(") + (hi_in ? "]" : ")") + "') AND " + x + " IS NOT NULL)";
+}
+std::string extreme(const std::string& kind, const std::string& k, const std::string& op, const std::string& n,
+                    const std::string&) {
+    const bool inclusive = op.size() == 2;
+    return op[0] == '>' ? overlap(kind, k, n, inclusive, "", false) : overlap(kind, k, "", false, n, inclusive);
+}
+std::string num_cmp(const std::string& k, const std::string& op, const std::string& n) {
+    return extreme("number", k, op, n, "numeric");
+}
+// Equality and <> on instants test each value; ranges use the extremes.
 std::string time_cmp(const std::string& k, const std::string& op, const std::string& t) {
+    if (op != "=" && op != "<>") return extreme("instant", k, op, t, "timestamptz");
     return any_value(k, is_type("string") + " AND rushdb_internal.try_timestamptz(rushdb_e.v" + o("#>>") + "'{}')" + o(op) +
-                            t + "::pg_catalog.timestamptz");
+                            typed(t, "timestamptz"));
 }
 std::string exists(const std::string& k) {
     return "(r.properties" + o("?") + k + "::pg_catalog.text AND pg_catalog.jsonb_typeof(r.properties" + o("->") +
@@ -185,6 +211,44 @@ TEST(WhereCompiler, PlainArrayNeedsEveryElement) {
                          ")");
 }
 
+// Two bounds: one overlap with the window when it is not empty, else the
+// bounds on their own; the choice is made in SQL, so the text depends on
+// the operators only.
+std::string window(const std::string& kind, const std::string& k, const std::string& lo, bool lo_in,
+                   const std::string& hi, bool hi_in) {
+    const std::string type = kind == "number" ? "numeric" : "timestamptz";
+    const std::string l = typed(lo, type), h = typed(hi, type);
+    const std::string w = "(" + l + o(lo_in && hi_in ? "<=" : "<") + h + ")";
+    return "((" + w + " AND " + overlap(kind, k, "LEAST(" + l + ", " + h + ")", lo_in, hi, hi_in, false) +
+           ") OR (NOT " + w + " AND " + overlap(kind, k, lo, lo_in, "", false) + " AND " +
+           overlap(kind, k, "", false, hi, hi_in) + "))";
+}
+
+TEST(WhereCompiler, RangesWithoutAnIndexTestEachValue) {
+    const std::string number = any_value("$1", "CASE WHEN " + is_type("number") + " THEN rushdb_e.v::pg_catalog.numeric" +
+                                                   o(">") + "$2::pg_catalog.numeric ELSE FALSE END");
+    EXPECT_EQ(compile(R"({"plain": {"$gt": 5}})").sql, number);
+    const std::string lt = any_value("$1", "CASE WHEN " + is_type("number") + " THEN rushdb_e.v::pg_catalog.numeric" +
+                                               o("<") + "$3::pg_catalog.numeric ELSE FALSE END");
+    EXPECT_EQ(compile(R"({"plain": {"$gt": 5, "$lt": 9}})").sql, "(" + number + " AND " + lt + ")");
+    EXPECT_EQ(compile(R"({"plain": {"$gte": "2024-01-01"}})").sql,
+              any_value("$1", is_type("string") + " AND rushdb_internal.try_timestamptz(rushdb_e.v" + o("#>>") + "'{}')" +
+                                  o(">=") + typed("$2", "timestamptz")));
+}
+
+TEST(WhereCompiler, TwoBoundsAreOneWindow) {
+    EXPECT_EQ(compile(R"({"n": {"$gt": 1, "$lte": 9}})").sql, window("number", "$1", "$2", false, "$3", true));
+    EXPECT_EQ(compile(R"({"n": {"$gt": 9, "$lt": 1}})").sql, window("number", "$1", "$2", false, "$3", false));
+    EXPECT_EQ(compile(R"({"n": {"$lte": 9, "$gte": 5}})").sql, window("number", "$1", "$2", true, "$3", true));
+    EXPECT_EQ(compile(R"({"t": {"$gte": "2024-01-01", "$lt": {"$year": 2025}}})").sql,
+              window("instant", "$1", "$2", true, "$3", false));
+    // Mixed types, or two lower bounds: operator by operator.
+    EXPECT_EQ(compile(R"({"n": {"$gt": 1, "$lt": "2024-01-01"}})").sql,
+              "(" + num_cmp("$1", ">", "$2") + " AND " + time_cmp("$1", "<", "$3") + ")");
+    EXPECT_EQ(compile(R"({"n": {"$gt": 1, "$gte": 2}})").sql,
+              "(" + num_cmp("$1", ">", "$2") + " AND " + num_cmp("$1", ">=", "$3") + ")");
+}
+
 TEST(WhereCompiler, NumberComparisonsCastOnlyNumbers) {
     const std::pair<const char*, const char*> ops[] = {{"$gt", ">"}, {"$gte", ">="}, {"$lt", "<"}, {"$lte", "<="}};
     for (const auto& [op, sql_op] : ops) {
@@ -197,13 +261,14 @@ TEST(WhereCompiler, NumberComparisonsCastOnlyNumbers) {
 
 TEST(WhereCompiler, OperatorsOnOnePropertyAreAnded) {
     CompiledFilter f = compile(R"({"age": {"$gte": 18, "$lt": 65}})");
-    EXPECT_EQ(f.sql, "(" + num_cmp("$1", ">=", "$2") + " AND " + num_cmp("$1", "<", "$3") + ")");
+    // A lower and an upper bound: one window.
+    EXPECT_EQ(f.sql, window("number", "$1", "$2", true, "$3", false));
     EXPECT_EQ(f.params, (std::vector<Param>{text("age"), numeric("18"), numeric("65")}));
 }
 
 TEST(WhereCompiler, DatetimeComparisonsBindAnExplicitInstant) {
     CompiledFilter f = compile(R"({"born": {"$gte": "2024-01-01", "$lt": "2024-06-01T10:30+02:00"}})");
-    EXPECT_EQ(f.sql, "(" + time_cmp("$1", ">=", "$2") + " AND " + time_cmp("$1", "<", "$3") + ")");
+    EXPECT_EQ(f.sql, window("instant", "$1", "$2", true, "$3", false));
     EXPECT_EQ(f.params, (std::vector<Param>{text("born"), timestamptz("2024-01-01T00:00:00Z"),
                                             timestamptz("2024-06-01T10:30:00+02:00")}));
     // No offset means UTC; seconds and fractions are kept.
@@ -826,17 +891,20 @@ void check_sql_vocabulary(const std::string& sql, const std::string& properties_
                           std::size_t nparams) {
     static const std::set<std::string> kWords = {
         "SELECT", "FROM", "WHERE", "EXISTS", "AS", "AND", "OR", "NOT", "TRUE", "FALSE", "CASE", "WHEN", "THEN",
-        "ELSE", "END", "rushdb_internal.prop_values", "rushdb_internal.try_timestamptz", "rushdb_e", "rushdb_e.v", "v",
+        "ELSE", "END", "IS", "NULL", "LEAST", "rushdb_internal.prop_values", "rushdb_internal.try_timestamptz",
+        "rushdb_internal.number_range", "rushdb_internal.instant_range", "pg_catalog.numrange",
+        "pg_catalog.tstzrange", "rushdb_e", "rushdb_e.v", "v",
         "pg_catalog.jsonb_typeof", "pg_catalog.jsonb_build_object", "pg_catalog.jsonb_build_array",
         "pg_catalog.strpos", "pg_catalog.left", "pg_catalog.right", "pg_catalog.length", "pg_catalog.text",
         "pg_catalog.numeric", "pg_catalog.jsonb", "pg_catalog.timestamptz", "pg_catalog.translate",
         // OPERATOR(pg_catalog.op): the word, "(", "pg_catalog." and the operator.
         "OPERATOR", "pg_catalog."};
-    static const std::set<std::string> kLiterals = {"'number'", "'string'", "'null'", "'{}'",
+    static const std::set<std::string> kLiterals = {"'number'", "'string'", "'null'", "'{}'", "'[)'", "'(]'", "'[]'",
+                                                    "'()'",
                                                     "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'", "'abcdefghijklmnopqrstuvwxyz'"};
     static const std::set<std::string> kNumbers = {"0", "1"};
     static const std::set<std::string> kPunctuation = {"(", ")", ",", "::", "@>", "?", "->", "#>>", "=", "<>",
-                                                       ">", ">=", "<", "<="};
+                                                       ">", ">=", "<", "<=", "&&"};
     std::vector<bool> used(nparams, false);
     std::size_t i = 0;
     while (i < sql.size()) {
@@ -893,6 +961,8 @@ TEST(WhereCompilerProperty, CallerStringsOnlyEverReachParameters) {
         CompileOptions o;
         o.properties_expr = seed % 2 ? "r.properties" : "properties";
         o.first_param = first;
+        // Half the runs with range indexes on every property (overlaps).
+        if (seed % 4 < 2) o.range_indexed = [](const char*, const std::string&) { return true; };
         CompiledFilter f = compile_where(where, o);
         ++compiled;
 

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <array>
 #include <optional>
 #include <string_view>
 #include <utility>
 
+#include "json/json_path.hpp"
 #include "records/property_types.hpp"
 
 namespace rushdb::filter {
@@ -62,43 +64,9 @@ constexpr const char* kElementAlias = "rushdb_e";
 // ---------------------------------------------------------------------------
 // Paths in error messages: where.age.$gt, where.$or[1].name, where["first name"]
 
-bool is_plain_name(const std::string& key) {
-    if (key.empty()) return false;
-    for (std::size_t i = 0; i < key.size(); ++i) {
-        const char c = key[i];
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' ||
-                        (i > 0 && c >= '0' && c <= '9');
-        if (!ok) return false;
-    }
-    return true;
-}
-
-std::string path_member(const std::string& path, const std::string& key) {
-    if (is_plain_name(key)) return path + "." + key;
-    if (json::is_valid_utf8(key)) return path + "[" + json::to_json(JsonValue::string(key)) + "]";
-    // Not representable as a JSON string: show the bytes.
-    static const char kHex[] = "0123456789abcdef";
-    std::string shown;
-    for (const char ch : key) {
-        const unsigned char c = static_cast<unsigned char>(ch);
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-            shown += ch;
-        } else {
-            shown += "\\x";
-            shown += kHex[c >> 4];
-            shown += kHex[c & 0xF];
-        }
-    }
-    return path + "[\"" + shown + "\"]";
-}
-
-std::string path_index(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
-
-// "an object", "a string", ... for messages.
-std::string a_type(JsonType t) {
-    const std::string name = json::type_name(t);
-    return (t == JsonType::array || t == JsonType::object ? "an " : "a ") + name;
-}
+using json::a_type;
+using json::path_index;
+using json::path_member;
 
 bool is_scalar(const JsonValue& v) { return v.is_string() || v.is_number() || v.is_bool(); }
 
@@ -246,7 +214,7 @@ void check_options(const CompileOptions& options) {
 
 // Schema-qualified names, so the SQL does not depend on search_path.
 std::string qop(const char* name) { return std::string(" OPERATOR(pg_catalog.") + name + ") "; }
-std::string helper(const char* name) { return std::string(kHelperSchema) + "." + name; }
+std::string helper(const std::string& name) { return std::string(kHelperSchema) + "." + name; }
 
 // ---------------------------------------------------------------------------
 // The compiler: walks the filter, appends parameters, returns SQL fragments.
@@ -311,6 +279,21 @@ private:
     std::string string_match(Key& key, const std::string& op, const JsonValue& operand, const std::string& path);
     std::string type_is(Key& key, const JsonValue& operand, const std::string& path);
     std::string exists(Key& key);
+    // <kind>_range of the property's values (kind "number" or "instant")
+    // overlapping the range between two placeholders ("" for unbounded).
+    std::string overlap(const std::string& k, const char* kind, const std::string& lower, bool lower_inclusive,
+                        const std::string& upper, bool upper_inclusive);
+    // Whether ranges of this kind on the key are written as overlaps (see
+    // CompileOptions::range_indexed).
+    bool range_indexed(const char* kind, const Key& key) const {
+        return options_.range_indexed && options_.range_indexed(kind, key.name);
+    }
+    // One bound, sql_op one of > >= < <=.
+    std::string one_sided(const std::string& k, const char* kind, const char* sql_op, const std::string& operand);
+    // A lower and an upper bound among the operators, as one overlap;
+    // marks them in `done`.
+    std::optional<std::string> two_sided(Key& k, const json::JsonObject& ops, const std::string& path,
+                                         std::vector<bool>& done);
     // EXISTS over the property's values (key placeholder `k`), `condition` on rushdb_e.v.
     std::string any_value(const std::string& k, const std::string& condition);
     // join() of the parts, checked against max_sql_bytes.
@@ -357,6 +340,11 @@ std::string Compiler::param(ParamKind kind, std::string text, const std::string&
         placeholder = "$" + std::to_string(number);
     }
     params_.push_back(Param{kind, std::move(text)});
+    // Instants go through our ISO-8601 reader rather than the timestamptz
+    // cast: the cast is STABLE (it reads TimeZone and DateStyle), so the
+    // planner would not fold it to a constant, and a range could not be
+    // matched to an index or estimated from statistics.
+    if (kind == ParamKind::timestamptz) return helper("try_timestamptz") + "(" + placeholder + "::pg_catalog.text)";
     return placeholder + "::pg_catalog." + sql_type_name(kind);
 }
 
@@ -545,7 +533,11 @@ std::string Compiler::condition(Key& k, const JsonValue& value, const std::strin
         return instant(k, "=", *iso, path);
     }
     std::vector<std::string> parts;
-    for (const json::JsonMember& m : ops) {
+    std::vector<bool> done(ops.size(), false);
+    if (std::optional<std::string> range = two_sided(k, ops, path, done)) parts.push_back(*range);
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        if (done[i]) continue;
+        const json::JsonMember& m = ops[i];
         const std::string op_path = path_member(path, m.key);
         if (m.key.empty() || m.key[0] != '$')
             throw FilterError(op_path, "a property's filter is a value or an object of operators (" +
@@ -654,6 +646,8 @@ std::string Compiler::instant(Key& key, const char* sql_op, const std::string& i
     const std::string v = std::string(kElementAlias) + ".v";
     const std::string k = key_param(key);
     const std::string t = param(ParamKind::timestamptz, iso, path);
+    if ((sql_op[0] == '<' || sql_op[0] == '>') && std::string_view(sql_op) != "<>" && range_indexed("instant", key))
+        return one_sided(k, "instant", sql_op, t);
     // try_timestamptz is NULL for strings that are not datetimes, so they do not match.
     return any_value(k, "pg_catalog.jsonb_typeof(" + v + ")" + qop("=") + "'string' AND " + helper("try_timestamptz") +
                             "(" + v + qop("#>>") + "'{}')" + qop(sql_op) + t);
@@ -696,6 +690,7 @@ std::string Compiler::compare(Key& key, const std::string& o, const JsonValue& o
     if (operand.is_number()) {
         const std::string k = key_param(key);
         const std::string n = param(ParamKind::numeric, operand.number_text(), path);
+        if (range_indexed("number", key)) return one_sided(k, "number", sql_op, n);
         // CASE, not AND: SQL does not promise to test the type before the cast,
         // and casting a string jsonb to numeric raises an error.
         return any_value(k, "CASE WHEN pg_catalog.jsonb_typeof(" + v + ")" + qop("=") + "'number' THEN " + v +
@@ -755,6 +750,91 @@ std::string Compiler::exists(Key& key) {
     const std::string k = key_param(key);
     const std::string& p = options_.properties_expr;
     return "(" + p + qop("?") + k + " AND pg_catalog.jsonb_typeof(" + p + qop("->") + k + ")" + qop("<>") + "'null')";
+}
+
+// Ranges on a property with a range index (CompileOptions::range_indexed;
+// others test each value in an EXISTS, as equality does). A property's
+// values (a value, or an array's elements) span the
+// interval [least, greatest]; "some value is above a" is "greatest > a",
+// "some value is below b" is "least < b", and both together ("some value
+// > a and some value < b", each operator on its own as in RushDB) is, when
+// a < b, exactly "[least, greatest] overlaps (a, b)". So every range
+// condition is one overlap test of number_range / instant_range with a
+// constant range: a GiST index on the expression serves it, and the
+// planner estimates it from the range's bound histograms, where two
+// separate comparisons would be estimated as independent (a thousandfold
+// too many rows for a narrow window). The IS NOT NULL keeps the fragment
+// two-valued when the property has no value of the type.
+std::string Compiler::overlap(const std::string& k, const char* kind, const std::string& lower, bool lower_inclusive,
+                              const std::string& upper, bool upper_inclusive) {
+    const bool number = std::string_view(kind) == "number";
+    const std::string x = helper(std::string(kind) + "_range") + "(" + options_.properties_expr + ", " + k + ")";
+    const std::string none = number ? "NULL::pg_catalog.numeric" : "NULL::pg_catalog.timestamptz";
+    const std::string flags = std::string("'") + (lower_inclusive ? "[" : "(") + (upper_inclusive ? "]" : ")") + "'";
+    const std::string range = std::string(number ? "pg_catalog.numrange(" : "pg_catalog.tstzrange(") +
+                              (lower.empty() ? none : lower) + ", " + (upper.empty() ? none : upper) + ", " + flags + ")";
+    return "(" + x + qop("&&") + range + " AND " + x + " IS NOT NULL)";
+}
+
+std::string Compiler::one_sided(const std::string& k, const char* kind, const char* sql_op, const std::string& operand) {
+    const bool inclusive = sql_op[1] == '=';
+    if (sql_op[0] == '>') return overlap(k, kind, operand, inclusive, "", false);
+    return overlap(k, kind, "", false, operand, inclusive);
+}
+
+// {"$gte": a, "$lt": b} on one property, both numbers or both datetimes:
+// one overlap when the window is not empty (a < b, or a = b with both
+// bounds inclusive), else the two bounds on their own ("some value > 9 and
+// some value < 1" holds for [0, 10]). Which case applies is a comparison of
+// the two parameters inside the SQL, so the text still depends on the
+// filter's shape only; a custom plan folds it to one case, and the range is
+// built from LEAST(a, b) so that folding never meets an inverted range.
+// nullopt for other operator sets, which are compiled one by one.
+std::optional<std::string> Compiler::two_sided(Key& k, const json::JsonObject& ops, const std::string& path,
+                                               std::vector<bool>& done) {
+    struct Bound {
+        std::size_t index;
+        bool inclusive;
+        std::string text;  // numeric text or normalised ISO instant
+    };
+    std::optional<Bound> lower, upper;
+    std::string kind;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        const std::string& op = ops[i].key;
+        if (op != "$gt" && op != "$gte" && op != "$lt" && op != "$lte") continue;
+        const JsonValue& v = ops[i].value;
+        std::string this_kind, text;
+        if (v.is_number()) {
+            this_kind = "number";
+            text = v.number_text();
+        } else {
+            std::optional<std::string> iso = v.is_string() ? records::normalize_iso8601(v.as_string())
+                                                           : datetime_operand(v, path_member(path, op));
+            if (!iso) return std::nullopt;  // compare() reports it
+            this_kind = "instant";
+            text = *iso;
+        }
+        if (!kind.empty() && kind != this_kind) return std::nullopt;
+        kind = this_kind;
+        std::optional<Bound>& slot = op[1] == 'g' ? lower : upper;
+        if (slot) return std::nullopt;  // two lower (or upper) bounds
+        slot = Bound{i, op.size() == 4, text};
+    }
+    if (!lower || !upper || !range_indexed(kind.c_str(), k)) return std::nullopt;
+    const ParamKind pk = kind == "number" ? ParamKind::numeric : ParamKind::timestamptz;
+    const std::string lower_path = path_member(path, ops[lower->index].key);
+    const std::string upper_path = path_member(path, ops[upper->index].key);
+    node(lower_path);
+    node(upper_path);
+    const std::string key = key_param(k);
+    const std::string lo = param(pk, lower->text, lower_path);
+    const std::string hi = param(pk, upper->text, upper_path);
+    done[lower->index] = done[upper->index] = true;
+    const std::string window = "(" + lo + qop(lower->inclusive && upper->inclusive ? "<=" : "<") + hi + ")";
+    const std::string least = "LEAST(" + lo + ", " + hi + ")";
+    return "((" + window + " AND " + overlap(key, kind.c_str(), least, lower->inclusive, hi, upper->inclusive) +
+           ") OR (NOT " + window + " AND " + overlap(key, kind.c_str(), lo, lower->inclusive, "", false) + " AND " +
+           overlap(key, kind.c_str(), "", false, hi, upper->inclusive) + "))";
 }
 
 std::string Compiler::any_value(const std::string& k, const std::string& condition) {

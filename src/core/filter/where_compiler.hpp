@@ -13,8 +13,10 @@
 // TEXTOID for every argument), or, with CompileOptions::param_array, all of
 // them as the elements of one text[] parameter; the SQL casts each
 // placeholder to its type at the point of use ("$3::pg_catalog.numeric",
-// "$5[3]::pg_catalog.numeric"), so Param::kind only documents what the text
-// holds. The same placeholder may appear several times in the SQL.
+// "$5[3]::pg_catalog.numeric"; an instant as
+// "<kHelperSchema>.try_timestamptz($5[3]::pg_catalog.text)", which unlike
+// the STABLE timestamptz cast folds to a constant), so Param::kind only
+// documents what the text holds. The same placeholder may appear several times in the SQL.
 //
 // Shape: parameters are numbered by the filter's structure, not by its
 // values (one for each property condition's name, one for each operand), so
@@ -56,13 +58,25 @@
 //     settings (TimeZone, DateStyle); "now", "today", "epoch", "Jan 5 2024"
 //     and other forms timestamptz_in accepts are NULL here.
 //
+//   <kHelperSchema>.number_range(properties jsonb, key text) RETURNS numrange
+//   <kHelperSchema>.instant_range(properties jsonb, key text) RETURNS tstzrange
+//       IMMUTABLE STRICT PARALLEL SAFE
+//     [least, greatest] of the property's numbers (of try_timestamptz of its
+//     strings), values as prop_values yields them, inclusive bounds; NULL
+//     when there is none. Range operators ($gt $gte $lt $lte) on a property
+//     CompileOptions::range_indexed names compile to an overlap (&&) of these
+//     with a constant range, so a GiST index on one serves them.
+//
 // The expression assumes the properties expression is never SQL NULL (the
 // records table declares it NOT NULL); on NULL, parts of it would be NULL.
 // Everything else is two-valued: the result is TRUE or FALSE for every row.
 //
 // Indexes: equality and $in compile to jsonb containment (@>) and $exists to
 // the key-exists operator (?), both served by a GIN index on the properties
-// with the default jsonb_ops (jsonb_path_ops serves only @>).
+// with the default jsonb_ops (jsonb_path_ops serves only @>); ranges on
+// properties with range indexes to an overlap of number_range /
+// instant_range with a constant range (in a custom plan), served by
+// expression GiST indexes on them.
 #pragma once
 
 #include <cstddef>
@@ -139,6 +153,15 @@ struct CompileOptions {
     // Called once per node when set; may throw to abandon the compilation
     // (e.g. when the query was cancelled). The exception propagates as is.
     std::function<void()> check_interrupts;
+    // Whether range conditions ($gt $gte $lt $lte) on property `key` with
+    // operands of `kind` ("number" or "instant") are written as an overlap of
+    // number_range / instant_range with a constant range, which an
+    // expression index on that function serves and the planner estimates
+    // from the index's statistics. Unset or false: an EXISTS over the values,
+    // as before; the planner has no statistics for the overlap without the
+    // index, and its default guess for && (0.5% of the rows) would make
+    // every range filter look selective.
+    std::function<bool(const char* kind, const std::string& key)> range_indexed;
 };
 
 // A filter the user must correct. path() locates the problem in the filter
