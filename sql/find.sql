@@ -102,6 +102,19 @@ SELECT * FROM pg_temp.rows('{"labels": ["E"], "aggregate": {"n": {"fn": "count",
     "avgSalary": {"fn": "avg", "field": "salary", "alias": "$record", "precision": 0}},
     "groupBy": ["$record.dept"], "orderBy": {"n": "desc"}}');
 
+-- Aggregated and grouped datetimes order as instants too: x's 10:00+09:00
+-- is 01:00 UTC, before y's 05:00Z (as strings, y would come first).
+SELECT jsonb_array_length(rushdb.create_records('H', '[{"d": "x", "at": "2024-01-01T10:00:00+09:00"},
+    {"d": "y", "at": "2024-01-01T05:00:00Z"}, {"d": null, "at": "2024-01-02"}, {"at": "2024-01-03"}]')) AS created;
+SELECT * FROM pg_temp.rows('{"labels": ["H"], "select": {"a": {"$max": "$record.at"}}, "groupBy": ["$record.d"], "orderBy": {"a": "asc"}}');
+SELECT * FROM pg_temp.rows('{"labels": ["H"], "select": {"t": "$record.at", "n": {"$count": "*"}}, "groupBy": ["t"], "orderBy": {"t": "asc"}, "limit": 2}');
+SELECT r ->> 'd' AS d, r ->> 'a' AS a FROM pg_temp.rows('{"labels": ["H"], "select": {"a": {"$min": "$record.at"}}, "orderBy": {"$record.a": "asc", "a": "desc"}}') r;
+-- A null value and an absent one are one group (d: null, and no d).
+SELECT * FROM pg_temp.rows('{"labels": ["H"], "select": {"n": {"$count": "*"}}, "groupBy": ["$record.d"], "orderBy": {"n": "desc"}}');
+-- Buckets of 3,000 years start at year 1, not year 0.
+SELECT * FROM pg_temp.rows('{"labels": ["H"], "select": {"b": {"$timeBucket": {"field": "$record.at", "unit": "years", "size": 3000}},
+    "n": {"$count": "*"}}, "groupBy": ["b"]}');
+
 -- Errors: what was wrong, where.
 SELECT pg_temp.expect_error(format('SELECT rushdb.find(%L)', q)) FROM (VALUES
     ('{"labels": ["E"], "limitt": 5}'),
@@ -136,6 +149,12 @@ SELECT pg_temp.expect_error(format('SELECT rushdb.find(%L)', q)) FROM (VALUES
     ('{"select": {"n": {"$count": "*"}}, "groupBy": ["$record.dept"], "orderBy": {"name": "asc"}}'),
     ('{"select": {"n": {"$count": "*"}}, "groupBy": ["$record.dept"], "orderBy": "asc"}'),
     ('{"select": {"x": {"$add": [{"$sum": "$record.salary"}, "$record.salary"]}}, "groupBy": ["$record.dept"]}'),
+    ('{"select": {"k0": "$record.v", "k1": {"$add": [{"$ref": "k0"}, {"$ref": "k0"}]}, "k2": {"$add": [{"$ref": "k1"}, {"$ref": "k1"}]},
+       "k3": {"$add": [{"$ref": "k2"}, {"$ref": "k2"}]}, "k4": {"$add": [{"$ref": "k3"}, {"$ref": "k3"}]},
+       "k5": {"$add": [{"$ref": "k4"}, {"$ref": "k4"}]}, "k6": {"$add": [{"$ref": "k5"}, {"$ref": "k5"}]},
+       "k7": {"$add": [{"$ref": "k6"}, {"$ref": "k6"}]}, "k8": {"$add": [{"$ref": "k7"}, {"$ref": "k7"}]}}}'),
+    ('{"orderBy": {"$emp.name": "asc"}}'),
+    ('{"select": {"t": "$record.__proptypes"}}'),
     ('[1, 2]')) AS t(q);
 SELECT pg_temp.expect_error('SELECT rushdb.find(NULL)');
 
@@ -185,4 +204,4 @@ SELECT pg_temp.expect_error($$SELECT rushdb.create_property_index('n', ARRAY['bt
 SELECT rushdb.drop_property_index('n') -> 'dropped' AS dropped;
 SELECT rushdb.drop_property_index('at') -> 'dropped' AS dropped;
 SELECT rushdb.property_indexes();
-DELETE FROM rushdb.records WHERE label IN ('E', 'Other', 'Big');
+DELETE FROM rushdb.records WHERE label IN ('E', 'Other', 'Big', 'H');

@@ -66,7 +66,16 @@ SELECT pg_temp.expect_error(format('SELECT rushdb.search(%L)', q)) FROM (VALUES
     ('{"label": "Doc", "propertyName": "body", "text": "x", "limit": 0}'),
     ('{"label": "Doc", "propertyName": "title", "text": "x"}'),
     ('{"label": "Doc", "propertyName": "body", "text": "x", "where": {"n": {"$gt": "x"}}}')) AS t(q);
+SELECT pg_temp.expect_error(format('SELECT rushdb.search(%L)', q)) FROM (VALUES
+    ('{"label": "Doc", "propertyName": "body", "text": "x", "mode": "bogus"}'),
+    ('{"label": "Doc", "propertyName": "body", "text": "x", "ef": 5}'),
+    ('{"label": "Doc", "propertyName": "body", "text": "x", "limit": 1000, "skip": 2147483000}')) AS t(q);
+SELECT pg_temp.expect_error($$SELECT rushdb_internal.keyword_leg('Doc', 'body', 'x', 10, '{}', 1)$$);
 SELECT pg_temp.expect_error($$SELECT rushdb.create_text_index('Doc', 'body', 'klingon')$$);
+-- Index names cannot collide: ("a\x1fb", "c") and ("a", "b\x1fc") are two indexes.
+SELECT rushdb.create_text_index(E'a\x1fb', 'c') ->> 'created' AS first, rushdb.create_text_index('a', E'b\x1fc', 'english') ->> 'created' AS second;
+SELECT t ->> 'config' AS config FROM jsonb_array_elements(rushdb.text_indexes()) t WHERE t ->> 'label' LIKE 'a%' ORDER BY 1;
+SELECT rushdb.drop_text_index(E'a\x1fb', 'c') ->> 'dropped' AS d1, rushdb.drop_text_index('a', E'b\x1fc') ->> 'dropped' AS d2;
 SELECT pg_temp.expect_error($$SELECT rushdb.create_text_index('Doc', '__id')$$);
 
 -- Row-level security: the keyword leg reads with the caller's rights.

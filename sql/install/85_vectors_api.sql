@@ -249,8 +249,13 @@ BEGIN
             PERFORM rushdb_internal.raise_bad(format('limit must be between 1 and 1000, not %s', lim));
         END IF;
         IF skp < 0 THEN PERFORM rushdb_internal.raise_bad(format('skip must be 0 or more, not %s', skp)); END IF;
+        IF NOT (params ? 'query' OR params ? 'queryVector') AND EXISTS (
+               SELECT 1 FROM unnest(ARRAY['similarityFunction', 'sourceType', 'dimensions', 'mode', 'ef']) k WHERE params ? k) THEN
+            PERFORM rushdb_internal.raise_bad('"similarityFunction", "sourceType", "dimensions", "mode" and "ef" choose and '
+                                              'tune the vector leg: give "queryVector" or "query" too, or leave them out');
+        END IF;
         cfg := rushdb_internal.text_index_config(lbl, params ->> 'propertyName');
-        width := least(1000, greatest(50, 2 * (lim + skp)));
+        width := least(1000, greatest(50, 2 * (lim::bigint + skp)));
         keyword := coalesce((SELECT jsonb_agg(t.x ORDER BY t.o) FROM rushdb_internal.keyword_leg(
             lbl, params ->> 'propertyName', params ->> 'text', width, coalesce(params -> 'where', '{}'), cfg)
             WITH ORDINALITY AS t(x, o)), '[]');

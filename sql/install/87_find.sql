@@ -28,7 +28,7 @@ CREATE OR REPLACE AGGREGATE rushdb_internal.max_value(jsonb) (
 -- milliseconds since 1970 (as RushDB's select returns it); NULL for text
 -- that is not a datetime. Plural units group `size` units, counted from
 -- the start of the enclosing day, hour or minute (months from January,
--- years from year 0).
+-- years from year 0, a bucket that would start before year 1 from year 1).
 CREATE OR REPLACE FUNCTION rushdb_internal.time_bucket(value text, unit text, size integer) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT (extract(epoch FROM CASE unit
@@ -48,7 +48,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
                     + make_interval(hours => size * (extract(hour FROM t)::integer / size))
                 WHEN 'months' THEN make_timestamp(extract(year FROM t)::integer,
                     1 + size * ((extract(month FROM t)::integer - 1) / size), 1, 0, 0, 0)
-                WHEN 'years' THEN make_timestamp(size * (extract(year FROM t)::integer / size), 1, 1, 0, 0, 0)
+                WHEN 'years' THEN make_timestamp(greatest(1, size * (extract(year FROM t)::integer / size)), 1, 1, 0, 0, 0)
             END) * 1000)::bigint
     FROM (SELECT rushdb_internal.try_timestamptz(value) AT TIME ZONE 'UTC' AS t) s
 $$;

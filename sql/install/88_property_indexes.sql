@@ -44,29 +44,31 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WHERE i.indrelid = 'rushdb.records'::regclass AND d.description LIKE 'rushdb property index: %'
 $$;
 
--- Creating and dropping property indexes is for roles granted EXECUTE on
--- rushdb.create_property_index (checked for the calling role, since the
--- operations run as the extension's owner).
-CREATE OR REPLACE FUNCTION rushdb_internal.check_property_index_privilege(caller regrole, action text)
+-- Creating and dropping property (text) indexes is for roles granted
+-- EXECUTE on rushdb.create_property_index (rushdb.create_text_index),
+-- checked for the calling role, since the operations run as the
+-- extension's owner.
+CREATE OR REPLACE FUNCTION rushdb_internal.check_index_privilege(caller regrole, api text, action text)
 RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NOT has_function_privilege(caller, 'rushdb.create_property_index(text, text[])', 'EXECUTE') THEN
-        PERFORM rushdb_internal.raise_bad(format('permission denied to %s property indexes', action), NULL, '42501',
-                                          'A superuser grants it: GRANT EXECUTE ON FUNCTION '
-                                          'rushdb.create_property_index(text, text[]) TO <role>.');
+    IF NOT has_function_privilege(caller, api, 'EXECUTE') THEN
+        PERFORM rushdb_internal.raise_bad(format('permission denied to %s', action), NULL, '42501',
+                                          format('A superuser grants it: GRANT EXECUTE ON FUNCTION %s TO <role>.', api));
     END IF;
 END $$;
 
 -- args: {propertyName, kinds}. Runs as the extension's owner (the table's),
 -- for a caller with EXECUTE on rushdb.create_property_index.
+-- default_tablespace is pinned: the caller's setting must not choose where
+-- the owner puts an index.
 CREATE OR REPLACE FUNCTION rushdb_internal.op_create_property_index(caller regrole, args jsonb, ids uuid[], vectors rushdb.vector[])
-RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET default_tablespace = '' AS $$
 DECLARE
     prop text := args ->> 'propertyName';
     kind text;
     made text[] := '{}';
 BEGIN
-    PERFORM rushdb_internal.check_property_index_privilege(caller, 'create');
+    PERFORM rushdb_internal.check_index_privilege(caller, 'rushdb.create_property_index(text, text[])', 'create property indexes');
     IF prop IS NULL OR prop = '' OR left(prop, 2) = '__' OR left(prop, 1) = '$' THEN
         PERFORM rushdb_internal.raise_bad(format('"%s" is not a property name that can be indexed', prop));
     END IF;
@@ -95,7 +97,7 @@ DECLARE
     kind text;
     dropped text[] := '{}';
 BEGIN
-    PERFORM rushdb_internal.check_property_index_privilege(caller, 'drop');
+    PERFORM rushdb_internal.check_index_privilege(caller, 'rushdb.create_property_index(text, text[])', 'drop property indexes');
     FOREACH kind IN ARRAY ARRAY['num', 'time', 'sort'] LOOP
         IF to_regclass(format('rushdb.%I', rushdb_internal.property_index_name(prop, kind))) IS NOT NULL THEN
             EXECUTE format('DROP INDEX rushdb.%I', rushdb_internal.property_index_name(prop, kind));
@@ -131,25 +133,25 @@ $$;
 -- "text"). One per (label, property): a partial GIN index on rushdb.records
 --   records_text_<hash of label and property>
 --   USING gin (to_tsvector(config, text_of(properties, property))) WHERE label = <label>
--- commented "rushdb text index: <config>". Being an index, it is current
+-- commented "rushdb text index: {label, propertyName, config}" (JSON).
+-- Being an index, it is current
 -- after every write, inside the writing transaction. Like property
 -- indexes it is not in a dump (backup.md).
 CREATE OR REPLACE FUNCTION rushdb_internal.text_index_name(label text, property_name text)
 RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT 'records_text_' || left(md5(label || E'\x1f' || property_name), 16)
+    SELECT 'records_text_' || left(md5(length(label) || ':' || label || property_name), 16)
 $$;
 
--- Every text index: {label, propertyName, config, index, sizeBytes}.
+-- Every text index: {label, propertyName, config, index, sizeBytes}, from
+-- the JSON in each index's comment.
 CREATE OR REPLACE FUNCTION rushdb.text_indexes() RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(jsonb_agg(jsonb_build_object(
-               'label', substring(pg_get_expr(i.indpred, i.indrelid) FROM '= ''(.*)''::text'),
-               'propertyName', substring(pg_get_indexdef(c.oid) FROM 'text_of\(properties, ''(.*)''::text\)\)\) WHERE'),
-               'config', substr(d.description, length('rushdb text index: ') + 1),
-               'index', c.relname, 'sizeBytes', pg_relation_size(c.oid)) ORDER BY c.relname), '[]')
+    SELECT coalesce(jsonb_agg(substr(d.description, length('rushdb text index: ') + 1)::jsonb
+                              || jsonb_build_object('index', c.relname, 'sizeBytes', pg_relation_size(c.oid))
+                              ORDER BY c.relname), '[]')
     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
          JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
-    WHERE i.indrelid = 'rushdb.records'::regclass AND d.description LIKE 'rushdb text index: %'
+    WHERE i.indrelid = 'rushdb.records'::regclass AND d.description LIKE 'rushdb text index: {%'
 $$;
 
 -- A text search configuration of PostgreSQL's own (schema pg_catalog:
@@ -168,8 +170,9 @@ DECLARE
     cfg text;
 BEGIN
     IF ix IS NOT NULL THEN
-        SELECT substr(d.description, length('rushdb text index: ') + 1) INTO cfg FROM pg_description d
-        WHERE d.objoid = ix AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0;
+        SELECT substr(d.description, length('rushdb text index: ') + 1)::jsonb ->> 'config' INTO cfg FROM pg_description d
+        WHERE d.objoid = ix AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
+          AND d.description LIKE 'rushdb text index: {%';
     END IF;
     IF cfg IS NULL THEN
         PERFORM rushdb_internal.raise_bad(format('no text index for label "%s", property "%s"', label, property_name),
@@ -182,13 +185,13 @@ END $$;
 
 -- args: {label, propertyName, config}.
 CREATE OR REPLACE FUNCTION rushdb_internal.op_create_text_index(caller regrole, args jsonb, ids uuid[], vectors rushdb.vector[])
-RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET default_tablespace = '' AS $$
 DECLARE
     name text := rushdb_internal.text_index_name(args ->> 'label', args ->> 'propertyName');
     cfg regconfig := rushdb_internal.builtin_regconfig(args ->> 'config');
     created boolean := false;
 BEGIN
-    PERFORM rushdb_internal.check_property_index_privilege(caller, 'create text');
+    PERFORM rushdb_internal.check_index_privilege(caller, 'rushdb.create_text_index(text, text, text)', 'create text indexes');
     IF cfg IS NULL THEN
         PERFORM rushdb_internal.raise_bad(format('unknown text search configuration "%s"', args ->> 'config'), NULL, '22023',
                                           'Use one of PostgreSQL''s own: SELECT cfgname FROM pg_ts_config (simple, english, german, ...).');
@@ -197,7 +200,8 @@ BEGIN
         EXECUTE format('CREATE INDEX %I ON rushdb.records USING gin (pg_catalog.to_tsvector(%L::pg_catalog.regconfig, '
                        'rushdb_internal.text_of(properties, %L))) WHERE label = %L',
                        name, cfg::text, args ->> 'propertyName', args ->> 'label');
-        EXECUTE format('COMMENT ON INDEX rushdb.%I IS %L', name, 'rushdb text index: ' || cfg::text);
+        EXECUTE format('COMMENT ON INDEX rushdb.%I IS %L', name, 'rushdb text index: ' || jsonb_build_object(
+            'label', args ->> 'label', 'propertyName', args ->> 'propertyName', 'config', cfg::text)::text);
         created := true;
     END IF;
     RETURN jsonb_build_object('label', args ->> 'label', 'propertyName', args ->> 'propertyName',
@@ -211,7 +215,7 @@ DECLARE
     name text := rushdb_internal.text_index_name(args ->> 'label', args ->> 'propertyName');
     dropped boolean := false;
 BEGIN
-    PERFORM rushdb_internal.check_property_index_privilege(caller, 'drop text');
+    PERFORM rushdb_internal.check_index_privilege(caller, 'rushdb.create_text_index(text, text, text)', 'drop text indexes');
     IF to_regclass(format('rushdb.%I', name)) IS NOT NULL THEN
         EXECUTE format('DROP INDEX rushdb.%I', name);
         dropped := true;
@@ -247,7 +251,12 @@ RETURNS SETOF jsonb AS 'MODULE_PATHNAME', 'rushdb_keyword_leg' LANGUAGE C VOLATI
 -- Building indexes on every record is a DBA's decision, as create_index is.
 REVOKE ALL ON FUNCTION rushdb.create_property_index(text, text[]), rushdb.drop_property_index(text),
     rushdb.create_text_index(text, text, text), rushdb.drop_text_index(text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION rushdb_internal.property_index_ddl(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rushdb_internal.property_index_ddl(text, text),
+    rushdb_internal.check_index_privilege(regrole, text, text),
+    rushdb_internal.op_create_property_index(regrole, jsonb, uuid[], rushdb.vector[]),
+    rushdb_internal.op_drop_property_index(regrole, jsonb, uuid[], rushdb.vector[]),
+    rushdb_internal.op_create_text_index(regrole, jsonb, uuid[], rushdb.vector[]),
+    rushdb_internal.op_drop_text_index(regrole, jsonb, uuid[], rushdb.vector[]) FROM PUBLIC;
 
 COMMENT ON FUNCTION rushdb.create_property_index(text, text[]) IS
     'Indexes a property for range filters (num, time) and orderBy (sort) in find and search';

@@ -10,6 +10,7 @@
 #include "json/json_value.hpp"
 #include "pg_prelude.hpp"
 #include "query/find_compiler.hpp"
+#include "spi_quiet.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -35,12 +36,14 @@ constexpr std::size_t kMaxQueryBytes = 1024 * 1024;
     pg_unreachable();
 }
 
-// A find request compiled: the data query, the count query and the one
-// text[] parameter both take, in the caller's memory.
+// A find request compiled: the data query, the count query and the text
+// parameters both take, in the caller's memory.
 struct CompiledFind {
     char* data_sql;
     char* count_sql;
-    Datum params;
+    int nparams;
+    Oid* types;
+    Datum* params;
 };
 
 CompiledFind compile_request(FunctionCallInfo fcinfo) {
@@ -51,7 +54,7 @@ CompiledFind compile_request(FunctionCallInfo fcinfo) {
         ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                         errmsg("find query too large: %zu bytes of JSON, at most %zu", strlen(text), kMaxQueryBytes)));
     const std::size_t max_nodes = static_cast<std::size_t>(max_filter_nodes());
-    CompiledFind out{nullptr, nullptr, (Datum)0};
+    CompiledFind out{nullptr, nullptr, 0, nullptr, nullptr};
     guarded([&] {
         json::JsonValue q;
         try {
@@ -62,63 +65,48 @@ CompiledFind compile_request(FunctionCallInfo fcinfo) {
         if (!q.is_object())
             throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "find expects a JSON object {labels, where, orderBy, skip, limit, select, groupBy}");
         rushdb::query::FindOptions options;
-        options.param_array = 1;
         std::vector<std::string> values;
         const json::JsonValue* where = q.find("where");
         if (where != nullptr && where->is_object() && !where->as_object().empty()) {
             const std::string w = json::to_json(*where);
             std::vector<std::string> again;  // the same values: the filter's shape is the same
-            compile_filter(w.c_str(), "r", 1, max_nodes, options.filter_r, values);
-            compile_filter(w.c_str(), "c", 1, max_nodes, options.filter_c, again);
+            compile_filter(w.c_str(), "r", 1, max_nodes, options.filter_r, values, false);
+            compile_filter(w.c_str(), "c", 1, max_nodes, options.filter_c, again, false);
             options.filter_params = values.size();
         }
         rushdb::query::FindQuery compiled;
         try {
             compiled = rushdb::query::compile_find(q, options);
+        } catch (const rushdb::query::FindLimitError& e) {
+            throw UserError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, std::string("find query too large: ") + e.what());
         } catch (const rushdb::query::FindError& e) {
             throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("invalid find query: ") + e.what(), {},
                             "See docs/find.md for labels, where, orderBy, skip, limit, select and groupBy.");
         }
+        if (compiled.data_sql.size() + compiled.count_sql.size() > 4 * rushdb::query::kMaxSqlBytes)
+            throw UserError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "find query too large: it compiles to more than 4 MB of SQL",
+                            {}, "Use fewer select keys or a smaller filter.");
         for (auto& p : compiled.params) values.push_back(std::move(p));
         pg_call([&] {
             out.data_sql = pstrdup(compiled.data_sql.c_str());
             out.count_sql = pstrdup(compiled.count_sql.c_str());
-            std::size_t n = values.size();
-            Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * (n ? n : 1)));
-            for (std::size_t i = 0; i < n; ++i)
-                elems[i] = PointerGetDatum(cstring_to_text_with_len(values[i].data(), static_cast<int>(values[i].size())));
-            out.params = PointerGetDatum(construct_array(elems, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT));
+            out.nparams = static_cast<int>(values.size());
+            out.params = static_cast<Datum*>(palloc(sizeof(Datum) * (values.empty() ? 1 : values.size())));
+            out.types = static_cast<Oid*>(palloc(sizeof(Oid) * (values.empty() ? 1 : values.size())));
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                out.params[i] = PointerGetDatum(cstring_to_text_with_len(values[i].data(), static_cast<int>(values[i].size())));
+                out.types[i] = TEXTOID;
+            }
         });
     });
     return out;
 }
 
-// Runs `sql` with the request's parameter under search_path = pg_catalog,
-// pg_temp (SPI connected by the caller). An error while it runs (a
-// permission, a row-level security policy's own error) is reported without
-// the generated statement.
-void run(const char* sql, Datum params, ErrorContextCallback* saved_context_stack, bool read_only) {
-    Oid types[1] = {TEXTARRAYOID};
-    Datum values[1] = {params};
-    MemoryContext caller = CurrentMemoryContext;
-    int rc = 0;
-    PG_TRY();
-    {
-        rc = SPI_execute_with_args(sql, 1, types, values, nullptr, read_only, 0);
-    }
-    PG_CATCH();
-    {
-        MemoryContextSwitchTo(caller);
-        ErrorData* e = CopyErrorData();
-        FlushErrorState();
-        e->internalquery = nullptr;
-        e->internalpos = 0;
-        e->cursorpos = 0;
-        e->context = pstrdup("rushdb.find: the query compiled from the request");
-        error_context_stack = saved_context_stack;
-        ReThrowError(e);
-    }
-    PG_END_TRY();
+// Runs `sql` with the request's parameters under the caller's pinned
+// search_path (SPI connected by the caller), without echoing the SQL.
+void run(const char* sql, const CompiledFind& c, ErrorContextCallback* saved_context_stack, bool read_only) {
+    int rc = spi_execute_quiet(sql, c.nparams, c.types, c.params, read_only,
+                               "rushdb.find: the query compiled from the request", saved_context_stack);
     if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY) elog(ERROR, "find query failed: %s", SPI_result_code_string(rc));
 }
 
@@ -145,7 +133,7 @@ Datum rushdb_find(PG_FUNCTION_ARGS) {
     int nest = NewGUCNestLevel();
     set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    run(sql, c.params, saved_context_stack, true);
+    run(sql, c, saved_context_stack, true);
     error_context_stack = saved_context_stack;
     if (SPI_processed != 1) elog(ERROR, "find query returned %llu rows", static_cast<unsigned long long>(SPI_processed));
     bool isnull;
@@ -169,7 +157,7 @@ Datum rushdb_explain_find(PG_FUNCTION_ARGS) {
     set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     for (const char* part : {c.data_sql, c.count_sql}) {
-        run(psprintf("EXPLAIN (COSTS OFF) %s", part), c.params, saved_context_stack, false);
+        run(psprintf("EXPLAIN (COSTS OFF) %s", part), c, saved_context_stack, false);
         for (uint64 i = 0; i < SPI_processed; ++i) {
             bool isnull;
             Datum line = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);

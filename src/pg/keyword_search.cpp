@@ -8,7 +8,7 @@
 //
 // Runs with the caller's rights (GRANTs and row-level security on
 // rushdb.records hold) under search_path = pg_catalog, pg_temp; every value
-// travels in one text[] parameter; the config is a regconfig OID the SQL
+// travels as a text parameter; the config is a regconfig OID the SQL
 // wrapper looked up, written as a number.
 #include <string>
 #include <vector>
@@ -16,6 +16,7 @@
 #include "boundary.hpp"
 #include "filter_glue.hpp"
 #include "pg_prelude.hpp"
+#include "spi_quiet.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -25,6 +26,7 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
+#include "utils/syscache.h"
 }
 
 using namespace rushdb::pg;
@@ -44,6 +46,10 @@ Datum rushdb_keyword_leg(PG_FUNCTION_ARGS) {
     const int32 limit = PG_GETARG_INT32(3);
     if (limit < 1 || limit > 1000) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("keyword_leg: limit %d out of range", limit)));
     const Oid config = PG_GETARG_OID(5);
+    if (!SearchSysCacheExists1(TSCONFIGOID, ObjectIdGetDatum(config)))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                        errmsg("keyword_leg: %u is not a text search configuration", config),
+                        errhint("rushdb.search finds the text index's configuration; call it instead.")));
     const bool explain = PG_NARGS() > 6 && !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
 
     char* where_text = nullptr;
@@ -57,16 +63,20 @@ Datum rushdb_keyword_leg(PG_FUNCTION_ARGS) {
     // Built in C++ and copied out before any PostgreSQL call that may raise
     // an error runs outside pg_call: no C++ object is alive past this block.
     char* sql_c = nullptr;
-    Datum params = (Datum)0;
+    int nparams = 0;
+    Datum* params = nullptr;
+    Oid* types = nullptr;
     guarded([&] {
         std::string filter_sql = "TRUE";
         std::vector<std::string> values;
-        if (where_text != nullptr) compile_filter(where_text, "r", 1, max_nodes, filter_sql, values);
+        // Separate text parameters: array elements would each fold to a copy
+        // of the whole array in the plan made for these values.
+        if (where_text != nullptr) compile_filter(where_text, "r", 1, max_nodes, filter_sql, values, false);
         const std::size_t first = values.size();
         for (const char* v : inputs) values.emplace_back(v);
-        const std::string label = "$1[" + std::to_string(first + 1) + "]";
-        const std::string key = "$1[" + std::to_string(first + 2) + "]";
-        const std::string query = "$1[" + std::to_string(first + 3) + "]";
+        const std::string label = "$" + std::to_string(first + 1) + "::pg_catalog.text";
+        const std::string key = "$" + std::to_string(first + 2) + "::pg_catalog.text";
+        const std::string query = "$" + std::to_string(first + 3) + "::pg_catalog.text";
         const std::string cfg = std::to_string(config) + "::pg_catalog.oid::pg_catalog.regconfig";
         const std::string doc = "pg_catalog.to_tsvector(" + cfg + ", rushdb_internal.text_of(r.properties, " + key + "))";
         const std::string tsq = "pg_catalog.websearch_to_tsquery(" + cfg + ", " + query + ")";
@@ -78,10 +88,13 @@ Datum rushdb_keyword_leg(PG_FUNCTION_ARGS) {
             "ORDER BY s.score DESC, (s.r).id DESC";
         pg_call([&] {
             sql_c = pstrdup(((explain ? "EXPLAIN (COSTS OFF) " : "") + sql).c_str());
-            Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * values.size()));
-            for (std::size_t i = 0; i < values.size(); ++i)
-                elems[i] = PointerGetDatum(cstring_to_text_with_len(values[i].data(), static_cast<int>(values[i].size())));
-            params = PointerGetDatum(construct_array(elems, static_cast<int>(values.size()), TEXTOID, -1, false, TYPALIGN_INT));
+            nparams = static_cast<int>(values.size());
+            params = static_cast<Datum*>(palloc(sizeof(Datum) * values.size()));
+            types = static_cast<Oid*>(palloc(sizeof(Oid) * values.size()));
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                params[i] = PointerGetDatum(cstring_to_text_with_len(values[i].data(), static_cast<int>(values[i].size())));
+                types[i] = TEXTOID;
+            }
         });
     });
 
@@ -90,10 +103,9 @@ Datum rushdb_keyword_leg(PG_FUNCTION_ARGS) {
     int nest = NewGUCNestLevel();
     set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    Oid types[1] = {TEXTARRAYOID};
-    Datum args[1] = {params};
     // EXPLAIN runs only outside read-only SPI (it counts as a utility command).
-    const int rc = SPI_execute_with_args(sql_c, 1, types, args, nullptr, !explain, 0);
+    const int rc = spi_execute_quiet(sql_c, nparams, types, params, !explain,
+                                     "rushdb.search: the keyword leg of a text search", error_context_stack);
     if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY) elog(ERROR, "keyword query failed");
     for (uint64 i = 0; i < SPI_processed; ++i) {
         bool isnull;

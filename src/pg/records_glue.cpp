@@ -51,7 +51,7 @@ Datum cstring_to_jsonb(const std::string& s) {
 namespace rushdb::pg {
 
 void compile_filter(const char* filter_json, const char* record_alias, int param_no, std::size_t max_nodes,
-                    std::string& sql, std::vector<std::string>& params) {
+                    std::string& sql, std::vector<std::string>& params, bool as_array) {
     using rushdb::filter::FilterLimitError;
     rushdb::filter::CompiledFilter compiled;
     try {
@@ -59,7 +59,11 @@ void compile_filter(const char* filter_json, const char* record_alias, int param
         options.properties_expr = std::string(record_alias) + ".properties";
         options.id_expr = std::string(record_alias) + ".id";
         options.proptypes_expr = std::string(record_alias) + ".proptypes";
-        options.param_array = param_no;
+        if (as_array) {
+            options.param_array = param_no;
+        } else {
+            options.first_param = param_no;
+        }
         options.max_nodes = max_nodes;
         // Reading the flag is all that may happen inside the compiler's
         // frames; a pending interrupt is processed through pg_call, whose

@@ -47,15 +47,15 @@ TEST(FindCompiler, DefaultIsNewestFirstWithRushDbsPage) {
 
 TEST(FindCompiler, OneLabelIsAnEqualitySeveralAnAny) {
     FindQuery one = compile(R"({"labels": ["A"]})");
-    EXPECT_TRUE(contains(one.count_sql, "r.label OPERATOR(pg_catalog.=) $1[1]")) << one.count_sql;
+    EXPECT_TRUE(contains(one.count_sql, "r.label OPERATOR(pg_catalog.=) $1)")) << one.count_sql;
     EXPECT_EQ(one.params, (std::vector<std::string>{"A"}));
     FindQuery two = compile(R"({"labels": ["A", "B"]})");
-    EXPECT_TRUE(contains(two.count_sql, "ANY (ARRAY[$1[1], $1[2]]::pg_catalog.text[])")) << two.count_sql;
+    EXPECT_TRUE(contains(two.count_sql, "ANY (ARRAY[$1, $2]::pg_catalog.text[])")) << two.count_sql;
 }
 
 TEST(FindCompiler, ParametersFollowTheFilters) {
-    FindQuery q = compile(R"({"labels": ["A"], "orderBy": {"age": "desc"}})", "(r.f = $1[1] AND r.g = $1[2])", 2);
-    EXPECT_TRUE(contains(q.count_sql, "r.label OPERATOR(pg_catalog.=) $1[3]")) << q.count_sql;
+    FindQuery q = compile(R"({"labels": ["A"], "orderBy": {"age": "desc"}})", "(r.f = $1 AND r.g = $2)", 2);
+    EXPECT_TRUE(contains(q.count_sql, "r.label OPERATOR(pg_catalog.=) $3)")) << q.count_sql;
     EXPECT_EQ(q.params.front(), "A");
     // A filter fences the matches off from the ordering (see per_row_query).
     EXPECT_TRUE(contains(q.data_sql, "OFFSET 0) f ORDER BY")) << q.data_sql;
@@ -82,7 +82,10 @@ TEST(FindCompiler, GroupedQueriesAggregateEveryMatch) {
                               "orderBy": {"n": "desc"}, "limit": 7, "skip": 2})");
     EXPECT_TRUE(q.grouped);
     EXPECT_TRUE(contains(q.data_sql, "pg_catalog.to_jsonb(pg_catalog.count(*)) AS a1")) << q.data_sql;
-    EXPECT_TRUE(contains(q.data_sql, "GROUP BY (r.properties OPERATOR(pg_catalog.->) $1[")) << q.data_sql;
+    // A JSON null and an absent property are one group.
+    EXPECT_TRUE(contains(q.data_sql, "GROUP BY NULLIF((r.properties OPERATOR(pg_catalog.->) $")) << q.data_sql;
+    // The page of groups is cut before the output (and any $collect) is computed.
+    EXPECT_TRUE(contains(q.data_sql, "LIMIT 7 OFFSET 2) g ORDER BY")) << q.data_sql;
     EXPECT_TRUE(contains(q.data_sql, "LIMIT 7 OFFSET 2")) << q.data_sql;
     FindQuery self = compile(R"({"select": {"t": {"$sum": "$record.x"}}, "groupBy": ["t"]})");
     EXPECT_TRUE(contains(self.data_sql, "GROUP BY ()")) << self.data_sql;
@@ -102,6 +105,30 @@ TEST(FindCompiler, LegacyAggregateIsTheSelectItStandsFor) {
                                    "groupBy": ["$record.k"]})");
     EXPECT_EQ(legacy.data_sql, select.data_sql);
     EXPECT_EQ(legacy.params, select.params);
+}
+
+TEST(FindCompiler, RefChainsAreBounded) {
+    // k_i = k_(i-1) + k_(i-1): the SQL doubles per key; refused, not built.
+    std::string chain = R"({"select": {"k0": "$record.v")";
+    for (int i = 1; i <= 24; ++i)
+        chain += ", \"k" + std::to_string(i) + "\": {\"$add\": [{\"$ref\": \"k" + std::to_string(i - 1) +
+                 "\"}, {\"$ref\": \"k" + std::to_string(i - 1) + "\"}]}";
+    chain += "}}";
+    // (The depth through $ref stops it first; the SQL cap is the backstop.)
+    EXPECT_TRUE(contains(error_of(chain), "nested too deeply")) << error_of(chain);
+    // Depth counts through $ref.
+    std::string deep = R"({"select": {"k0": "$record.v")";
+    for (int i = 1; i <= 20; ++i)
+        deep += ", \"k" + std::to_string(i) + "\": {\"$add\": [{\"$ref\": \"k" + std::to_string(i - 1) + "\"}, 1]}";
+    deep += "}}";
+    EXPECT_TRUE(contains(error_of(deep), "nested too deeply")) << error_of(deep);
+}
+
+TEST(FindCompiler, OrderByTakesRushDbsRecordSpelling) {
+    EXPECT_EQ(compile(R"({"orderBy": {"$record.age": "asc"}})").data_sql, compile(R"({"orderBy": {"age": "asc"}})").data_sql);
+    EXPECT_TRUE(contains(error_of(R"({"orderBy": {"$emp.age": "asc"}})"), "only the root record"));
+    EXPECT_TRUE(contains(error_of(R"({"orderBy": {"__proptypes": "asc"}})"), "only __id orders"));
+    EXPECT_TRUE(contains(error_of(R"({"select": {"t": "$record.__proptypes"}})"), "only __id and __label"));
 }
 
 TEST(FindCompiler, Errors) {

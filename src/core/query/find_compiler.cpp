@@ -85,6 +85,8 @@ struct Value {
     bool aggregate = false;   // holds an aggregate function (grouped mode)
     bool bare_field = false;  // reads a record field outside any aggregate
     std::string type_sql;     // a field reference's __proptypes entry, else empty
+    std::string order_sql;    // grouped $min / $max: the sort key the value came from
+    std::size_t height = 1;   // levels of the expression, through $ref
 };
 
 std::string as_number(const Value& v) {
@@ -122,11 +124,23 @@ public:
 private:
     std::string param(const std::string& text) {
         params_.push_back(text);
-        return "$" + std::to_string(o_.param_array) + "[" + std::to_string(o_.filter_params + params_.size()) + "]";
+        const std::size_t n = o_.filter_params + params_.size();
+        if (n > 65535)
+            throw FindLimitError("find", "the request needs more parameters than PostgreSQL allows in one statement "
+                                         "(65535); use fewer select keys, labels or values");
+        return "$" + std::to_string(n);
     }
 
     // Field references
     std::string field_name(const std::string& ref, const std::string& path, bool allow_bare) const;
+    // An orderBy key: a property name, __id, a select key, or RushDB's
+    // "$record.name" spelling of a property.
+    std::string order_key_name(const std::string& key, const std::string& path) const {
+        if (!key.empty() && key[0] == '$') return field_name(key, path, false);
+        if (key.compare(0, 2, "__") == 0 && key != "__id")
+            throw FindError(path, "of the record's own fields only __id orders records");
+        return key;
+    }
     std::string field_sql(const std::string& alias, const std::string& name) {
         if (name == "__id") return "pg_catalog.to_jsonb(" + alias + ".id)";
         if (name == "__label") return "pg_catalog.to_jsonb(" + alias + ".label)";
@@ -148,7 +162,9 @@ private:
     JsonValue legacy_aggregate(const JsonValue& aggregate);
     Value expr(const JsonValue& e, const std::string& path, std::size_t depth, const std::string& alias,
                bool in_aggregate);
-    Value select_value(const std::string& key, const std::string& alias);
+    Value expr_unchecked(const JsonValue& e, const std::string& path, std::size_t depth, const std::string& alias,
+                         bool in_aggregate);
+    Value select_value(const std::string& key, const std::string& alias, std::size_t depth = 1);
     Value aggregate_of(const std::string& op, const JsonValue& e, const JsonValue& whole, const std::string& path,
                        std::size_t depth, const std::string& alias);
     Value time_bucket(const JsonValue& spec, const std::string& path, const std::string& alias);
@@ -177,7 +193,7 @@ private:
     // values (over r) once known.
     std::vector<std::string> keys_;
     std::map<std::string, JsonValue> exprs_;
-    std::map<std::string, Value> values_;
+    std::map<std::pair<std::string, std::string>, Value> values_;  // (key, alias)
     std::set<std::string> visiting_;
     std::map<std::string, CollectSpec> collects_;
     std::vector<std::string> key_params_;  // the param of each select key, by position in keys_
@@ -202,7 +218,13 @@ std::string Compiler::field_name(const std::string& ref, const std::string& path
         throw FindError(path, "\"$record\" alone is the whole record; name a field, as in \"$record.name\"");
     }
     const std::string prefix = std::string(kRecordAlias) + ".";
-    if (ref.compare(0, prefix.size(), prefix) == 0 && ref.size() > prefix.size()) return ref.substr(prefix.size());
+    if (ref.compare(0, prefix.size(), prefix) == 0 && ref.size() > prefix.size()) {
+        std::string name = ref.substr(prefix.size());
+        if (name.compare(0, 2, "__") == 0 && name != "__id" && name != "__label")
+            throw FindError(path, "of the record's own fields only __id and __label can be read here, not " +
+                                      json::to_json(JsonValue::string(name)));
+        return name;
+    }
     if (!ref.empty() && ref[0] == '$')
         throw FindError(path, "only the root record (\"$record\") can be referenced here: aliases of related "
                               "records need relationships, which are not available yet (" + json::to_json(JsonValue::string(ref)) + ")");
@@ -299,23 +321,32 @@ void Compiler::parse_select(const JsonValue& q) {
     }
 }
 
-// The value of select key `key` over `alias` (r: cached; c: compiled again).
-Value Compiler::select_value(const std::string& key, const std::string& alias) {
-    if (alias == "r") {
-        auto it = values_.find(key);
-        if (it != values_.end()) return it->second;
-    }
+// The value of select key `key` over `alias`, compiled once per alias;
+// `depth` counts the levels of the expression that refers to it, so a $ref
+// chain is held to kMaxExprDepth like a nested expression.
+Value Compiler::select_value(const std::string& key, const std::string& alias, std::size_t depth) {
+    auto it = values_.find({key, alias});
+    if (it != values_.end()) return it->second;
     if (visiting_.count(key) != 0) throw FindError(path_member("select", key), "circular $ref");
     visiting_.insert(key);
-    Value v = expr(exprs_.at(key), path_member("select", key), 1, alias, false);
+    Value v = expr(exprs_.at(key), path_member("select", key), depth, alias, false);
     visiting_.erase(key);
-    if (alias == "r") values_.emplace(key, v);
+    values_.emplace(std::make_pair(key, alias), v);
     return v;
 }
 
 Value Compiler::expr(const JsonValue& e, const std::string& path, std::size_t depth, const std::string& alias,
                      bool in_aggregate) {
-    if (depth > kMaxExprDepth) throw FindError(path, "expression nested too deeply");
+    Value v = expr_unchecked(e, path, depth, alias, in_aggregate);
+    if (v.sql.size() > kMaxSqlBytes)
+        throw FindLimitError(path, "the expression compiles to more than " + std::to_string(kMaxSqlBytes / 1024) +
+                                       " kB of SQL (a $ref repeated at each level doubles it); simplify it");
+    return v;
+}
+
+Value Compiler::expr_unchecked(const JsonValue& e, const std::string& path, std::size_t depth, const std::string& alias,
+                               bool in_aggregate) {
+    if (depth > kMaxExprDepth) throw FindError(path, "expression nested too deeply (through $ref too)");
     if (e.is_string()) return field(alias, field_name(e.as_string(), path, false));
     if (e.is_number()) {
         Value v;
@@ -343,7 +374,10 @@ Value Compiler::expr(const JsonValue& e, const std::string& path, std::size_t de
     if (op == "$ref") {
         if (!operand.is_string() || exprs_.count(operand.as_string()) == 0)
             throw FindError(p, "$ref names another key of the same select");
-        Value v = select_value(operand.as_string(), alias);
+        Value v = select_value(operand.as_string(), alias, depth + 1);
+        // A cached key was compiled at its own level: add its height here.
+        if (depth + v.height > kMaxExprDepth) throw FindError(p, "expression nested too deeply (through $ref too)");
+        ++v.height;
         if (in_aggregate && v.aggregate)
             throw FindError(p, "an aggregate of an aggregate: reference the aggregated key outside $sum/$avg/...");
         return v;
@@ -361,6 +395,7 @@ Value Compiler::expr(const JsonValue& e, const std::string& path, std::size_t de
         v.kind = Value::Kind::number;
         v.aggregate = a.aggregate || b.aggregate;
         v.bare_field = a.bare_field || b.bare_field;
+        v.height = 1 + std::max(a.height, b.height);
         if (op == "$divide") {
             // Division as JavaScript does it (a double); by zero it is null.
             v.sql = "((" + as_number(a) + ")::pg_catalog.float8" + qop("/") + "NULLIF((" + as_number(b) +
@@ -391,6 +426,7 @@ Value Compiler::aggregate_of(const std::string& op, const JsonValue& e, const Js
         return v;
     }
     Value inner = expr(e, path, depth + 1, alias, true);
+    v.height = 1 + inner.height;
     if (op == "$count") {
         const std::string x = "NULLIF(" + as_json(inner) + ", 'null'::pg_catalog.jsonb)";
         v.kind = Value::Kind::number;
@@ -417,9 +453,13 @@ Value Compiler::aggregate_of(const std::string& op, const JsonValue& e, const Js
     // $min / $max: in the order orderBy uses, returning the value itself.
     const std::string key = sort_key(as_json(inner), inner.type_sql);
     v.kind = Value::Kind::json;
-    v.sql = grouped ? "(rushdb_internal." + std::string(op == "$min" ? "min" : "max") + "_value(" + key + ")" +
-                          qop("->") + "2)"
-                    : as_json(inner);
+    if (grouped) {
+        v.order_sql = "rushdb_internal." + std::string(op == "$min" ? "min" : "max") + "_value(" + key + ")";
+        v.sql = "(" + v.order_sql + qop("->") + "2)";
+    } else {
+        v.sql = as_json(inner);
+        v.type_sql = inner.type_sql;  // the record's own value, ordered as its type
+    }
     return v;
 }
 
@@ -483,7 +523,7 @@ CollectSpec Compiler::collect(const std::string& key, const JsonValue& spec, con
             c.order.emplace_back("__id", direction(*ob, p));
         } else if (ob->is_object()) {
             for (const auto& m : ob->as_object()) {
-                std::string f = m.key;
+                std::string f = order_key_name(m.key, path_member(p, m.key));
                 // With a projection, its keys name the fields they hold.
                 for (const auto& s : c.select)
                     if (s.first == m.key) f = s.second;
@@ -571,16 +611,17 @@ std::string Compiler::per_row_query() {
         } else {
             for (const auto& m : order_by_->as_object()) {
                 const std::string dir = direction(m.value, path_member("orderBy", m.key));
+                const std::string name = order_key_name(m.key, path_member("orderBy", m.key));
                 std::string key;
-                if (m.key == "__id") {
+                if (name == "__id") {
                     key = oa + ".id " + dir;
                     by_id = true;
-                } else if (exprs_.count(m.key) != 0) {
-                    if (collects_.count(m.key) != 0) throw FindError(path_member("orderBy", m.key), "cannot order by a $collect");
-                    const Value v = select_value(m.key, oa);
+                } else if (exprs_.count(name) != 0 && m.key.compare(0, 1, "$") != 0) {
+                    if (collects_.count(name) != 0) throw FindError(path_member("orderBy", m.key), "cannot order by a $collect");
+                    const Value v = select_value(name, oa);
                     key = sort_key(as_json(v), v.type_sql) + " " + dir;
                 } else {
-                    key = sort_key(field_sql(oa, m.key), field_type(oa, m.key)) + " " + dir;
+                    key = sort_key(field_sql(oa, name), field_type(oa, name)) + " " + dir;
                 }
                 order += (order.empty() ? "" : ", ") + key;
             }
@@ -619,7 +660,12 @@ std::string Compiler::grouped_query() {
             throw FindError(p, "a groupBy entry is a field (\"$record.status\") or a key of select, not " +
                                    json::to_json(JsonValue::string(g)));
         const std::string name = field_name(g, p, false);
-        add_dim(Dim{name, field_sql("r", name), field_sql("c", name),
+        // A JSON null and an absent property are one group, as in RushDB
+        // (which stores no nulls).
+        const auto value = [&](const std::string& alias) {
+            return "NULLIF(" + field_sql(alias, name) + ", 'null'::pg_catalog.jsonb)";
+        };
+        add_dim(Dim{name, value("r"), value("c"),
                     name == "__id" || name == "__label" ? "" : "pg_catalog.min" + field_type("r", name)});
     }
     for (const std::string& k : keys_) {
@@ -631,7 +677,8 @@ std::string Compiler::grouped_query() {
                                                           "read fields through $sum/$min/... or group by them");
             aggregates.push_back(k);
         } else {
-            add_dim(Dim{k, as_json(v), as_json(select_value(k, "c")), ""});
+            add_dim(Dim{k, as_json(v), as_json(select_value(k, "c")),
+                        v.type_sql.empty() ? "" : "pg_catalog.min(" + v.type_sql + ")"});
         }
     }
     std::string inner, group;
@@ -642,7 +689,12 @@ std::string Compiler::grouped_query() {
         group += (group.empty() ? "" : ", ") + dims_[i].sql_r;
     }
     for (std::size_t i = 0; i < aggregates.size(); ++i)
-        inner += std::string(inner.empty() ? "" : ", ") + as_json(values_.at(aggregates[i])) + " AS a" + std::to_string(i + 1);
+    {
+        const Value& v = values_.at({aggregates[i], "r"});
+        inner += std::string(inner.empty() ? "" : ", ") + as_json(v) + " AS a" + std::to_string(i + 1);
+        // $min / $max: their sort key, so the rows order as the values do.
+        if (!v.order_sql.empty()) inner += ", " + v.order_sql + " AS k" + std::to_string(i + 1);
+    }
     if (inner.empty()) inner = "pg_catalog.count(*) AS n";
     std::string out;
     auto append = [&](const std::string& key_param, const std::string& value) {
@@ -650,6 +702,7 @@ std::string Compiler::grouped_query() {
     };
     std::map<std::string, std::string> column;  // output key -> its g column, for orderBy
     std::map<std::string, std::string> column_type;
+    std::map<std::string, std::string> column_key;  // $min / $max: their own sort key column
     for (std::size_t i = 0; i < keys_.size(); ++i) {
         const std::string& k = keys_[i];
         auto c = collects_.find(k);
@@ -659,9 +712,10 @@ std::string Compiler::grouped_query() {
         }
         auto a = std::find(aggregates.begin(), aggregates.end(), k);
         if (a != aggregates.end()) {
-            const std::string col = "g.a" + std::to_string(a - aggregates.begin() + 1);
-            append(key_params_[i], col);
-            column[k] = col;
+            const std::string n = std::to_string(a - aggregates.begin() + 1);
+            append(key_params_[i], "g.a" + n);
+            column[k] = "g.a" + n;
+            if (!values_.at({k, "r"}).order_sql.empty()) column_key[k] = "g.k" + n;
         }
     }
     for (std::size_t i = 0; i < dims_.size(); ++i) {
@@ -677,13 +731,16 @@ std::string Compiler::grouped_query() {
             throw FindError("orderBy", "with groupBy, orderBy names a select key or a groupBy field: {\"count\": \"desc\"}");
         for (const auto& m : order_by_->as_object()) {
             const std::string dir = direction(m.value, path_member("orderBy", m.key));
-            auto col = column.find(m.key);
+            const std::string key = order_key_name(m.key, path_member("orderBy", m.key));
+            auto col = column.find(key);
             if (col == column.end())
                 throw FindError(path_member("orderBy", m.key), "with groupBy, orderBy names a select key (not a $collect) "
                                                                 "or a groupBy field of the result rows");
-            auto t = column_type.find(m.key);
+            auto t = column_type.find(key);
+            auto k = column_key.find(key);
             order += std::string(order.empty() ? "" : ", ") +
-                     sort_key(col->second, t == column_type.end() ? "" : t->second) + " " + dir;
+                     (k != column_key.end() ? k->second : sort_key(col->second, t == column_type.end() ? "" : t->second)) +
+                     " " + dir;
         }
     }
     // Stable under ties: then by the grouping values.
@@ -691,9 +748,12 @@ std::string Compiler::grouped_query() {
         const std::string n = std::to_string(i + 1);
         order += std::string(order.empty() ? "" : ", ") + sort_key("g.d" + n, "g.t" + n) + " ASC";
     }
-    return "SELECT " + out + " AS j FROM (SELECT " + inner + " FROM rushdb.records r WHERE " + base_where("r", o_.filter_r) +
-           " GROUP BY " + (group.empty() ? "()" : group) + ") g" + (order.empty() ? "" : " ORDER BY " + order) +
-           " LIMIT " + std::to_string(limit_) + " OFFSET " + std::to_string(skip_);
+    // The page of groups first, then the output: a $collect runs for the
+    // groups on the page only, not for the skipped ones.
+    const std::string ordered = order.empty() ? "" : " ORDER BY " + order;
+    return "SELECT " + out + " AS j FROM (SELECT g.* FROM (SELECT " + inner + " FROM rushdb.records r WHERE " +
+           base_where("r", o_.filter_r) + " GROUP BY " + (group.empty() ? "()" : group) + ") g" + ordered + " LIMIT " +
+           std::to_string(limit_) + " OFFSET " + std::to_string(skip_) + ") g" + ordered;
 }
 
 FindQuery Compiler::run(const JsonValue& q) {

@@ -9,8 +9,8 @@
 // ordering, paging and the select / groupBy projection.
 //
 // Safety, as in the where compiler: nothing the caller wrote is SQL text.
-// Labels, property names, select keys and literal numbers travel as
-// elements of one text[] parameter ($N[i]); the SQL is this compiler's fixed
+// Labels, property names, select keys and literal numbers travel as text
+// parameters ($N); the SQL is this compiler's fixed
 // fragments, the filter SQL and integers it validated itself (LIMIT,
 // OFFSET, $precision, bucket sizes). Every function and operator is
 // schema-qualified.
@@ -46,16 +46,26 @@ private:
     std::string message_;
 };
 
+// A query beyond a resource limit (too much SQL, too many parameters): the
+// glue reports it with another SQLSTATE (54000).
+class FindLimitError : public FindError {
+public:
+    using FindError::FindError;
+};
+
 constexpr int kDefaultLimit = 100;   // RushDB's default page
 constexpr int kMaxLimit = 1000;      // and its largest
 constexpr std::size_t kMaxLabels = 100;
 constexpr std::size_t kMaxSelectKeys = 100;
-constexpr std::size_t kMaxExprDepth = 16;
+constexpr std::size_t kMaxExprDepth = 16;  // also counted through $ref
+// Most SQL one request may compile to ($ref chains can double it per key).
+constexpr std::size_t kMaxSqlBytes = 1024 * 1024;
 
 struct FindOptions {
-    // The text[] parameter holding every value ($param_array[i]).
-    int param_array = 1;
-    // Elements already used by the filter: ours start at filter_params + 1.
+    // Placeholders already used by the filter ($1 .. $filter_params): ours
+    // are $(filter_params + 1) ... Every value is its own text parameter:
+    // elements of one array parameter would each fold, in a custom plan, to
+    // a copy of the whole array (memory growing with references x bytes).
     std::size_t filter_params = 0;
     // The compiled where filter over alias "r" and over alias "c" ("TRUE" when
     // there is none).
@@ -68,7 +78,7 @@ struct FindQuery {
     std::string data_sql;
     // One bigint row: the records that match labels and where ("total").
     std::string count_sql;
-    // The elements after the filter's, in order.
+    // The parameters after the filter's, in order (all text).
     std::vector<std::string> params;
     bool grouped = false;
 };
