@@ -8,7 +8,7 @@
 // rushdb.search_plan_cache_memory bytes
 // (SPI_keepplan; PostgreSQL's plan cache revalidates them when the tables
 // change), binds the query vector, label, limit, skip and the filter's
-// parameter array, and sets search_path, rushdb.hnsw_ef_search (and the
+// values (a text parameter each), and sets search_path, rushdb.hnsw_ef_search (and the
 // mode's planner switches) only for the duration of the call.
 //
 // Security: all SQL here runs with search_path = pg_catalog, pg_temp and
@@ -285,11 +285,17 @@ void shorten_context(ErrorData* e, const char* statement, const char* own_line) 
 
 // ---------------------------------------------------------------------------
 
+// The where filter's values: text parameters $5 .. $(4 + count).
+struct FilterParams {
+    int count;
+    Datum* values;
+};
+
 // Runs the ranked query for a resolved index in `mode`. Called with SPI
 // connected and the search's settings in place. Returns the number of rows;
 // they stay in SPI_tuptable for fill_results.
 uint64 run_search(const char* index_id, const char* table, bool cosine, Datum query, Oid vector_type, Datum label,
-                  int32 limit, int32 skip, const char* filter_sql, Datum filter_params, const char* mode) {
+                  int32 limit, int32 skip, const char* filter_sql, const FilterParams& filter, const char* mode) {
     // The statement depends on the table, the metric, the filter's shape
     // and the LIMIT bucket only; every value is a parameter.
     const char* op = cosine ? "<=>" : "<->";
@@ -314,7 +320,22 @@ uint64 run_search(const char* index_id, const char* table, bool cosine, Datum qu
     char* own_line = psprintf("rushdb.search: ranked query of embedding index %s", index_id);
     const std::size_t filter_bytes = strcmp(filter_sql, "TRUE") == 0 ? 0 : strlen(filter_sql);
 
-    Datum values[5] = {query, label, Int32GetDatum(limit), Int32GetDatum(skip), filter_params};
+    // $1..$4, then the filter's values as $5, $6, ... (text each).
+    const int nargs = 4 + filter.count;
+    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * nargs));
+    Oid* types = static_cast<Oid*>(palloc(sizeof(Oid) * nargs));
+    values[0] = query;
+    values[1] = label;
+    values[2] = Int32GetDatum(limit);
+    values[3] = Int32GetDatum(skip);
+    types[0] = vector_type;
+    types[1] = TEXTOID;
+    types[2] = INT4OID;
+    types[3] = INT4OID;
+    for (int i = 0; i < filter.count; ++i) {
+        values[4 + i] = filter.values[i];
+        types[4 + i] = TEXTOID;
+    }
     int rc = guarded([&]() -> int {
         const std::string key = std::string(mode) + '\x1f' + sql;
         try {
@@ -327,14 +348,13 @@ uint64 run_search(const char* index_id, const char* table, bool cosine, Datum qu
                 ++entry->uses;
                 plan = entry->plan;
             } else {
-                Oid types[5] = {vector_type, TEXTOID, INT4OID, INT4OID, TEXTARRAYOID};
                 // With a filter, every call is planned for its values (a
                 // custom plan): only then does the planner see how many
                 // records match and choose between the graph and an exact
                 // ranking of the matches. Parsing is still done once.
                 const int options = filter_bytes > 0 ? CURSOR_OPT_CUSTOM_PLAN : 0;
                 plan = pg_call([&] {
-                    SPIPlanPtr prepared = SPI_prepare_cursor(sql, 5, types, options);
+                    SPIPlanPtr prepared = SPI_prepare_cursor(sql, nargs, types, options);
                     if (prepared == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
                     return prepared;
                 });
@@ -609,7 +629,7 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
 
     // Filter: compiled once per call; '{}' (and NULL) is no filter.
     const char* filter_sql = "TRUE";
-    Datum filter_params = PointerGetDatum(construct_empty_array(TEXTOID));
+    FilterParams filter_params{0, nullptr};
     if (!PG_ARGISNULL(5)) {
         Jsonb* where = PG_GETARG_JSONB_P(5);
         if (!(JB_ROOT_IS_OBJECT(where) && JB_ROOT_COUNT(where) == 0)) {
@@ -621,23 +641,24 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
                                        kMaxWhereBytes),
                                 errhint("Use fewer conditions or split the search.")));
             char* sql_out = nullptr;
-            ArrayType* params_out = nullptr;
             std::size_t max_nodes = static_cast<std::size_t>(g_max_filter_nodes);
             guarded([&] {
                 std::string sql;
                 std::vector<std::string> params;
-                compile_filter(where_text, "r", 5, max_nodes, sql, params);
+                // Separate text parameters $5, $6, ...: as elements of one
+                // array, each reference would fold to a copy of the array in
+                // the custom plan (memory: references x bytes).
+                compile_filter(where_text, "r", 5, max_nodes, sql, params, false);
                 sql_out = static_cast<char*>(pg_call([&] { return static_cast<void*>(pstrdup(sql.c_str())); }));
-                std::size_t n = params.size();
+                const int n = static_cast<int>(params.size());
                 Datum* elems = static_cast<Datum*>(pg_call([&] { return palloc(sizeof(Datum) * (n ? n : 1)); }));
-                for (std::size_t i = 0; i < n; ++i) {
-                    const std::string& p = params[i];
+                for (int i = 0; i < n; ++i) {
+                    const std::string& p = params[static_cast<std::size_t>(i)];
                     elems[i] = pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(p.data(), static_cast<int>(p.size()))); });
                 }
-                params_out = pg_call([&] { return construct_array(elems, static_cast<int>(n), TEXTOID, -1, false, TYPALIGN_INT); });
+                filter_params = FilterParams{n, elems};
             });
             filter_sql = sql_out;
-            filter_params = PointerGetDatum(params_out);
         }
     }
 
