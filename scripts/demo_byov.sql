@@ -38,3 +38,16 @@ FROM jsonb_array_elements(rushdb.search(jsonb_build_object(
     'label', 'Chunk', 'propertyName', 'content', 'limit', 5,
     'where', '{"category": "Sapui5", "title": {"$contains": "Table"}}'::jsonb,
     'queryVector', (SELECT doc -> 'vector' FROM demo_raw WHERE doc ->> 'title' = 'Flexible Column Layout Actions' LIMIT 1)))) r;
+
+-- 6. Hybrid search: a keyword leg over a text index on the chunks' content,
+--    fused with the vector leg by reciprocal rank (docs/byov.md).
+SELECT rushdb.create_text_index('Chunk', 'content', 'english') ->> 'index' IS NOT NULL AS text_index;
+SELECT r ->> 'title' AS title, round((r ->> '__score')::numeric, 4) AS fused,
+       r ->> '__vectorRank' AS vector_rank, r ->> '__textRank' AS text_rank
+FROM jsonb_array_elements(rushdb.search(jsonb_build_object(
+    'label', 'Chunk', 'propertyName', 'content', 'limit', 5, 'text', 'table column',
+    'queryVector', (SELECT doc -> 'vector' FROM demo_raw WHERE doc ->> 'title' = 'Flexible Column Layout Actions' LIMIT 1)))) r;
+
+-- 7. Plain queries over the records (docs/find.md): chunks per category.
+SELECT rushdb.find('{"labels": ["Chunk"], "select": {"chunks": {"$count": "*"}},
+                     "groupBy": ["$record.category"], "orderBy": {"chunks": "desc"}, "limit": 5}') -> 'data' AS chunks_per_category;

@@ -184,8 +184,10 @@ BEGIN
 END $$;
 
 -- args: {label, propertyName, config}.
+-- (client_min_messages: to_tsvector's NOTICE for each over-long word is noise.)
 CREATE OR REPLACE FUNCTION rushdb_internal.op_create_text_index(caller regrole, args jsonb, ids uuid[], vectors rushdb.vector[])
-RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET default_tablespace = '' AS $$
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET default_tablespace = ''
+    SET client_min_messages = warning AS $$
 DECLARE
     name text := rushdb_internal.text_index_name(args ->> 'label', args ->> 'propertyName');
     cfg regconfig := rushdb_internal.builtin_regconfig(args ->> 'config');

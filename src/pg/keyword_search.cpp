@@ -102,6 +102,9 @@ Datum rushdb_keyword_leg(PG_FUNCTION_ARGS) {
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     int nest = NewGUCNestLevel();
     set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    // to_tsvector says NOTICE for every word over 2,047 bytes (base64 in a
+    // document, say), once per match and per call: noise to the caller.
+    set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     // EXPLAIN runs only outside read-only SPI (it counts as a utility command).
     const int rc = spi_execute_quiet(sql_c, nparams, types, params, !explain,
