@@ -45,15 +45,9 @@ run() {  # name, select expression using :w / :w2 and \$vec
     } >"$script"
     rm -f "$BENCH_DIR"/pgbench_log.*
     (cd "$BENCH_DIR" && pgbench -n -M prepared -c 1 -t "$ITER" -f "$script" -l >/dev/null 2>&1) || { echo "$name: pgbench failed"; return; }
-    python3 - "$name" "$BENCH_DIR" <<'PY'
-import glob, sys
-name, d = sys.argv[1:]
-lat = sorted(int(line.split()[2]) / 1000.0 for f in glob.glob(d + "/pgbench_log.*") for line in open(f))
-pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
-print(f"{name:44s} {pick(0.5):8.2f} {pick(0.99):8.2f} {sum(lat) / len(lat):8.2f}")
-PY
+    "$REPO_ROOT/test/bench/pgbench_latency.py" "$name" "$BENCH_DIR" 44
 }
-printf '%-44s %8s %8s %8s\n' search p50_ms p99_ms mean_ms
+printf '%-44s %9s %9s %9s\n' search p50_ms p99_ms mean_ms
 run "vector only, limit 10" "jsonb_build_object('label', 'Doc', 'propertyName', 'body', 'queryVector', $vec, 'limit', 10)"
 run "keyword only, one word, limit 10" "jsonb_build_object('label', 'Doc', 'propertyName', 'body', 'text', 'w' || :w, 'limit', 10)"
 run "hybrid, one word, limit 10" "jsonb_build_object('label', 'Doc', 'propertyName', 'body', 'queryVector', $vec, 'text', 'w' || :w, 'limit', 10)"

@@ -60,11 +60,5 @@ for entry in "${QUERIES[@]}"; do
            grep -m1 -oE '(Index Only Scan|Index Scan( Backward)?|Bitmap Index Scan|Seq Scan|Parallel Seq Scan) (using|on) [a-z0-9_]+' || echo '?')
     rm -f "$BENCH_DIR"/pgbench_log.*
     (cd "$BENCH_DIR" && pgbench -n -M prepared -c 1 -t "$ITER" -f "$script" -l >/dev/null 2>&1)
-    python3 - "$name" "$plan" "$BENCH_DIR" <<'PY'
-import glob, sys
-name, plan, d = sys.argv[1:]
-lat = sorted(int(line.split()[2]) / 1000.0 for f in glob.glob(d + "/pgbench_log.*") for line in open(f))
-pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
-print(f"{name:42s} {pick(0.5):9.2f} {pick(0.99):9.2f} {sum(lat) / len(lat):9.2f}  {plan}")
-PY
+    "$REPO_ROOT/test/bench/pgbench_latency.py" "$name" "$BENCH_DIR" 42 "$plan"
 done
