@@ -7,10 +7,14 @@
 #pragma once
 
 #include <cstddef>
-#include <set>
 #include <string>
-#include <utility>
 #include <vector>
+
+#include "pg_prelude.hpp"
+
+extern "C" {
+#include "nodes/pg_list.h"
+}
 
 namespace rushdb::pg {
 
@@ -23,12 +27,12 @@ namespace rushdb::pg {
 void compile_filter(const char* filter_json, const char* record_alias, int param_no, std::size_t max_nodes,
                     std::string& sql, std::vector<std::string>& params, bool as_array = true);
 
-// (kind, property) of every range index on rushdb.records: an index whose
-// expression is rushdb_internal.number_range (kind "number") or
-// instant_range ("instant") of a constant key, as create_property_index
+// Every range index on rushdb.records, as palloc'd "kind:property" strings:
+// an index whose expression is rushdb_internal.number_range (kind "number")
+// or instant_range ("instant") of a constant key, as create_property_index
 // makes. The where compiler writes ranges on these properties as overlaps.
-// Calls PostgreSQL (relcache): run it through pg_call from C++.
-std::set<std::pair<std::string, std::string>> range_indexed_properties();
+// Calls PostgreSQL (relcache) and may raise: run it through pg_call.
+List* range_indexed_properties();
 
 // rushdb.max_filter_nodes, the limit every where filter is compiled with.
 int max_filter_nodes();

@@ -69,10 +69,15 @@ CompiledFind compile_request(FunctionCallInfo fcinfo) {
         const json::JsonValue* where = q.find("where");
         if (where != nullptr && where->is_object() && !where->as_object().empty()) {
             const std::string w = json::to_json(*where);
-            std::vector<std::string> again;  // the same values: the filter's shape is the same
             compile_filter(w.c_str(), "r", 1, max_nodes, options.filter_r, values, false);
-            compile_filter(w.c_str(), "c", 1, max_nodes, options.filter_c, again, false);
             options.filter_params = values.size();
+            // Over "c" only for the correlated $collect subqueries of a
+            // grouped query; the same shape, so the same parameters.
+            const json::JsonValue* group_by = q.find("groupBy");
+            if (group_by != nullptr && group_by->is_array() && !group_by->as_array().empty()) {
+                std::vector<std::string> again;
+                compile_filter(w.c_str(), "c", 1, max_nodes, options.filter_c, again, false);
+            }
         }
         rushdb::query::FindQuery compiled;
         try {

@@ -9,9 +9,8 @@
 // of a property's values (the value, or an array's elements). The where
 // compiler writes every range condition as an overlap with these
 // (where_compiler.cpp, Compiler::overlap), which a GiST index serves.
-#include <set>
 #include <string>
-#include <utility>
+#include <string_view>
 
 #include "boundary.hpp"
 #include "filter_glue.hpp"
@@ -43,10 +42,10 @@ namespace {
 // The instant an ISO-8601 datetime names (records' own grammar), as
 // PostgreSQL microseconds; false for any other text.
 bool iso_instant(const char* s, int len, TimestampTz* out) {
-    std::string text(s, static_cast<std::size_t>(len));
     char normalized[64];
+    // No C++ object outlives this block: timestamptz_in below may raise.
     bool ok = guarded([&] {
-        auto n = rushdb::records::normalize_iso8601(text);
+        auto n = rushdb::records::normalize_iso8601(std::string_view(s, static_cast<std::size_t>(len)));
         if (!n || n->size() >= sizeof normalized) return false;
         std::memcpy(normalized, n->c_str(), n->size() + 1);
         return true;
@@ -139,8 +138,9 @@ bool take_instant(const JsonbValue& e, Datum* out) {
 
 namespace rushdb::pg {
 
-std::set<std::pair<std::string, std::string>> range_indexed_properties() {
-    std::set<std::pair<std::string, std::string>> out;
+List* range_indexed_properties() {
+    // Plain PostgreSQL code (it may raise): palloc'd results, no C++ objects.
+    List* out = NIL;
     Oid api = get_namespace_oid("rushdb", true);
     Oid internal = get_namespace_oid("rushdb_internal", true);
     Oid records = OidIsValid(api) ? get_relname_relid("records", api) : InvalidOid;
@@ -161,7 +161,7 @@ std::set<std::pair<std::string, std::string>> range_indexed_properties() {
             const char* kind = strcmp(name, "number_range") == 0 ? "number" : strcmp(name, "instant_range") == 0 ? "instant" : nullptr;
             Node* key = static_cast<Node*>(lsecond(f->args));
             if (kind == nullptr || !IsA(key, Const) || reinterpret_cast<Const*>(key)->constisnull) continue;
-            out.emplace(kind, TextDatumGetCString(reinterpret_cast<Const*>(key)->constvalue));
+            out = lappend(out, psprintf("%s:%s", kind, TextDatumGetCString(reinterpret_cast<Const*>(key)->constvalue)));
         }
         index_close(index, AccessShareLock);
     }

@@ -4,6 +4,8 @@
 // (the datetime helpers the compiled filters call are in property_values.cpp). jsonb crosses the boundary as its text form, parsed
 // by the core's JSON reader: filters and property objects are small, and the
 // core stays free of PostgreSQL.
+#include <optional>
+#include <set>
 #include <string>
 
 #include "boundary.hpp"
@@ -71,11 +73,18 @@ void compile_filter(const char* filter_json, const char* record_alias, int param
         options.check_interrupts = [] {
             if (InterruptPending) pg_call([] { CHECK_FOR_INTERRUPTS(); });
         };
-        // Read before compiling: the callback runs inside the compiler, where
-        // nothing may call PostgreSQL.
-        const auto ranges = pg_call([] { return range_indexed_properties(); });
+        // Read on the first range the filter holds (through pg_call, so an
+        // error unwinds the compiler's frames): filters without one, most
+        // searches, never open the indexes.
+        std::optional<std::set<std::string>> ranges;
         options.range_indexed = [&ranges](const char* kind, const std::string& key) {
-            return ranges.count({kind, key}) != 0;
+            if (!ranges) {
+                List* found = pg_call([] { return range_indexed_properties(); });
+                ranges.emplace();
+                ListCell* lc;
+                foreach (lc, found) ranges->emplace(static_cast<const char*>(lfirst(lc)));
+            }
+            return ranges->count(std::string(kind) + ":" + key) != 0;
         };
         compiled = rushdb::filter::compile_where(json::parse_json(filter_json), options);
     } catch (const FilterLimitError& e) {

@@ -108,7 +108,6 @@ struct CollectSpec {
     std::string key;
     std::vector<std::pair<std::string, std::string>> select;  // output key param, field name ("" = whole record)
     std::vector<std::pair<std::string, std::string>> order;   // field name, direction
-    std::vector<std::string> select_fields;                    // field names, for the order keys
     long long limit = kDefaultLimit;
     long long skip = 0;
     bool unique = true;
@@ -165,6 +164,7 @@ private:
     Value expr_unchecked(const JsonValue& e, const std::string& path, std::size_t depth, const std::string& alias,
                          bool in_aggregate);
     Value select_value(const std::string& key, const std::string& alias, std::size_t depth = 1);
+    // `path` locates the expression object `whole`, `op` its operator.
     Value aggregate_of(const std::string& op, const JsonValue& e, const JsonValue& whole, const std::string& path,
                        std::size_t depth, const std::string& alias);
     Value time_bucket(const JsonValue& spec, const std::string& path, const std::string& alias);
@@ -384,7 +384,7 @@ Value Compiler::expr_unchecked(const JsonValue& e, const std::string& path, std:
     }
     if (op == "$sum" || op == "$avg" || op == "$count" || op == "$min" || op == "$max") {
         if (in_aggregate) throw FindError(p, "aggregates cannot be nested");
-        return aggregate_of(op, operand, e, p, depth, alias);
+        return aggregate_of(op, operand, e, path, depth, alias);
     }
     if (op == "$add" || op == "$subtract" || op == "$multiply" || op == "$divide") {
         if (!operand.is_array() || operand.as_array().size() != 2)
@@ -425,7 +425,7 @@ Value Compiler::aggregate_of(const std::string& op, const JsonValue& e, const Js
         v.sql = grouped ? "pg_catalog.count(*)" : "1::pg_catalog.int8";
         return v;
     }
-    Value inner = expr(e, path, depth + 1, alias, true);
+    Value inner = expr(e, path_member(path, op), depth + 1, alias, true);
     v.height = 1 + inner.height;
     if (op == "$count") {
         const std::string x = "NULLIF(" + as_json(inner) + ", 'null'::pg_catalog.jsonb)";
@@ -443,7 +443,7 @@ Value Compiler::aggregate_of(const std::string& op, const JsonValue& e, const Js
         v.kind = Value::Kind::number;
         const std::string avg = grouped ? "pg_catalog.avg(" + as_number(inner) + ")" : as_number(inner);
         if (const JsonValue* precision = whole.find("$precision")) {
-            const long long digits = whole_number(*precision, 0, 15, path_member(path.substr(0, path.rfind('.')), "$precision"), "$precision");
+            const long long digits = whole_number(*precision, 0, 15, path_member(path, "$precision"), "$precision");
             v.sql = "pg_catalog.round(" + avg + ", " + std::to_string(digits) + ")";
         } else {
             v.sql = "(" + avg + ")::pg_catalog.float8";

@@ -68,7 +68,7 @@ struct FindOptions {
     // a copy of the whole array (memory growing with references x bytes).
     std::size_t filter_params = 0;
     // The compiled where filter over alias "r" and over alias "c" ("TRUE" when
-    // there is none).
+    // there is none). filter_c is read only by grouped queries (groupBy).
     std::string filter_r = "TRUE";
     std::string filter_c = "TRUE";
 };
