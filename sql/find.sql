@@ -201,6 +201,9 @@ FROM rushdb.explain_find('{"labels": ["Big"], "where": {"cat": {"$gt": 5}}}') li
 SELECT (rushdb.find('{"labels": ["Big"], "orderBy": {"n": "desc"}, "limit": 2}') -> 'data') @? '$[0] ? (@.n == 5000)' AS top_is_5000;
 SELECT pg_temp.expect_error($$SELECT rushdb.create_property_index('__id')$$);
 SELECT pg_temp.expect_error($$SELECT rushdb.create_property_index('n', ARRAY['btree'])$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_property_index(NULL)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.drop_property_index(NULL)$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.drop_property_index('')$$);
 SELECT rushdb.drop_property_index('n') -> 'dropped' AS dropped;
 SELECT rushdb.drop_property_index('at') -> 'dropped' AS dropped;
 SELECT rushdb.property_indexes();

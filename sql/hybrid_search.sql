@@ -77,6 +77,9 @@ SELECT rushdb.create_text_index(E'a\x1fb', 'c') ->> 'created' AS first, rushdb.c
 SELECT t ->> 'config' AS config FROM jsonb_array_elements(rushdb.text_indexes()) t WHERE t ->> 'label' LIKE 'a%' ORDER BY 1;
 SELECT rushdb.drop_text_index(E'a\x1fb', 'c') ->> 'dropped' AS d1, rushdb.drop_text_index('a', E'b\x1fc') ->> 'dropped' AS d2;
 SELECT pg_temp.expect_error($$SELECT rushdb.create_text_index('Doc', '__id')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.create_text_index(NULL, 'body')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.drop_text_index(NULL, 'body')$$);
+SELECT pg_temp.expect_error($$SELECT rushdb.drop_text_index('Doc', '')$$);
 
 -- Row-level security: the keyword leg reads with the caller's rights.
 CREATE ROLE hybrid_reader;

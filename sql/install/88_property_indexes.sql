@@ -125,9 +125,13 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION rushdb.drop_property_index(property_name text) RETURNS jsonb
-LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-    SELECT rushdb_internal.privileged('drop_property_index', jsonb_build_object('propertyName', property_name))
-$$;
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF property_name IS NULL OR property_name = '' THEN
+        PERFORM rushdb_internal.raise_bad('propertyName is required', NULL, '22004');
+    END IF;
+    RETURN rushdb_internal.privileged('drop_property_index', jsonb_build_object('propertyName', property_name));
+END $$;
 
 -- Text indexes: the keyword leg of hybrid search (rushdb.search with
 -- "text"). One per (label, property): a partial GIN index on rushdb.records
@@ -240,9 +244,14 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION rushdb.drop_text_index(label text, property_name text) RETURNS jsonb
-LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-    SELECT rushdb_internal.privileged('drop_text_index', jsonb_build_object('label', label, 'propertyName', property_name))
-$$;
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF label IS NULL OR label = '' THEN PERFORM rushdb_internal.raise_bad('label is required', NULL, '22004'); END IF;
+    IF property_name IS NULL OR property_name = '' THEN
+        PERFORM rushdb_internal.raise_bad('propertyName is required', NULL, '22004');
+    END IF;
+    RETURN rushdb_internal.privileged('drop_text_index', jsonb_build_object('label', label, 'propertyName', property_name));
+END $$;
 
 -- The keyword leg (src/pg/keyword_search.cpp), called by rushdb.search.
 -- With explain, the lines of its plan (EXPLAIN (COSTS OFF)) instead.
