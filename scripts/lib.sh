@@ -61,7 +61,12 @@ ensure_packages() {
 build_and_install() {
     log "building and installing the extension"
     make -C "$REPO_ROOT" -j"$(nproc)" PG_CONFIG="$PG_BIN/pg_config" >/dev/null
-    as_root make -C "$REPO_ROOT" install PG_CONFIG="$PG_BIN/pg_config" >/dev/null
+    # sudo only when the server's directories are not ours (a system package).
+    if [ -w "$("$PG_CONFIG" --pkglibdir)" ] && [ -w "$("$PG_CONFIG" --sharedir)/extension" ]; then
+        make -C "$REPO_ROOT" install PG_CONFIG="$PG_BIN/pg_config" >/dev/null
+    else
+        as_root make -C "$REPO_ROOT" install PG_CONFIG="$PG_BIN/pg_config" >/dev/null
+    fi
 }
 
 # RUSHDB_PORT_MIN / RUSHDB_PORT_MAX choose the port range (default 54330-54429),

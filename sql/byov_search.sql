@@ -6,9 +6,10 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-\i sql/include/expect_error.sql
-\i sql/include/plan_checks.sql
-\i sql/include/vector_tables.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
+\i :abs_srcdir/sql/include/plan_checks.sql
+\i :abs_srcdir/sql/include/vector_tables.sql
 -- name and score of each result, in order.
 CREATE FUNCTION pg_temp.hits(results jsonb) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg((r ->> 'name') || '=' || round((r ->> '__score')::numeric, 4), ', ' ORDER BY o)

@@ -5,7 +5,8 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-\i sql/include/expect_error.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
 
 CREATE TABLE exact_items (id int PRIMARY KEY, label text, v vector);
 INSERT INTO exact_items

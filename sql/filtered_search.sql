@@ -7,7 +7,8 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-\i sql/include/plan_checks.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/plan_checks.sql
 
 -- 20,000 deterministic 8-dim points in 30 clusters; c2 keeps 50% of them, c10 10%, c100
 -- 1%, c1000 0.1%; rare matches 3 rows.

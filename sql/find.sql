@@ -10,7 +10,8 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-\i sql/include/expect_error.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
 
 -- Names of the records a find returns, in order, and its total.
 CREATE FUNCTION pg_temp.names(q jsonb) RETURNS text LANGUAGE sql AS $$

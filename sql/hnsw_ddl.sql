@@ -5,8 +5,9 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-\i sql/include/expect_error.sql
-\i sql/include/plan_checks.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
+\i :abs_srcdir/sql/include/plan_checks.sql
 
 CREATE TABLE hnsw_ddl (id int PRIMARY KEY, v vector(3), w vector, t text);
 INSERT INTO hnsw_ddl SELECT i, ARRAY[sin(i), cos(i), i % 7], ARRAY[i, 1], i::text FROM generate_series(1, 100) i;

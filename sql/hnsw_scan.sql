@@ -7,8 +7,9 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-\i sql/include/expect_error.sql
-\i sql/include/plan_checks.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
+\i :abs_srcdir/sql/include/plan_checks.sql
 
 -- 3,000 deterministic 16-dim points in 30 clusters.
 CREATE TABLE hnsw_items (id int PRIMARY KEY, category int, v vector(16));

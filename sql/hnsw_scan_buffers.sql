@@ -12,7 +12,8 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-\i sql/include/plan_checks.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/plan_checks.sql
 
 CREATE TABLE hsb_items (id int PRIMARY KEY, v vector(8));
 CREATE FUNCTION pg_temp.load(shift float8) RETURNS void LANGUAGE sql AS $$

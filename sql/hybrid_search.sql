@@ -7,7 +7,8 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-\i sql/include/expect_error.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
 
 SELECT rushdb.create_index('{"label": "Doc", "propertyName": "body", "external": true, "dimensions": 3}') IS NOT NULL AS index_created;
 SELECT jsonb_array_length(rushdb.create_records('Doc', '[

@@ -8,9 +8,10 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-\i sql/include/expect_error.sql
-\i sql/include/vector_tables.sql
-\i sql/include/plan_checks.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
+\i :abs_srcdir/sql/include/vector_tables.sql
+\i :abs_srcdir/sql/include/plan_checks.sql
 -- Titles of a search result, in rank order.
 CREATE FUNCTION pg_temp.titles(j jsonb) RETURNS text LANGUAGE sql AS $$
     SELECT string_agg(coalesce(x ->> 'title', x ->> 'name'), ' | ' ORDER BY o) FROM jsonb_array_elements(j) WITH ORDINALITY AS t(x, o)

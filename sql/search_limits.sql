@@ -8,7 +8,8 @@
 \set VERBOSITY default
 SET search_path = public, rushdb;
 
-\i sql/include/expect_error.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
 -- SQLSTATE and CONTEXT of an error, the CONTEXT's UUIDs shown as <id>.
 CREATE FUNCTION pg_temp.error_context(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -112,7 +113,7 @@ RESET statement_timeout;
 \c -
 \set SHOW_CONTEXT never
 SET search_path = public, rushdb;
-\i sql/include/expect_error.sql
+\i :abs_srcdir/sql/include/expect_error.sql
 CREATE FUNCTION pg_temp.clauses(n integer) RETURNS jsonb LANGUAGE sql AS $$
     SELECT jsonb_build_object('$and', jsonb_agg(jsonb_build_object('name', 'v' || i))) FROM generate_series(1, n) i
 $$;

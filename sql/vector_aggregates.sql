@@ -6,7 +6,8 @@
 SET search_path = public, rushdb;
 
 -- SQLSTATE and message of a statement that is expected to fail.
-\i sql/include/expect_error.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
 
 -- The aggregates and their support functions.
 SELECT a.aggfnoid::regprocedure AS aggregate, a.aggtransfn, a.aggcombinefn, a.aggfinalfn,

@@ -6,7 +6,8 @@
 SET search_path = public, rushdb;
 
 -- SQLSTATE and message of a statement that is expected to fail.
-\i sql/include/expect_error.sql
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/expect_error.sql
 
 -- The casts the extension defines, and how they apply.
 SELECT format_type(c.castsource, NULL) AS source, format_type(c.casttarget, NULL) AS target,

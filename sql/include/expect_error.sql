@@ -1,5 +1,5 @@
--- Shared by the pg_regress tests (\i from the repository root, where
--- pg_regress runs psql): runs a statement and returns 'no error' or its
+-- Shared by the pg_regress tests (\i :abs_srcdir/sql/include/..., with
+-- abs_srcdir from PG_ABS_SRCDIR, which pg_regress sets): runs a statement and returns 'no error' or its
 -- SQLSTATE and message, so an expected failure stays in the output without
 -- aborting the test. Generated ids (UUIDs) differ per run: shown as <id>.
 CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$

@@ -1,4 +1,4 @@
--- Shared by the pg_regress tests (\i sql/include/plan_checks.sql): which
+-- Shared by the pg_regress tests (\i :abs_srcdir/sql/include/...): which
 -- rushdb_hnsw indexes a query scanned, so a check that claims the index
 -- answered can prove it in the same session.
 --

@@ -1,4 +1,4 @@
--- Shared by the pg_regress tests (\i sql/include/vector_tables.sql): an
+-- Shared by the pg_regress tests (\i :abs_srcdir/sql/include/...): an
 -- embedding index's vector table and its HNSW index, looked up from
 -- rushdb.embedding_indexes and the catalog. vector_schema() is the one
 -- place the tests name the schema the vector tables live in.

@@ -157,7 +157,9 @@ done_testing();
 PL
 run_prove() {  # run_prove FILE...: the counts of one prove run, as test.sh runs it
     local status=0 log="$SCRATCH/prove-$RANDOM.log"
-    (cd "$COPY/test" && prove -v "$@") >"$log" 2>&1 || status=$?
+    local tests=("${@/#/test/}")
+    make -C "$COPY" --no-print-directory prove_installcheck PROVE_FLAGS=-v PROVE_TESTS="${tests[*]}" \
+        >"$log" 2>&1 || status=$?
     counted count_tap "$log" "$status" "$#"
 }
 expect "tap: a passing file" "1 0" "$(run_prove t/992_selfcheck_passes.pl)"
