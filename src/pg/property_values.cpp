@@ -47,7 +47,7 @@ bool iso_instant(const char* s, int len, TimestampTz* out) {
     bool ok = guarded([&] {
         auto n = rushdb::records::normalize_iso8601(std::string_view(s, static_cast<std::size_t>(len)));
         if (!n || n->size() >= sizeof normalized) return false;
-        std::memcpy(normalized, n->c_str(), n->size() + 1);
+        normalized[n->copy(normalized, sizeof normalized - 1)] = '\0';
         return true;
     });
     if (!ok) return false;
@@ -239,8 +239,8 @@ Datum rushdb_sort_key(PG_FUNCTION_ARGS) {
     JsonbValue r = numeric_value(rank);
     pushJsonbValue(&state, WJB_ELEM, &r);
     pushJsonbValue(&state, WJB_ELEM, &sortable);
-    JsonbValue* result = pushJsonbValue(&state, WJB_ELEM, &original);
-    result = pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
+    pushJsonbValue(&state, WJB_ELEM, &original);
+    JsonbValue* result = pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
     PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
 }
 

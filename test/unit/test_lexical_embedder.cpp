@@ -327,7 +327,7 @@ TEST(LexicalEmbedder, MultibyteAndInvalidUtf8NeverCrash) {
     const LexicalEmbedder e(96);
     const std::vector<std::string> samples = {
         "naïve café résumé", "Ωmega ΣΙΣΥΦΟΣ", "Привет, мир!", "日本語のテキスト", "emoji 😀🎉 mixed",
-        "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\x80\x80\x80", "a\x00" "b", "\xef\xbb\xbftext with BOM",
+        "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\x80\x80\x80", std::string("a\0b", 3), "\xef\xbb\xbftext with BOM",
         std::string(5000, '\xff'), std::string("x\0y", 3),
     };
     for (const auto& s : samples) {

@@ -64,7 +64,7 @@ void append_header(SlistPtr& list, const std::string& header) {
     curl_slist* head = curl_slist_append(list.get(), header.c_str());
     if (head == nullptr) throw std::bad_alloc();
     // On success the old head (if any) is still the head: re-own it.
-    list.release();
+    (void)list.release();
     list.reset(head);
 }
 

@@ -125,8 +125,10 @@ const float* MemoryGraph::vector(Id id) const noexcept {
 float* MemoryGraph::vector_mut(Id id) noexcept { return const_cast<float*>(vector(id)); }
 
 std::uint32_t* MemoryGraph::count_ptr(Id id, int level) noexcept {
+    // Layer 0's count lives in the float slot after the vector (one block per
+    // element); it is only ever read and written through this pointer.
     if (level == 0)
-        return reinterpret_cast<std::uint32_t*>(vector_mut(id) + dims_);
+        return reinterpret_cast<std::uint32_t*>(vector_mut(id) + dims_);  // cppcheck-suppress invalidPointerCast
     Link* slot = &upper_[upper_offset_[id] + static_cast<std::size_t>(level - 1) * (params_.m + 1)];
     return &slot->id;
 }

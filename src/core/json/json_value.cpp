@@ -49,7 +49,7 @@ double out_of_range_value(std::string_view text) noexcept {
     if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
         ++i;
         bool exp_negative = false;
-        if (text[i] == '+' || text[i] == '-') exp_negative = text[i++] == '-';
+        if (i < text.size() && (text[i] == '+' || text[i] == '-')) exp_negative = text[i++] == '-';
         long long e = 0;
         for (; i < text.size(); ++i) e = std::min<long long>(e * 10 + (text[i] - '0'), 1LL << 40);
         exponent += exp_negative ? -e : e;
@@ -140,8 +140,9 @@ JsonObject& JsonValue::as_object() {
 }
 
 const JsonValue* JsonValue::find(std::string_view key) const noexcept {
-    if (!is_object()) return nullptr;
-    for (const JsonMember& m : std::get<JsonObject>(storage_))
+    const auto* members = std::get_if<JsonObject>(&storage_);
+    if (members == nullptr) return nullptr;
+    for (const JsonMember& m : *members)
         if (m.key == key) return &m.value;
     return nullptr;
 }
