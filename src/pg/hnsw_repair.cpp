@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -20,7 +21,7 @@
 #include "hnsw/search_layer.hpp"
 #include "hnsw_graph_access.hpp"
 #include "hnsw_links.hpp"
-#include "hnsw_page.hpp"
+#include "hnsw_storage.hpp"
 
 extern "C" {
 #include "commands/vacuum.h"
@@ -40,32 +41,6 @@ struct Scan {
     int tallest_level = -1;
     double live = 0;
 };
-
-// Calls f(id, element) for every element tuple, one share-locked page at a
-// time (f runs under the page's lock: it must only read and record).
-template <class F>
-void for_each_element(Relation index, BufferAccessStrategy strategy, F&& f) {
-    BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
-    for (BlockNumber blk = 1; blk < nblocks; ++blk) {
-        pg_call([&] {
-            vacuum_delay_point();
-            Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, strategy);
-            LockBuffer(buf, BUFFER_LOCK_SHARE);
-            Page page = BufferGetPage(buf);
-            if (page_kind(page) == kPageElements) {
-                OffsetNumber max = PageGetMaxOffsetNumber(page);
-                for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-                    ElementHeader* e = element_in_page(page, off);
-                    if (e == nullptr) continue;
-                    ItemPointerData tid;
-                    ItemPointerSet(&tid, blk, off);
-                    f(pack_tid(tid), e);
-                }
-            }
-            UnlockReleaseBuffer(buf);
-        });
-    }
-}
 
 // Reads every element page: collects D (first pass) or the lists pointing
 // into D (second pass).
@@ -114,7 +89,7 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
     std::vector<Id> dropping;
     DropLocks locks;
     vectors.trim();  // no vector pointer is held between lists
-    for (int attempt = 0; attempt < 5; ++attempt) {
+    return retry_on_change([&]() -> std::optional<bool> {
         if (!read_links(index, layout, element, level, current)) return false;
         const float* ev = vectors.get(element);
         if (ev == nullptr) return false;
@@ -180,9 +155,7 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
                     continue;
                 }
                 for (std::size_t i = chosen.size(); i-- > 0;) {
-                    bool was_there = false;
-                    for (const auto& o : current) was_there |= pack_tid(o) == chosen[i].id;
-                    if (!was_there) {
+                    if (!links_contain(current, chosen[i].id)) {
                         chosen[i] = keep;
                         break;
                     }
@@ -194,8 +167,8 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
         LinkWrite w = write_links(index, layout, element, level, current, next.data(), static_cast<int>(next.size()));
         if (!dropping.empty()) locks.unlock(index);
         if (w != LinkWrite::changed) return w == LinkWrite::written;
-    }
-    return false;
+        return std::nullopt;
+    });
 }
 
 // Deletes D's element tuples and their vector chunks, page by page.
@@ -228,32 +201,7 @@ double remove_deleted(Relation index, BufferAccessStrategy strategy, const Scan&
         });
         i = j;
     }
-    // Chunk chains: follow `next` before deleting each chunk.
-    for (ItemPointerData at : chunks) {
-        while (ItemPointerIsValid(&at)) {
-            ItemPointerData next;
-            ItemPointerSetInvalid(&next);
-            pg_call([&] {
-                Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, ItemPointerGetBlockNumber(&at), RBM_NORMAL, strategy);
-                LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-                Page page = BufferGetPage(buf);
-                OffsetNumber off = ItemPointerGetOffsetNumber(&at);
-                if (page_kind(page) == kPageChunks && off <= PageGetMaxOffsetNumber(page) &&
-                    ItemIdIsNormal(PageGetItemId(page, off))) {
-                    auto* c = reinterpret_cast<ChunkHeader*>(PageGetItem(page, PageGetItemId(page, off)));
-                    if (c->kind == kTupleChunk) {
-                        next = c->next;
-                        GenericXLogState* state = GenericXLogStart(index);
-                        Page wpage = GenericXLogRegisterBuffer(state, buf, 0);
-                        PageIndexTupleDeleteNoCompact(wpage, off);
-                        GenericXLogFinish(state);
-                    }
-                }
-                UnlockReleaseBuffer(buf);
-            });
-            at = next;
-        }
-    }
+    for (ItemPointerData first : chunks) pg_call([&] { delete_vector_chunks(index, first, strategy); });
     return removed;
 }
 

@@ -9,7 +9,7 @@
 // are never returned or linked to. vacuum_cleanup then repairs and removes
 // them: see hnsw_repair.cpp.
 #include "hnsw_am.hpp"
-#include "hnsw_page.hpp"
+#include "hnsw_storage.hpp"
 #include "hnsw_pending.hpp"
 #include "hnsw_repair.hpp"
 
