@@ -51,7 +51,6 @@ struct GraphBuffer {
 void free_graph_buffer(void* arg) { delete static_cast<GraphBuffer*>(arg); }
 
 struct BuildState {
-    Relation heap;
     Relation index;
     IndexParams params;
     int dims;  // 0 until the first vector
@@ -388,7 +387,7 @@ void build_callback(Relation index, ItemPointer tid, Datum* values, bool* isnull
     }
 
     if (b->spilled) {
-        if (insert_vector(index, b->heap, v->x, v->dim, tid, b->params)) b->indexed += 1;
+        if (insert_vector(index, v->x, v->dim, tid, b->params)) b->indexed += 1;
     } else {
         if (b->buffer == nullptr) create_graph_buffer(b);
         GraphBuffer* gb = b->buffer;
@@ -434,7 +433,6 @@ IndexBuildResult* build(Relation heap, Relation index, IndexInfo* info) {
                         errmsg("index \"%s\" already contains data", RelationGetRelationName(index))));
     BuildState b;
     std::memset(&b, 0, sizeof(b));
-    b.heap = heap;
     b.index = index;
     b.params = index_params(index);
     check_params(b.params);

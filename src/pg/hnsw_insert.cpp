@@ -302,7 +302,7 @@ void append_to_pending_list(Relation index, const MetaPageData& meta, Vector* x,
 
 }  // namespace
 
-bool insert_vector(Relation index, Relation heap, const float* x, int dims, ItemPointer heap_tid,
+bool insert_vector(Relation index, const float* x, int dims, ItemPointer heap_tid,
                    const IndexParams& params, bool from_pending) {
     auto* v = static_cast<float*>(palloc(sizeof(float) * dims));
     std::memcpy(v, x, sizeof(float) * dims);
@@ -346,7 +346,7 @@ bool insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, R
     if (use_pending_list(meta, v->dim, params)) {
         append_to_pending_list(index, meta, v, heap_tid, params);
     } else {
-        insert_vector(index, heap, v->x, v->dim, heap_tid, params);
+        insert_vector(index, v->x, v->dim, heap_tid, params);
     }
     MemoryContextSwitchTo(old);
     MemoryContextDelete(cxt);

@@ -15,7 +15,7 @@ namespace rushdb::pg::hnsw {
 // a dimension mismatch. `from_pending`: a merge of the pending list, which
 // skips a row the graph already holds (a merge a crash interrupted after the
 // graph insert, before the entry was flagged).
-bool insert_vector(Relation index, Relation heap, const float* x, int dims, ItemPointer heap_tid,
-                   const IndexParams& params, bool from_pending = false);
+bool insert_vector(Relation index, const float* x, int dims, ItemPointer heap_tid, const IndexParams& params,
+                   bool from_pending = false);
 
 }  // namespace rushdb::pg::hnsw
