@@ -27,7 +27,6 @@ struct Options {
 extern int g_ef_search;
 extern bool g_iterative_scan;
 extern int g_max_scan_tuples;
-extern int g_build_threads_max;
 void register_settings();
 
 // Index parameters resolved from reloptions and the operator class.

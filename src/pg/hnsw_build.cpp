@@ -16,7 +16,7 @@
 #include "hnsw/memory_graph.hpp"
 #include "hnsw_am.hpp"
 #include "hnsw_insert.hpp"
-#include "hnsw_page.hpp"
+#include "hnsw_storage.hpp"
 #include "vector_type.hpp"
 
 extern "C" {
@@ -51,7 +51,6 @@ struct GraphBuffer {
 void free_graph_buffer(void* arg) { delete static_cast<GraphBuffer*>(arg); }
 
 struct BuildState {
-    Relation heap;
     Relation index;
     IndexParams params;
     int dims;  // 0 until the first vector
@@ -134,188 +133,209 @@ void placement_order(const core::MemoryGraph& g, core::MemoryGraph::Id* order, M
     pfree(seen);
 }
 
-// Writes the in-memory graph to pages (block 0, the metapage, exists).
-void write_graph(BuildState* b) {
-    GraphBuffer* gb = b->buffer;
-    const core::MemoryGraph& g = gb->graph;
+// Where write_graph puts every element and chunk, decided before any page
+// is written so links can be written as final TIDs. Arrays by graph id
+// unless said otherwise, in the build context.
+struct GraphPlacement {
+    core::MemoryGraph::Id* order;  // graph ids in the order they are laid out
+    ItemPointerData* where;        // each element's TID
+    ItemPointerData* first_chunk;  // each vector's first chunk; nullptr when all are inline
+    BlockNumber first_element_block;
+    BlockNumber element_pages;
+    BlockNumber first_chunk_block;
+    BlockNumber chunk_pages;
+};
+
+// Layout planning: the element order, then the element pages packed in that
+// order, then (only when some element is not inline) the chunk pages, the
+// chunks of one vector as consecutive tuples.
+GraphPlacement plan_placement(BuildState* b) {
+    const core::MemoryGraph& g = b->buffer->graph;
     std::size_t n = g.size();
     ElementLayout layout{b->params.m, b->dims};
+    GraphPlacement p{};
 
-    pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseWrite);
-
-    // Pass 0: the order elements are laid out in.
-    auto* order = static_cast<core::MemoryGraph::Id*>(
+    p.order = static_cast<core::MemoryGraph::Id*>(
         MemoryContextAllocHuge(b->build_context, sizeof(core::MemoryGraph::Id) * (n > 0 ? n : 1)));
-    placement_order(g, order, b->build_context);
+    placement_order(g, p.order, b->build_context);
 
-    // Pass 1: where every element (and every chunk of an out-of-line
-    // vector) will live, so links can be written as final TIDs.
-    auto* where = static_cast<ItemPointerData*>(
+    p.where = static_cast<ItemPointerData*>(
         MemoryContextAllocHuge(b->build_context, sizeof(ItemPointerData) * (n > 0 ? n : 1)));
-    BlockNumber first_element_block = 1;
-    BlockNumber block = first_element_block;
+    p.first_element_block = 1;
+    BlockNumber block = p.first_element_block;
     PagePacker packer;
     for (std::size_t k = 0; k < n; ++k) {
-        std::size_t i = order[k];
+        std::size_t i = p.order[k];
         std::size_t size = layout.tuple_size(g.level(static_cast<core::MemoryGraph::Id>(i)));
         if (!packer.fits(size)) {
             ++block;
             packer = PagePacker{};
         }
-        ItemPointerSet(&where[i], block, packer.add(size));
+        ItemPointerSet(&p.where[i], block, packer.add(size));
     }
-    BlockNumber element_pages = n > 0 ? block - first_element_block + 1 : 0;
-    BlockNumber first_chunk_block = first_element_block + element_pages;
+    p.element_pages = n > 0 ? block - p.first_element_block + 1 : 0;
+    p.first_chunk_block = p.first_element_block + p.element_pages;
 
-    // Chunk placement for out-of-line vectors (only when some element is
-    // not inline); chunks of one vector are consecutive tuples.
-    ItemPointerData* first_chunk = nullptr;
-    BlockNumber chunk_pages = 0;
+    p.first_chunk = nullptr;
+    p.chunk_pages = 0;
     bool any_chunked = false;
     for (std::size_t i = 0; i < n && !any_chunked; ++i)
         any_chunked = !layout.vector_inline(g.level(static_cast<core::MemoryGraph::Id>(i)));
-    if (any_chunked) {
-        first_chunk = static_cast<ItemPointerData*>(
-            MemoryContextAllocHuge(b->build_context, sizeof(ItemPointerData) * n));
-        BlockNumber cb = first_chunk_block;
-        PagePacker cp;
-        bool used = false;
-        for (std::size_t i = 0; i < n; ++i) {
-            ItemPointerSetInvalid(&first_chunk[i]);
-            if (layout.vector_inline(g.level(static_cast<core::MemoryGraph::Id>(i)))) continue;
-            int remaining = b->dims;
-            bool first = true;
-            while (remaining > 0) {
-                int count = remaining < static_cast<int>(kChunkMaxFloats) ? remaining
-                                                                         : static_cast<int>(kChunkMaxFloats);
-                std::size_t size = sizeof(ChunkHeader) + sizeof(float) * count;
-                if (!cp.fits(size)) {
-                    ++cb;
-                    cp = PagePacker{};
-                }
-                OffsetNumber off = cp.add(size);
-                used = true;
-                if (first) ItemPointerSet(&first_chunk[i], cb, off);
-                first = false;
-                remaining -= count;
+    if (!any_chunked) return p;
+    p.first_chunk = static_cast<ItemPointerData*>(
+        MemoryContextAllocHuge(b->build_context, sizeof(ItemPointerData) * n));
+    BlockNumber cb = p.first_chunk_block;
+    PagePacker cp;
+    bool used = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        ItemPointerSetInvalid(&p.first_chunk[i]);
+        if (layout.vector_inline(g.level(static_cast<core::MemoryGraph::Id>(i)))) continue;
+        int remaining = b->dims;
+        bool first = true;
+        while (remaining > 0) {
+            int count = chunk_floats(remaining);
+            std::size_t size = sizeof(ChunkHeader) + sizeof(float) * count;
+            if (!cp.fits(size)) {
+                ++cb;
+                cp = PagePacker{};
             }
+            OffsetNumber off = cp.add(size);
+            used = true;
+            if (first) ItemPointerSet(&p.first_chunk[i], cb, off);
+            first = false;
+            remaining -= count;
         }
-        chunk_pages = used ? cb - first_chunk_block + 1 : 0;
     }
+    p.chunk_pages = used ? cb - p.first_chunk_block + 1 : 0;
+    return p;
+}
 
-    // Pass 2: element pages, in order.
+// Element pages, in placement order: each element with its links already
+// translated to the TIDs planned for their targets.
+void write_element_pages(BuildState* b, const GraphPlacement& p) {
+    GraphBuffer* gb = b->buffer;
+    const core::MemoryGraph& g = gb->graph;
+    std::size_t n = g.size();
+    ElementLayout layout{b->params.m, b->dims};
     char* page_image = static_cast<char*>(palloc(BLCKSZ));
     char* tuple = static_cast<char*>(palloc(kMaxTupleSize));
     std::size_t k = 0;
-    for (BlockNumber blk = first_element_block; blk < first_element_block + element_pages; ++blk) {
+    for (BlockNumber blk = p.first_element_block; blk < p.first_element_block + p.element_pages; ++blk) {
         init_page(page_image, kPageElements);
-        for (; k < n && ItemPointerGetBlockNumber(&where[order[k]]) == blk; ++k) {
-            std::size_t i = order[k];
+        for (; k < n && ItemPointerGetBlockNumber(&p.where[p.order[k]]) == blk; ++k) {
+            std::size_t i = p.order[k];
             auto id = static_cast<core::MemoryGraph::Id>(i);
             int level = g.level(id);
             ItemPointerData chunk;
             ItemPointerSetInvalid(&chunk);
-            if (first_chunk) chunk = first_chunk[i];
+            if (p.first_chunk) chunk = p.first_chunk[i];
             fill_element(tuple, layout, level, gb->heap_tids[i], chunk, g.vector(id));
             ElementView view{reinterpret_cast<ElementHeader*>(tuple), &layout};
             for (int l = 0; l <= level; ++l) {
                 std::size_t count = g.link_count(id, l);
                 const core::Link* links = g.links(id, l);
                 view.counts()[l] = static_cast<uint8>(count);
-                for (std::size_t k = 0; k < count; ++k) view.links(l)[k] = where[links[k].id];
+                for (std::size_t j = 0; j < count; ++j) view.links(l)[j] = p.where[links[j].id];
             }
             OffsetNumber off = PageAddItem(page_image, tuple, layout.tuple_size(level), InvalidOffsetNumber,
                                            false, false);
-            if (off != ItemPointerGetOffsetNumber(&where[i]))
+            if (off != ItemPointerGetOffsetNumber(&p.where[i]))
                 ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                                 errmsg("rushdb_hnsw build: element placement mismatch")));
         }
-        Buffer buf = ReadBufferExtended(b->index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, nullptr);
-        LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-        if (BufferGetBlockNumber(buf) != blk)
-            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                            errmsg("rushdb_hnsw build: unexpected block %u", BufferGetBlockNumber(buf))));
-        std::memcpy(BufferGetPage(buf), page_image, BLCKSZ);
-        MarkBufferDirty(buf);
-        UnlockReleaseBuffer(buf);
+        append_built_page(b->index, page_image, blk);
         CHECK_FOR_INTERRUPTS();
     }
+    pfree(page_image);
+    pfree(tuple);
+}
 
-    // Chunk pages.
-    if (chunk_pages > 0) {
-        std::size_t v = 0;
-        int remaining = 0, done_floats = 0;
-        for (BlockNumber blk = first_chunk_block; blk < first_chunk_block + chunk_pages; ++blk) {
-            init_page(page_image, kPageChunks);
-            PagePacker cp;
-            for (;;) {
-                if (remaining == 0) {
-                    while (v < n && layout.vector_inline(g.level(static_cast<core::MemoryGraph::Id>(v)))) ++v;
-                    if (v >= n) break;
-                    remaining = b->dims;
-                    done_floats = 0;
-                }
-                int count = remaining < static_cast<int>(kChunkMaxFloats) ? remaining
-                                                                         : static_cast<int>(kChunkMaxFloats);
-                std::size_t size = sizeof(ChunkHeader) + sizeof(float) * count;
-                if (!cp.fits(size)) break;
-                OffsetNumber off = cp.add(size);
-                auto* c = reinterpret_cast<ChunkHeader*>(tuple);
-                std::memset(c, 0, sizeof(ChunkHeader));
-                c->kind = kTupleChunk;
-                c->count = static_cast<uint16>(count);
-                // The next chunk goes right after this one (same page if it fits).
-                if (remaining - count > 0) {
-                    int next_count = remaining - count < static_cast<int>(kChunkMaxFloats)
-                                         ? remaining - count
-                                         : static_cast<int>(kChunkMaxFloats);
-                    std::size_t next_size = sizeof(ChunkHeader) + sizeof(float) * next_count;
-                    PagePacker probe = cp;
-                    if (probe.fits(next_size))
-                        ItemPointerSet(&c->next, blk, static_cast<OffsetNumber>(off + 1));
-                    else
-                        ItemPointerSet(&c->next, blk + 1, FirstOffsetNumber);
-                } else {
-                    ItemPointerSetInvalid(&c->next);
-                }
-                std::memcpy(tuple + sizeof(ChunkHeader),
-                            g.vector(static_cast<core::MemoryGraph::Id>(v)) + done_floats,
-                            sizeof(float) * count);
-                if (PageAddItem(page_image, tuple, size, InvalidOffsetNumber, false, false) != off)
-                    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                                    errmsg("rushdb_hnsw build: chunk placement mismatch")));
-                remaining -= count;
-                done_floats += count;
-                if (remaining == 0) ++v;
+// Chunk pages: the out-of-line vectors in graph-id order, each chunk
+// pointing at the next (on the same page when it fits, else first on the
+// next page), exactly as plan_placement packed them.
+void write_chunk_pages(BuildState* b, const GraphPlacement& p) {
+    if (p.chunk_pages == 0) return;
+    const core::MemoryGraph& g = b->buffer->graph;
+    std::size_t n = g.size();
+    ElementLayout layout{b->params.m, b->dims};
+    char* page_image = static_cast<char*>(palloc(BLCKSZ));
+    char* tuple = static_cast<char*>(palloc(kMaxTupleSize));
+    std::size_t v = 0;
+    int remaining = 0, done_floats = 0;
+    for (BlockNumber blk = p.first_chunk_block; blk < p.first_chunk_block + p.chunk_pages; ++blk) {
+        init_page(page_image, kPageChunks);
+        PagePacker cp;
+        for (;;) {
+            if (remaining == 0) {
+                while (v < n && layout.vector_inline(g.level(static_cast<core::MemoryGraph::Id>(v)))) ++v;
+                if (v >= n) break;
+                remaining = b->dims;
+                done_floats = 0;
             }
-            Buffer buf = ReadBufferExtended(b->index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, nullptr);
-            LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-            std::memcpy(BufferGetPage(buf), page_image, BLCKSZ);
-            MarkBufferDirty(buf);
-            UnlockReleaseBuffer(buf);
-            CHECK_FOR_INTERRUPTS();
+            int count = chunk_floats(remaining);
+            std::size_t size = sizeof(ChunkHeader) + sizeof(float) * count;
+            if (!cp.fits(size)) break;
+            OffsetNumber off = cp.add(size);
+            auto* c = reinterpret_cast<ChunkHeader*>(tuple);
+            std::memset(c, 0, sizeof(ChunkHeader));
+            c->kind = kTupleChunk;
+            c->count = static_cast<uint16>(count);
+            // The next chunk goes right after this one (same page if it fits).
+            if (remaining - count > 0) {
+                std::size_t next_size = sizeof(ChunkHeader) + sizeof(float) * chunk_floats(remaining - count);
+                PagePacker probe = cp;
+                if (probe.fits(next_size))
+                    ItemPointerSet(&c->next, blk, static_cast<OffsetNumber>(off + 1));
+                else
+                    ItemPointerSet(&c->next, blk + 1, FirstOffsetNumber);
+            } else {
+                ItemPointerSetInvalid(&c->next);
+            }
+            std::memcpy(tuple + sizeof(ChunkHeader), g.vector(static_cast<core::MemoryGraph::Id>(v)) + done_floats,
+                        sizeof(float) * count);
+            if (PageAddItem(page_image, tuple, size, InvalidOffsetNumber, false, false) != off)
+                ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                                errmsg("rushdb_hnsw build: chunk placement mismatch")));
+            remaining -= count;
+            done_floats += count;
+            if (remaining == 0) ++v;
         }
+        append_built_page(b->index, page_image, blk);
+        CHECK_FOR_INTERRUPTS();
     }
+    pfree(page_image);
+    pfree(tuple);
+}
 
-    // Metapage: dimensions, entry point, hints.
+// Metapage: dimensions, entry point, hints.
+void write_build_meta(BuildState* b, const GraphPlacement& p) {
+    const core::MemoryGraph& g = b->buffer->graph;
+    std::size_t n = g.size();
     Buffer mbuf = ReadBuffer(b->index, kMetaBlock);
     LockBuffer(mbuf, BUFFER_LOCK_EXCLUSIVE);
     MetaPageData* meta = meta_of(BufferGetPage(mbuf));
     meta->dims = static_cast<uint32>(b->dims);
     if (n > 0) {
-        meta->entry = where[g.entry_point()];
+        meta->entry = p.where[g.entry_point()];
         meta->entry_level = static_cast<int16>(g.max_level());
-        meta->insert_page = first_element_block + element_pages - 1;
+        meta->insert_page = p.first_element_block + p.element_pages - 1;
     }
-    meta->chunk_page = chunk_pages > 0 ? first_chunk_block + chunk_pages - 1 : InvalidBlockNumber;
+    meta->chunk_page = p.chunk_pages > 0 ? p.first_chunk_block + p.chunk_pages - 1 : InvalidBlockNumber;
     meta->element_count = n;
     MarkBufferDirty(mbuf);
     UnlockReleaseBuffer(mbuf);
+}
 
+// Writes the in-memory graph to pages (block 0, the metapage, exists) in
+// one sequential pass, then WAL-logs them all as full pages.
+void write_graph(BuildState* b) {
+    pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseWrite);
+    GraphPlacement p = plan_placement(b);
+    write_element_pages(b, p);
+    write_chunk_pages(b, p);
+    write_build_meta(b, p);
     if (RelationNeedsWAL(b->index))
         log_newpage_range(b->index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(b->index), true);
-    pfree(page_image);
-    pfree(tuple);
 }
 
 // Builds the collected graph with threads, then writes it out.
@@ -367,7 +387,7 @@ void build_callback(Relation index, ItemPointer tid, Datum* values, bool* isnull
     }
 
     if (b->spilled) {
-        if (insert_vector(index, b->heap, v->x, v->dim, tid, b->params)) b->indexed += 1;
+        if (insert_vector(index, v->x, v->dim, tid, b->params)) b->indexed += 1;
     } else {
         if (b->buffer == nullptr) create_graph_buffer(b);
         GraphBuffer* gb = b->buffer;
@@ -413,7 +433,6 @@ IndexBuildResult* build(Relation heap, Relation index, IndexInfo* info) {
                         errmsg("index \"%s\" already contains data", RelationGetRelationName(index))));
     BuildState b;
     std::memset(&b, 0, sizeof(b));
-    b.heap = heap;
     b.index = index;
     b.params = index_params(index);
     check_params(b.params);

@@ -3,7 +3,7 @@
 // Each reads (or rewrites) the whole index, so each is for the owner of
 // the index's table, as REINDEX is.
 #include "hnsw_am.hpp"
-#include "hnsw_page.hpp"
+#include "hnsw_storage.hpp"
 #include "hnsw_pending.hpp"
 
 extern "C" {

@@ -17,7 +17,7 @@
 #include "boundary.hpp"
 #include "hnsw/metric.hpp"
 #include "hnsw/params.hpp"
-#include "hnsw_page.hpp"
+#include "hnsw_storage.hpp"
 
 extern "C" {
 #include "pgstat.h"

@@ -23,7 +23,6 @@ namespace rushdb::pg::hnsw {
 int g_ef_search = 200;
 bool g_iterative_scan = true;
 int g_max_scan_tuples = 20000;
-int g_build_threads_max = 0;
 
 namespace {
 
@@ -83,13 +82,12 @@ void cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* 
 
     IndexOptInfo* index = path->indexinfo;
     double n = index->tuples > 1 ? index->tuples : 1;
+    // m from the reloptions (the operator classes take no options of their own).
     int m = 16;
-    if (index->opclassoptions == nullptr) {
-        Relation rel = index_open(index->indexoid, NoLock);
-        auto* opts = reinterpret_cast<Options*>(rel->rd_options);
-        if (opts) m = opts->m;
-        index_close(rel, NoLock);
-    }
+    Relation rel = index_open(index->indexoid, NoLock);
+    auto* opts = reinterpret_cast<Options*>(rel->rd_options);
+    if (opts) m = opts->m;
+    index_close(rel, NoLock);
     double k = root->limit_tuples > 0 ? root->limit_tuples : kDefaultLimit;
     double ef = static_cast<double>(g_ef_search);
     double visited = (ef > k ? ef : k) * m + 2.0 * std::log(n) * m;

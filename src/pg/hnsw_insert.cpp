@@ -11,9 +11,8 @@
 
 #include <algorithm>
 #include <functional>
-#include <limits>
 #include <cmath>
-#include <unordered_map>
+#include <optional>
 #include <vector>
 
 #include "boundary.hpp"
@@ -22,8 +21,8 @@
 #include "hnsw/select_neighbors.hpp"
 #include "hnsw_graph_access.hpp"
 #include "hnsw_links.hpp"
-#include "hnsw_page.hpp"
 #include "hnsw_pending.hpp"
+#include "hnsw_storage.hpp"
 #include "vector_type.hpp"
 
 extern "C" {
@@ -34,225 +33,6 @@ extern "C" {
 namespace core = rushdb::hnsw;
 
 namespace rushdb::pg::hnsw {
-
-ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::size_t size,
-                            BlockNumber hint, BlockNumber* used_block) {
-    ItemPointerData tid;
-    if (hint != InvalidBlockNumber && hint < RelationGetNumberOfBlocks(index)) {
-        Buffer buf = ReadBuffer(index, hint);
-        LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-        Page page = BufferGetPage(buf);
-        if (page_kind(page) == kind && PageGetFreeSpace(page) >= MAXALIGN(size)) {
-            GenericXLogState* state = GenericXLogStart(index);
-            Page wpage = GenericXLogRegisterBuffer(state, buf, 0);
-            OffsetNumber off = PageAddItem(wpage, const_cast<char*>(data), size, InvalidOffsetNumber, false, false);
-            if (off != InvalidOffsetNumber) {
-                GenericXLogFinish(state);
-                ItemPointerSet(&tid, hint, off);
-                *used_block = hint;
-                UnlockReleaseBuffer(buf);
-                return tid;
-            }
-            GenericXLogAbort(state);
-        }
-        UnlockReleaseBuffer(buf);
-    }
-    Buffer buf = extend_index(index);
-    GenericXLogState* state = GenericXLogStart(index);
-    Page page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
-    init_page(page, kind);
-    OffsetNumber off = PageAddItem(page, const_cast<char*>(data), size, InvalidOffsetNumber, false, false);
-    if (off == InvalidOffsetNumber) {
-        GenericXLogAbort(state);
-        UnlockReleaseBuffer(buf);
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("rushdb_hnsw: tuple of %zu bytes does not fit a page", size)));
-    }
-    GenericXLogFinish(state);
-    *used_block = BufferGetBlockNumber(buf);
-    ItemPointerSet(&tid, *used_block, off);
-    UnlockReleaseBuffer(buf);
-    return tid;
-}
-
-// Chooses up to max links among `sorted` (closest first) with the HNSW
-// heuristic; distances between candidates come from their vectors.
-void select(std::vector<Cand>& sorted, std::size_t max, VectorCache& vectors,
-            const core::GraphDistance& dist, int dims, std::vector<Cand>& out) {
-    // The heuristic measures up to n^2/2 pairs: look each vector up once
-    // and let it address candidates by position.
-    thread_local std::vector<const float*> ptrs;
-    thread_local std::vector<core::Candidate<uint32_t>> by_pos, chosen;
-    ptrs.resize(sorted.size());
-    by_pos.resize(sorted.size());
-    for (std::size_t i = 0; i < sorted.size(); ++i) {
-        ptrs[i] = vectors.get(sorted[i].id);
-        by_pos[i] = core::Candidate<uint32_t>{sorted[i].distance, static_cast<uint32_t>(i)};
-    }
-    std::size_t n = static_cast<std::size_t>(dims);
-    core::select_neighbors(by_pos, max,
-                           [&](uint32_t a, uint32_t b) {
-                               if (!ptrs[a] || !ptrs[b]) return std::numeric_limits<float>::infinity();
-                               return dist(ptrs[a], ptrs[b], n);
-                           },
-                           chosen);
-    out.clear();
-    for (const auto& c : chosen) out.push_back(sorted[c.id]);
-}
-
-// Copies the links of `target` on `level`; false when the element is gone.
-bool read_links(Relation index, const ElementLayout& layout, Id target, int level,
-                std::vector<ItemPointerData>& out) {
-    out.clear();
-    ItemPointerData tid = unpack_tid(target);
-    ItemPointerData copy[2 * core::kMaxM];
-    int n = -1;
-    pg_call([&] {
-        Buffer buf = RecentBuffers::read(index, ItemPointerGetBlockNumber(&tid));
-        LockBuffer(buf, BUFFER_LOCK_SHARE);
-        ElementHeader* e = element_in_page(BufferGetPage(buf), ItemPointerGetOffsetNumber(&tid));
-        if (e != nullptr && e->level >= level) {
-            ElementView view{e, &layout};
-            n = std::min<int>(view.counts()[level], layout.max_links(level));
-            for (int i = 0; i < n; ++i) copy[i] = view.links(level)[i];
-        }
-        UnlockReleaseBuffer(buf);
-    });
-    if (n < 0) return false;
-    out.assign(copy, copy + n);
-    return true;
-}
-
-namespace {
-
-// Is target's list on `level` in this (locked) page equal to `expected`?
-// -1: the element is gone; 0: changed; 1: equal.
-int list_matches(Page page, const ElementLayout& layout, Id target, int level,
-                 const std::vector<ItemPointerData>& expected) {
-    ItemPointerData tid = unpack_tid(target);
-    ElementHeader* e = element_in_page(page, ItemPointerGetOffsetNumber(&tid));
-    if (e == nullptr || e->level < level) return -1;
-    ElementView view{e, &layout};
-    int n = std::min<int>(view.counts()[level], layout.max_links(level));
-    if (n != static_cast<int>(expected.size())) return 0;
-    for (int i = 0; i < n; ++i)
-        if (pack_tid(view.links(level)[i]) != pack_tid(expected[i])) return 0;
-    return 1;
-}
-
-// Stores `count` links as target's list on `level` in this (locked,
-// WAL-registered) page; the slots past them become invalid.
-void store_list(Page page, const ElementLayout& layout, Id target, int level, const ItemPointerData* links,
-                int count) {
-    ItemPointerData tid = unpack_tid(target);
-    ElementView view{element_in_page(page, ItemPointerGetOffsetNumber(&tid)), &layout};
-    int max = layout.max_links(level);
-    for (int i = 0; i < max; ++i) {
-        if (i < count)
-            view.links(level)[i] = links[i];
-        else
-            ItemPointerSetInvalid(&view.links(level)[i]);
-    }
-    view.counts()[level] = static_cast<uint8>(count);
-}
-
-}  // namespace
-
-// Writes `links` as target's list on `level` if the list still equals
-// `expected` (the caller recomputes on `changed`).
-LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, int level,
-                      const std::vector<ItemPointerData>& expected, const ItemPointerData* links, int count) {
-    LinkWrite result = LinkWrite::gone;
-    pg_call([&] {
-        Buffer buf = RecentBuffers::read(index, static_cast<BlockNumber>(target >> 16));
-        LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-        int match = list_matches(BufferGetPage(buf), layout, target, level, expected);
-        if (match == 0) {
-            result = LinkWrite::changed;
-        } else if (match > 0) {
-            GenericXLogState* state = GenericXLogStart(index);
-            Page page = GenericXLogRegisterBuffer(state, buf, 0);
-            store_list(page, layout, target, level, links, count);
-            GenericXLogFinish(state);
-            result = LinkWrite::written;
-        }
-        UnlockReleaseBuffer(buf);
-    });
-    return result;
-}
-
-LinkWrite write_links_pair(Relation index, const ElementLayout& layout, int level, Id a,
-                           const std::vector<ItemPointerData>& a_expected, const std::vector<ItemPointerData>& a_links,
-                           Id b, const std::vector<ItemPointerData>& b_expected,
-                           const std::vector<ItemPointerData>& b_links) {
-    BlockNumber ba = static_cast<BlockNumber>(a >> 16), bb = static_cast<BlockNumber>(b >> 16);
-    LinkWrite result = LinkWrite::gone;
-    pg_call([&] {
-        Buffer bufa = RecentBuffers::read(index, ba);
-        Buffer bufb = bb == ba ? bufa : RecentBuffers::read(index, bb);
-        // Lower block first: the only place holding two content locks.
-        if (ba == bb) {
-            LockBuffer(bufa, BUFFER_LOCK_EXCLUSIVE);
-        } else {
-            LockBuffer(ba < bb ? bufa : bufb, BUFFER_LOCK_EXCLUSIVE);
-            LockBuffer(ba < bb ? bufb : bufa, BUFFER_LOCK_EXCLUSIVE);
-        }
-        int ma = list_matches(BufferGetPage(bufa), layout, a, level, a_expected);
-        int mb = list_matches(BufferGetPage(bufb), layout, b, level, b_expected);
-        if (ma < 0 || mb < 0) {
-            result = LinkWrite::gone;
-        } else if (ma == 0 || mb == 0) {
-            result = LinkWrite::changed;
-        } else {
-            GenericXLogState* state = GenericXLogStart(index);
-            Page pa = GenericXLogRegisterBuffer(state, bufa, 0);
-            Page pb = bb == ba ? pa : GenericXLogRegisterBuffer(state, bufb, 0);
-            store_list(pa, layout, a, level, a_links.data(), static_cast<int>(a_links.size()));
-            store_list(pb, layout, b, level, b_links.data(), static_cast<int>(b_links.size()));
-            GenericXLogFinish(state);
-            result = LinkWrite::written;
-        }
-        UnlockReleaseBuffer(bufa);
-        if (bb != ba) UnlockReleaseBuffer(bufb);
-    });
-    return result;
-}
-
-void DropLocks::lock(Relation index, const std::vector<Id>& dropped) {
-    held_.assign(dropped.begin(), dropped.end());
-    std::sort(held_.begin(), held_.end());
-    held_.erase(std::unique(held_.begin(), held_.end()), held_.end());
-    pg_call([&] {
-        for (Id d : held_) {
-            ItemPointerData tid = unpack_tid(d);
-            LockTuple(index, &tid, ExclusiveLock);
-        }
-    });
-}
-
-void DropLocks::unlock(Relation index) {
-    pg_call([&] {
-        for (Id d : held_) {
-            ItemPointerData tid = unpack_tid(d);
-            UnlockTuple(index, &tid, ExclusiveLock);
-        }
-    });
-    held_.clear();
-}
-
-bool has_incoming_link(Relation index, const ElementLayout& layout, Id x, Id besides,
-                       const std::function<bool(Id)>& ignore) {
-    std::vector<ItemPointerData> out, theirs;
-    if (!read_links(index, layout, x, 0, out)) return true;  // gone: nothing to protect
-    for (const auto& y : out) {
-        Id yid = pack_tid(y);
-        if (yid == besides || yid == x || (ignore && ignore(yid))) continue;
-        if (!read_links(index, layout, yid, 0, theirs)) continue;
-        for (const auto& t : theirs)
-            if (pack_tid(t) == x) return true;
-    }
-    return false;
-}
-
 namespace {
 
 // Makes `target` link back to `newcomer` on `level`, pruning with the
@@ -267,10 +47,9 @@ bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
     std::vector<Cand> sorted, chosen;
     std::vector<Id> next_ids, lost;
     DropLocks locks;
-    for (int attempt = 0; attempt < 5; ++attempt) {
+    return retry_on_change([&]() -> std::optional<bool> {
         if (!read_links(index, layout, target, level, current)) return false;  // target vanished
-        for (const auto& t : current)
-            if (pack_tid(t) == newcomer) return true;
+        if (links_contain(current, newcomer)) return true;
         std::vector<ItemPointerData> next(current);
         bool kept = true;
         if (current.size() < max) {
@@ -327,8 +106,8 @@ bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const 
             return kept;
         }
         if (w == LinkWrite::gone) return false;
-    }
-    return false;
+        return std::nullopt;
+    });
 }
 
 // Links that neighbours dropped for the newcomer are handed to it while it
@@ -339,155 +118,25 @@ void adopt_dropped(Relation index, const ElementLayout& layout, Id self, int lev
     std::sort(dropped.begin(), dropped.end());
     dropped.erase(std::unique(dropped.begin(), dropped.end()), dropped.end());
     std::vector<ItemPointerData> current;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-        if (!read_links(index, layout, self, level, current)) return;
+    retry_on_change([&]() -> std::optional<bool> {
+        if (!read_links(index, layout, self, level, current)) return false;
         std::vector<ItemPointerData> next(current);
         for (Id d : dropped) {
             if (next.size() >= static_cast<std::size_t>(layout.max_links(level))) break;
             if (d == self) continue;
-            bool have = false;
-            for (const auto& n : next) have |= pack_tid(n) == d;
-            if (!have) next.push_back(unpack_tid(d));
+            if (!links_contain(next, d)) next.push_back(unpack_tid(d));
         }
-        if (next.size() == current.size()) return;
-        if (write_links(index, layout, self, level, current, next.data(), static_cast<int>(next.size())) !=
-            LinkWrite::changed)
-            return;
-    }
+        if (next.size() == current.size()) return false;
+        LinkWrite w = write_links(index, layout, self, level, current, next.data(), static_cast<int>(next.size()));
+        if (w != LinkWrite::changed) return w == LinkWrite::written;
+        return std::nullopt;
+    });
 }
-
-}  // namespace
-
-bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
-                   Id r, Id u, const std::function<bool(Id)>& reachable) {
-    const ElementLayout& layout = g.layout();
-    std::size_t max = static_cast<std::size_t>(layout.max_links(0));
-    std::size_t dims = static_cast<std::size_t>(layout.dims);
-    ItemPointerData u_tid = unpack_tid(u);
-    std::vector<ItemPointerData> rcur, ucur;
-    std::vector<Id> replaced;
-    DropLocks locks;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-        if (!read_links(index, layout, r, 0, rcur) || !read_links(index, layout, u, 0, ucur)) return false;
-        for (const auto& t : rcur)
-            if (pack_tid(t) == u) return true;
-        std::vector<ItemPointerData> rnext(rcur);
-        if (rcur.size() < max) {
-            rnext.push_back(u_tid);
-        } else {
-            // r's farthest link w moves to u, so w stays reachable through u.
-            const float* rv = vectors.get(r);
-            const float* uv = vectors.get(u);
-            if (rv == nullptr || uv == nullptr) return false;
-            std::size_t victim = 0;
-            float worst = -std::numeric_limits<float>::infinity();
-            for (std::size_t i = 0; i < rcur.size(); ++i) {
-                const float* v = vectors.get(pack_tid(rcur[i]));
-                float d = v ? dist(rv, v, dims) : std::numeric_limits<float>::infinity();
-                if (d > worst) {
-                    worst = d;
-                    victim = i;
-                }
-            }
-            ItemPointerData w = rcur[victim];
-            bool has_w = false;
-            for (const auto& t : ucur) has_w |= pack_tid(t) == pack_tid(w);
-            if (!has_w && pack_tid(w) != u) {
-                std::vector<ItemPointerData> unext(ucur);
-                if (ucur.size() < max) {
-                    unext.push_back(w);
-                } else {
-                    // Replace u's farthest link to a node reachable anyway.
-                    // When none is (u sits in a cut-off part of the graph
-                    // whose lists are all full), replace u's farthest link:
-                    // that target may stay cut off, and the caller's next
-                    // pass over the unreachable ones links it in.
-                    int slot = -1, any = -1;
-                    float far = -std::numeric_limits<float>::infinity(), far_any = far;
-                    for (std::size_t i = 0; i < ucur.size(); ++i) {
-                        Id t = pack_tid(ucur[i]);
-                        const float* v = vectors.get(t);
-                        float d = v ? dist(uv, v, dims) : std::numeric_limits<float>::infinity();
-                        if (d > far_any) {
-                            far_any = d;
-                            any = static_cast<int>(i);
-                        }
-                        if (reachable(t) && d > far) {
-                            far = d;
-                            slot = static_cast<int>(i);
-                        }
-                    }
-                    bool counted = slot >= 0;
-                    if (slot < 0) slot = any;
-                    if (slot < 0) return false;
-                    // The link u drops is guarded like any other drop
-                    // (DropLocks): re-checked under the lock.
-                    replaced.assign(1, pack_tid(ucur[static_cast<std::size_t>(slot)]));
-                    locks.lock(index, replaced);
-                    if (counted && !reachable(replaced[0])) {
-                        locks.unlock(index);
-                        continue;
-                    }
-                    unext[static_cast<std::size_t>(slot)] = w;
-                }
-                // The hand-over is one WAL record: w never loses r's link
-                // without gaining u's, whatever a crash keeps.
-                rnext[victim] = u_tid;
-                LinkWrite pw = write_links_pair(index, layout, 0, u, ucur, unext, r, rcur, rnext);
-                locks.unlock(index);
-                if (pw == LinkWrite::written) return true;
-                if (pw == LinkWrite::gone) return false;
-                continue;
-            }
-            // u already links to w, so r gives w up: a drop like any other,
-            // under w's lock, and written with u's list checked unchanged
-            // in the same step (u -> w is the way in it counts on).
-            rnext[victim] = u_tid;
-            replaced.assign(1, pack_tid(w));
-            locks.lock(index, replaced);
-            LinkWrite pw = write_links_pair(index, layout, 0, u, ucur, ucur, r, rcur, rnext);
-            locks.unlock(index);
-            if (pw == LinkWrite::written) return true;
-            if (pw == LinkWrite::gone) return false;
-            continue;
-        }
-        LinkWrite rw = write_links(index, layout, r, 0, rcur, rnext.data(), static_cast<int>(rnext.size()));
-        if (rw == LinkWrite::written) return true;
-        if (rw == LinkWrite::gone) return false;
-    }
-    return false;
-}
-
-namespace {
 
 int random_level(int m) {
     double u = 1.0 - pg_prng_double(&pg_global_prng_state);  // (0, 1]
     int level = static_cast<int>(-std::log(u) / std::log(static_cast<double>(m)));
     return level > core::kMaxLevel ? core::kMaxLevel : level;
-}
-
-// Writes a vector's chunks (last first, so each knows its successor) and
-// returns the first chunk's TID.
-ItemPointerData write_chunks(Relation index, const float* v, int dims, BlockNumber* hint) {
-    char* buf = static_cast<char*>(palloc(kMaxTupleSize));
-    ItemPointerData next;
-    ItemPointerSetInvalid(&next);
-    int chunks = static_cast<int>((dims + kChunkMaxFloats - 1) / kChunkMaxFloats);
-    for (int c = chunks - 1; c >= 0; --c) {
-        int start = c * static_cast<int>(kChunkMaxFloats);
-        int count = std::min<int>(dims - start, static_cast<int>(kChunkMaxFloats));
-        auto* h = reinterpret_cast<ChunkHeader*>(buf);
-        std::memset(h, 0, sizeof(ChunkHeader));
-        h->kind = kTupleChunk;
-        h->count = static_cast<uint16>(count);
-        h->next = next;
-        std::memcpy(buf + sizeof(ChunkHeader), v + start, sizeof(float) * count);
-        BlockNumber used;
-        next = place_tuple(index, kPageChunks, buf, sizeof(ChunkHeader) + sizeof(float) * count, *hint, &used);
-        *hint = used;
-    }
-    pfree(buf);
-    return next;
 }
 
 struct MetaUpdate {
@@ -569,7 +218,7 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
     ItemPointerData first_chunk;
     ItemPointerSetInvalid(&first_chunk);
     bool inline_vector = layout.vector_inline(level);
-    if (!inline_vector) first_chunk = pg_call([&] { return write_chunks(index, v, dims, &chunk_hint); });
+    if (!inline_vector) first_chunk = pg_call([&] { return write_vector_chunks(index, v, dims, &chunk_hint); });
     std::vector<char> tuple(layout.tuple_size(level));
     fill_element(tuple.data(), layout, level, heap_tid, first_chunk, v);
     ElementView view{reinterpret_cast<ElementHeader*>(tuple.data()), &layout};
@@ -600,9 +249,7 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
             std::vector<ItemPointerData> mine;
             read_links(index, layout, self_id, 0, mine);
             for (Id d : dropped) {
-                bool adopted = false;
-                for (const auto& t : mine) adopted |= pack_tid(t) == d;
-                if (!adopted && !has_incoming_link(index, layout, d))
+                if (!links_contain(mine, d) && !has_incoming_link(index, layout, d))
                     force_in_link(index, g, vectors, dist, self_id, d,
                                   [&](Id t) { return has_incoming_link(index, layout, t, self_id); });
             }
@@ -655,7 +302,7 @@ void append_to_pending_list(Relation index, const MetaPageData& meta, Vector* x,
 
 }  // namespace
 
-bool insert_vector(Relation index, Relation heap, const float* x, int dims, ItemPointer heap_tid,
+bool insert_vector(Relation index, const float* x, int dims, ItemPointer heap_tid,
                    const IndexParams& params, bool from_pending) {
     auto* v = static_cast<float*>(palloc(sizeof(float) * dims));
     std::memcpy(v, x, sizeof(float) * dims);
@@ -699,7 +346,7 @@ bool insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, R
     if (use_pending_list(meta, v->dim, params)) {
         append_to_pending_list(index, meta, v, heap_tid, params);
     } else {
-        insert_vector(index, heap, v->x, v->dim, heap_tid, params);
+        insert_vector(index, v->x, v->dim, heap_tid, params);
     }
     MemoryContextSwitchTo(old);
     MemoryContextDelete(cxt);

@@ -15,12 +15,7 @@ namespace rushdb::pg::hnsw {
 // a dimension mismatch. `from_pending`: a merge of the pending list, which
 // skips a row the graph already holds (a merge a crash interrupted after the
 // graph insert, before the entry was flagged).
-bool insert_vector(Relation index, Relation heap, const float* x, int dims, ItemPointer heap_tid,
-                   const IndexParams& params, bool from_pending = false);
-
-// Adds `size` bytes of `data` to a page of `kind` with room, starting at the
-// metapage hint `*hint`; extends the index when none has room. WAL-logged.
-ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::size_t size,
-                            BlockNumber hint, BlockNumber* used_block);
+bool insert_vector(Relation index, const float* x, int dims, ItemPointer heap_tid, const IndexParams& params,
+                   bool from_pending = false);
 
 }  // namespace rushdb::pg::hnsw

@@ -1,5 +1,7 @@
-// Reading and rewriting neighbour lists on pages, shared by insert and the
-// VACUUM repair. Call inside guarded(): PostgreSQL calls go through pg_call.
+// Maintaining neighbour lists on pages, shared by insert and the VACUUM
+// repair (hnsw_links.cpp); the list reads and writes themselves are
+// hnsw_storage.hpp's. Call inside guarded(): PostgreSQL calls go through
+// pg_call.
 #pragma once
 
 #include <functional>
@@ -8,7 +10,7 @@
 #include "hnsw/candidates.hpp"
 #include "hnsw/metric.hpp"
 #include "hnsw_graph_access.hpp"
-#include "hnsw_page.hpp"
+#include "hnsw_storage.hpp"
 #include "hnsw_vector_cache.hpp"
 
 namespace rushdb::pg::hnsw {
@@ -19,25 +21,6 @@ using Cand = rushdb::hnsw::Candidate<Id>;
 // Up to `max` links among `sorted` (closest first) by the HNSW heuristic.
 void select(std::vector<Cand>& sorted, std::size_t max, VectorCache& vectors,
             const rushdb::hnsw::GraphDistance& dist, int dims, std::vector<Cand>& out);
-
-// Copies the links of `target` on `level`; false when the element is gone.
-bool read_links(Relation index, const ElementLayout& layout, Id target, int level,
-                std::vector<ItemPointerData>& out);
-
-enum class LinkWrite { written, changed, gone };
-
-// Replaces target's list on `level` with `links` if it still equals
-// `expected` (optimistic concurrency: the caller recomputes on `changed`).
-LinkWrite write_links(Relation index, const ElementLayout& layout, Id target, int level,
-                      const std::vector<ItemPointerData>& expected, const ItemPointerData* links, int count);
-
-// Rewrites a's and b's lists on `level` in one WAL record, only if both
-// still equal their expected values (`changed` otherwise; `gone` if either
-// element is). a and b may share a page.
-LinkWrite write_links_pair(Relation index, const ElementLayout& layout, int level, Id a,
-                           const std::vector<ItemPointerData>& a_expected, const std::vector<ItemPointerData>& a_links,
-                           Id b, const std::vector<ItemPointerData>& b_expected,
-                           const std::vector<ItemPointerData>& b_links);
 
 // Whether some element other than `besides` (and not one `ignore` names)
 // links to `x` on layer 0. HNSW links are mostly mutual, so x's own

@@ -1,9 +1,7 @@
-// Page-level helpers shared by build, insert, scan, vacuum and verify.
+// In-page helpers shared by build, insert, scan, vacuum and verify: they
+// work on a page already in hand (locked, or an image being built); reading
+// and writing pages through the buffer manager is hnsw_storage.cpp.
 #include "hnsw_page.hpp"
-
-extern "C" {
-#include "storage/lmgr.h"
-}
 
 namespace rushdb::pg::hnsw {
 
@@ -50,31 +48,6 @@ void init_meta_page(Page page, int m, int ef_construction, uint8 metric) {
         static_cast<LocationIndex>(reinterpret_cast<char*>(meta + 1) - reinterpret_cast<char*>(page));
 }
 
-Buffer extend_index(Relation index) {
-    LockRelationForExtension(index, ExclusiveLock);
-    Buffer buf = ReadBuffer(index, P_NEW);
-    UnlockRelationForExtension(index, ExclusiveLock);
-    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-    return buf;
-}
-
-void read_meta(Relation index, MetaPageData* out) {
-    Buffer buf = ReadBuffer(index, kMetaBlock);
-    LockBuffer(buf, BUFFER_LOCK_SHARE);
-    Page page = BufferGetPage(buf);
-    if (page_kind(page) != kPageMeta || meta_of(page)->magic != kMagic)
-        ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
-                        errmsg("index \"%s\" is not a valid rushdb_hnsw index",
-                               RelationGetRelationName(index))));
-    if (meta_of(page)->version != kVersion)
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                        errmsg("index \"%s\" has on-disk version %u; this build reads version %u",
-                               RelationGetRelationName(index), meta_of(page)->version, kVersion),
-                        errhint("REINDEX the index.")));
-    *out = *meta_of(page);
-    UnlockReleaseBuffer(buf);
-}
-
 ElementHeader* element_in_page(Page page, OffsetNumber offset) {
     if (page_kind(page) != kPageElements) return nullptr;
     if (offset < FirstOffsetNumber || offset > PageGetMaxOffsetNumber(page)) return nullptr;
@@ -82,35 +55,6 @@ ElementHeader* element_in_page(Page page, OffsetNumber offset) {
     if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < sizeof(ElementHeader)) return nullptr;
     auto* e = reinterpret_cast<ElementHeader*>(PageGetItem(page, item));
     return e->kind == kTupleElement ? e : nullptr;
-}
-
-bool read_chunked_vector(Relation index, ItemPointerData first, float* out, int dims) {
-    ItemPointerData at = first;
-    int filled = 0;
-    while (filled < dims) {
-        if (!ItemPointerIsValid(&at)) return false;
-        Buffer buf = ReadBuffer(index, ItemPointerGetBlockNumber(&at));
-        LockBuffer(buf, BUFFER_LOCK_SHARE);
-        Page page = BufferGetPage(buf);
-        OffsetNumber off = ItemPointerGetOffsetNumber(&at);
-        bool ok = page_kind(page) == kPageChunks && off >= FirstOffsetNumber &&
-                  off <= PageGetMaxOffsetNumber(page) && ItemIdIsNormal(PageGetItemId(page, off));
-        if (ok) {
-            auto* c = reinterpret_cast<ChunkHeader*>(PageGetItem(page, PageGetItemId(page, off)));
-            // A chunk holds at least one element: a zero count (damage) would
-            // otherwise let a chain that points at itself loop forever.
-            ok = c->kind == kTupleChunk && c->count > 0 && filled + c->count <= dims;
-            if (ok) {
-                std::memcpy(out + filled, reinterpret_cast<char*>(c) + sizeof(ChunkHeader),
-                            sizeof(float) * c->count);
-                filled += c->count;
-                at = c->next;
-            }
-        }
-        UnlockReleaseBuffer(buf);
-        if (!ok) return false;
-    }
-    return true;
 }
 
 }  // namespace rushdb::pg::hnsw

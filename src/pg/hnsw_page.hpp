@@ -1,4 +1,5 @@
-// On-disk layout of a rushdb_hnsw index (see docs/hnsw.md for the why).
+// On-disk layout of a rushdb_hnsw index (see docs/hnsw.md for the why), and
+// helpers over a page in hand; hnsw_storage.hpp reads and writes pages.
 //
 //   block 0            metapage: parameters, dimensions, entry point
 //   element pages      one tuple per indexed vector: heap TID, level, the
@@ -105,6 +106,12 @@ constexpr std::size_t kPageUsable =
 constexpr std::size_t kMaxTupleSize = (kPageUsable - sizeof(ItemIdData)) & ~(MAXIMUM_ALIGNOF - 1);
 constexpr std::size_t kChunkMaxFloats = (kMaxTupleSize - sizeof(ChunkHeader)) / sizeof(float);
 
+// Floats in the next chunk of a vector with `remaining` floats still to
+// store: chunks are full but for the last.
+inline int chunk_floats(int remaining) {
+    return remaining < static_cast<int>(kChunkMaxFloats) ? remaining : static_cast<int>(kChunkMaxFloats);
+}
+
 // Geometry of an element tuple for given parameters.
 struct ElementLayout {
     int m;
@@ -161,7 +168,7 @@ inline ItemPointerData unpack_tid(uint64 v) {
     return t;
 }
 
-// Page helpers (hnsw_page.cpp).
+// Page helpers (hnsw_page.cpp), on a page already locked or being built.
 void init_page(Page page, uint16 kind);
 uint16 page_kind(Page page);
 MetaPageData* meta_of(Page page);
@@ -170,14 +177,6 @@ MetaPageData* meta_of(Page page);
 // would otherwise leave in the page's hole, where generic WAL ignores it.
 MetaPageData* meta_for_write(Page page);
 void init_meta_page(Page page, int m, int ef_construction, uint8 metric);
-
-// A new page at the end of the index, pinned and exclusively locked (the
-// extension lock serialises concurrent extenders; it is held only while the
-// page is added, never while waiting for a content lock).
-Buffer extend_index(Relation index);
-
-// Reads the metapage into `out` (share lock held only during the copy).
-void read_meta(Relation index, MetaPageData* out);
 
 // Locates element `tid` in a locked page; nullptr when the item is gone or
 // is not an element (it may have been removed by VACUUM).
@@ -194,11 +193,6 @@ inline ElementHeader* element_at(Page page, BlockNumber block, OffsetNumber offs
     auto* e = reinterpret_cast<ElementHeader*>(PageGetItem(page, item));
     return e->kind == kTupleElement ? e : nullptr;
 }
-
-// Copies a vector stored in chunks (starting at `first`) into `out`
-// (dims floats). Takes and releases share locks one page at a time.
-// Returns false when the chain is broken (element removed concurrently).
-bool read_chunked_vector(Relation index, ItemPointerData first, float* out, int dims);
 
 }  // namespace rushdb::pg::hnsw
 

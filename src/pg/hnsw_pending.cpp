@@ -251,7 +251,7 @@ bool merge_page(Relation index, const IndexParams& params, BlockNumber blk, int 
             continue;
         }
         const auto* v = reinterpret_cast<const float*>(copy + size * i + sizeof(PendingHeader));
-        insert_vector(index, nullptr, v, dims, &h->heap_tid, params, /*from_pending=*/true);
+        insert_vector(index, v, dims, &h->heap_tid, params, /*from_pending=*/true);
         flag_entry(index, blk, offsets[i], kPendingMerged);
         stats->merged += 1;
     }

@@ -40,7 +40,7 @@
 
 #include "hnsw_am.hpp"
 #include "hnsw/metric.hpp"
-#include "hnsw_page.hpp"
+#include "hnsw_storage.hpp"
 
 extern "C" {
 #include "access/genam.h"

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -20,7 +21,7 @@
 #include "hnsw/search_layer.hpp"
 #include "hnsw_graph_access.hpp"
 #include "hnsw_links.hpp"
-#include "hnsw_page.hpp"
+#include "hnsw_storage.hpp"
 
 extern "C" {
 #include "commands/vacuum.h"
@@ -40,32 +41,6 @@ struct Scan {
     int tallest_level = -1;
     double live = 0;
 };
-
-// Calls f(id, element) for every element tuple, one share-locked page at a
-// time (f runs under the page's lock: it must only read and record).
-template <class F>
-void for_each_element(Relation index, BufferAccessStrategy strategy, F&& f) {
-    BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
-    for (BlockNumber blk = 1; blk < nblocks; ++blk) {
-        pg_call([&] {
-            vacuum_delay_point();
-            Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, strategy);
-            LockBuffer(buf, BUFFER_LOCK_SHARE);
-            Page page = BufferGetPage(buf);
-            if (page_kind(page) == kPageElements) {
-                OffsetNumber max = PageGetMaxOffsetNumber(page);
-                for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-                    ElementHeader* e = element_in_page(page, off);
-                    if (e == nullptr) continue;
-                    ItemPointerData tid;
-                    ItemPointerSet(&tid, blk, off);
-                    f(pack_tid(tid), e);
-                }
-            }
-            UnlockReleaseBuffer(buf);
-        });
-    }
-}
 
 // Reads every element page: collects D (first pass) or the lists pointing
 // into D (second pass).
@@ -114,7 +89,7 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
     std::vector<Id> dropping;
     DropLocks locks;
     vectors.trim();  // no vector pointer is held between lists
-    for (int attempt = 0; attempt < 5; ++attempt) {
+    return retry_on_change([&]() -> std::optional<bool> {
         if (!read_links(index, layout, element, level, current)) return false;
         const float* ev = vectors.get(element);
         if (ev == nullptr) return false;
@@ -180,9 +155,7 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
                     continue;
                 }
                 for (std::size_t i = chosen.size(); i-- > 0;) {
-                    bool was_there = false;
-                    for (const auto& o : current) was_there |= pack_tid(o) == chosen[i].id;
-                    if (!was_there) {
+                    if (!links_contain(current, chosen[i].id)) {
                         chosen[i] = keep;
                         break;
                     }
@@ -194,8 +167,8 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
         LinkWrite w = write_links(index, layout, element, level, current, next.data(), static_cast<int>(next.size()));
         if (!dropping.empty()) locks.unlock(index);
         if (w != LinkWrite::changed) return w == LinkWrite::written;
-    }
-    return false;
+        return std::nullopt;
+    });
 }
 
 // Deletes D's element tuples and their vector chunks, page by page.
@@ -228,50 +201,115 @@ double remove_deleted(Relation index, BufferAccessStrategy strategy, const Scan&
         });
         i = j;
     }
-    // Chunk chains: follow `next` before deleting each chunk.
-    for (ItemPointerData at : chunks) {
-        while (ItemPointerIsValid(&at)) {
-            ItemPointerData next;
-            ItemPointerSetInvalid(&next);
-            pg_call([&] {
-                Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, ItemPointerGetBlockNumber(&at), RBM_NORMAL, strategy);
-                LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-                Page page = BufferGetPage(buf);
-                OffsetNumber off = ItemPointerGetOffsetNumber(&at);
-                if (page_kind(page) == kPageChunks && off <= PageGetMaxOffsetNumber(page) &&
-                    ItemIdIsNormal(PageGetItemId(page, off))) {
-                    auto* c = reinterpret_cast<ChunkHeader*>(PageGetItem(page, PageGetItemId(page, off)));
-                    if (c->kind == kTupleChunk) {
-                        next = c->next;
-                        GenericXLogState* state = GenericXLogStart(index);
-                        Page wpage = GenericXLogRegisterBuffer(state, buf, 0);
-                        PageIndexTupleDeleteNoCompact(wpage, off);
-                        GenericXLogFinish(state);
-                    }
-                }
-                UnlockReleaseBuffer(buf);
-            });
-            at = next;
-        }
-    }
+    for (ItemPointerData first : chunks) pg_call([&] { delete_vector_chunks(index, first, strategy); });
     return removed;
 }
 
-// After removal: every live element must still be reachable on layer 0
-// from the entry point (ties among duplicate vectors can leave a repaired
-// neighbourhood with no way in). Unreachable ones get an incoming link from
-// a reachable neighbour found by searching for them.
-double restore_reachability(Relation index, BufferAccessStrategy strategy, const ElementLayout& layout,
-                            PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
-                            core::Metric metric, int ef_construction) {
+// The layer-0 lists of the live elements, for the reachability pass. Built
+// page by page while inserts run (no index-wide lock: building the map is
+// most of the pass's time, and inserts used to wait for it), with each
+// page's LSN as read; refresh_layer0 then brings it up to date under the
+// metapage's exclusive lock by re-reading only the pages whose LSN moved.
+// Every change to an element page is a generic WAL record, which sets the
+// page's LSN, so a page whose LSN did not move holds what was read. An index
+// that is not WAL-logged (unlogged, temporary) keeps its LSNs, so there the
+// map is built under the exclusive lock as a whole (relink_unreachable's
+// caller decides).
+struct Layer0Snapshot {
     std::unordered_map<Id, std::vector<Id>> adjacency;
-    for_each_element(index, strategy, [&](Id id, ElementHeader* e) {
-        if (e->flags & kFlagDeleted) return;
+    std::vector<XLogRecPtr> lsn;  // by block, as read
+    double live = 0;
+    bool any_deleted = false;  // an element flagged deleted was seen
+};
+
+// Records the live elements of element page `page` (locked) into `adjacency`.
+void read_layer0(Page page, BlockNumber blk, const ElementLayout& layout, Layer0Snapshot& snap) {
+    if (page_kind(page) != kPageElements) return;
+    OffsetNumber max = PageGetMaxOffsetNumber(page);
+    for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+        ElementHeader* e = element_in_page(page, off);
+        if (e == nullptr) continue;
+        if (e->flags & kFlagDeleted) {
+            snap.any_deleted = true;
+            continue;
+        }
+        ItemPointerData tid;
+        ItemPointerSet(&tid, blk, off);
         ElementView view{e, &layout};
-        auto& list = adjacency[id];
+        auto& list = snap.adjacency[pack_tid(tid)];
         int n = std::min<int>(view.counts()[0], layout.max_links(0));
         for (int i = 0; i < n; ++i) list.push_back(pack_tid(view.links(0)[i]));
-    });
+        snap.live += 1;
+    }
+}
+
+void snapshot_layer0(Relation index, BufferAccessStrategy strategy, const ElementLayout& layout,
+                     Layer0Snapshot& snap) {
+    snap.adjacency.clear();
+    snap.live = 0;
+    snap.any_deleted = false;
+    BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
+    snap.lsn.assign(nblocks, InvalidXLogRecPtr);
+    for (BlockNumber blk = 1; blk < nblocks; ++blk) {
+        pg_call([&] {
+            vacuum_delay_point();
+            Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, strategy);
+            LockBuffer(buf, BUFFER_LOCK_SHARE);
+            Page page = BufferGetPage(buf);
+            snap.lsn[blk] = PageGetLSN(page);
+            read_layer0(page, blk, layout, snap);
+            UnlockReleaseBuffer(buf);
+        });
+    }
+}
+
+// Under the metapage's exclusive lock (no element page changes meanwhile):
+// re-reads the pages changed or added since snapshot_layer0, so the map is
+// the graph as it is now. Returns the pages re-read.
+BlockNumber refresh_layer0(Relation index, BufferAccessStrategy strategy, const ElementLayout& layout,
+                           Layer0Snapshot& snap) {
+    BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
+    std::vector<BlockNumber> changed;
+    for (BlockNumber blk = 1; blk < nblocks; ++blk) {
+        pg_call([&] {
+            Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, strategy);
+            LockBuffer(buf, BUFFER_LOCK_SHARE);
+            if (blk >= snap.lsn.size() || PageGetLSN(BufferGetPage(buf)) != snap.lsn[blk]) changed.push_back(blk);
+            UnlockReleaseBuffer(buf);
+        });
+    }
+    if (changed.empty()) return 0;
+    // Forget what those pages held, then read them again.
+    for (auto it = snap.adjacency.begin(); it != snap.adjacency.end();) {
+        auto blk = static_cast<BlockNumber>(it->first >> 16);
+        if (std::binary_search(changed.begin(), changed.end(), blk)) {
+            it = snap.adjacency.erase(it);
+            snap.live -= 1;
+        } else {
+            ++it;
+        }
+    }
+    for (BlockNumber blk : changed) {
+        pg_call([&] {
+            Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, strategy);
+            LockBuffer(buf, BUFFER_LOCK_SHARE);
+            read_layer0(BufferGetPage(buf), blk, layout, snap);
+            UnlockReleaseBuffer(buf);
+        });
+    }
+    return static_cast<BlockNumber>(changed.size());
+}
+
+// Under the metapage's exclusive lock, with `snap` current (see
+// Layer0Snapshot): every live element must be reachable on layer 0 from the
+// entry point (ties among duplicate vectors can leave a repaired
+// neighbourhood with no way in, and inserts can leave islands: see
+// repair_and_remove_deleted). Unreachable ones get an incoming link from a
+// reachable neighbour found by searching for them.
+double relink_unreachable(Relation index, const ElementLayout& layout, Layer0Snapshot& snap, PageGraph& g,
+                          VectorCache& vectors, const core::GraphDistance& dist, core::Metric metric,
+                          int ef_construction) {
+    auto& adjacency = snap.adjacency;
     MetaPageData meta;
     pg_call([&] { read_meta(index, &meta); });
     if (!ItemPointerIsValid(&meta.entry) || adjacency.empty()) return 0;
@@ -368,9 +406,37 @@ void set_entry(Relation index, bool valid, Id entry, int level, double live) {
     UnlockReleaseBuffer(buf);
 }
 
+// The reachability pass on its own (nothing to remove): the map is built
+// while inserts run, then brought up to date and walked under the
+// metapage's exclusive lock. False, without relinking, when the pages hold
+// elements flagged deleted (left by a VACUUM that stopped between its
+// halves): the caller then runs the whole repair, which removes them.
+bool reachability_pass(Relation index, BufferAccessStrategy strategy, const ElementLayout& layout, PageGraph& g,
+                       VectorCache& vectors, const core::GraphDistance& dist, core::Metric metric,
+                       int ef_construction, RepairStats& out) {
+    Layer0Snapshot snap;
+    bool wal = RelationNeedsWAL(index);
+    if (wal) {
+        snapshot_layer0(index, strategy, layout, snap);
+        if (snap.any_deleted) return false;
+    }
+    pg_call([&] { LockPage(index, kMetaBlock, ExclusiveLock); });
+    if (wal)
+        refresh_layer0(index, strategy, layout, snap);
+    else
+        snapshot_layer0(index, strategy, layout, snap);
+    bool done = !snap.any_deleted;
+    if (done) {
+        out.live_elements = snap.live;
+        out.relinked += relink_unreachable(index, layout, snap, g, vectors, dist, metric, ef_construction);
+    }
+    pg_call([&] { UnlockPage(index, kMetaBlock, ExclusiveLock); });
+    return done;
+}
+
 }  // namespace
 
-RepairStats repair_and_remove_deleted(Relation index, BufferAccessStrategy strategy) {
+RepairStats repair_and_remove_deleted(Relation index, BufferAccessStrategy strategy, bool bulk_delete_ran) {
     MetaPageData meta;
     read_meta(index, &meta);
     RepairStats out{0, 0, 0};
@@ -379,23 +445,26 @@ RepairStats repair_and_remove_deleted(Relation index, BufferAccessStrategy strat
     auto metric = static_cast<core::Metric>(meta.metric);
 
     return guarded([&] {
-        Scan s;
-        scan_elements(index, strategy, layout, s, /*find_links=*/false);
-        out.live_elements = s.live;
         core::GraphDistance dist = core::GraphDistance::for_metric(metric);
         PageGraph g(index, meta.m, static_cast<int>(meta.dims), metric);
         VectorCache vectors(g);
+        bool wal = RelationNeedsWAL(index);
+        // Nothing was flagged in this VACUUM, but inserts can leave an
+        // element without a way in: the check before a link is dropped
+        // looks only at the element's neighbours, which can themselves be
+        // reachable only through it (docs/hnsw.md, "Crash consistency").
+        // VACUUM is where that is repaired, so it walks layer 0 either way;
+        // the scan for deleted elements and the list repair are skipped.
+        if (!bulk_delete_ran &&
+            reachability_pass(index, strategy, layout, g, vectors, dist, metric, meta.ef_construction, out))
+            return out;
+
+        Scan s;
+        scan_elements(index, strategy, layout, s, /*find_links=*/false);
+        out.live_elements = s.live;
         if (s.deleted.empty()) {
-            // Nothing to remove, but inserts can leave an element without
-            // a way in: the check before a link is dropped looks only at
-            // the element's neighbours, which can themselves be reachable
-            // only through it (docs/hnsw.md, "Crash consistency"). VACUUM
-            // is where that is repaired, so it walks layer 0 either way
-            // (inserts wait meanwhile, as below).
-            pg_call([&] { LockPage(index, kMetaBlock, ExclusiveLock); });
-            out.relinked += restore_reachability(index, strategy, layout, g, vectors, dist, metric,
-                                                 meta.ef_construction);
-            pg_call([&] { UnlockPage(index, kMetaBlock, ExclusiveLock); });
+            reachability_pass(index, strategy, layout, g, vectors, dist, metric, meta.ef_construction, out);
+            out.live_elements = s.live;
             return out;
         }
 
@@ -405,6 +474,9 @@ RepairStats repair_and_remove_deleted(Relation index, BufferAccessStrategy strat
             pg_call([] { CHECK_FOR_INTERRUPTS(); });
             if (repair_list(index, g, vectors, dist, s, element, level)) out.relinked += 1;
         }
+        // The reachability pass's map, brought up to date after the removal.
+        Layer0Snapshot snap;
+        if (wal) snapshot_layer0(index, strategy, layout, snap);
 
         // Inserts wait from here on: catch links made since, move the entry
         // point, remove D.
@@ -418,8 +490,11 @@ RepairStats repair_and_remove_deleted(Relation index, BufferAccessStrategy strat
         if (ItemPointerIsValid(&now.entry) && s.deleted.count(entry))
             pg_call([&] { set_entry(index, s.tallest_level >= 0, s.tallest, s.tallest_level, s.live); });
         out.removed = remove_deleted(index, strategy, s);
-        out.relinked += restore_reachability(index, strategy, layout, g, vectors, dist, metric,
-                                             meta.ef_construction);
+        if (wal)
+            refresh_layer0(index, strategy, layout, snap);
+        else
+            snapshot_layer0(index, strategy, layout, snap);
+        out.relinked += relink_unreachable(index, layout, snap, g, vectors, dist, metric, meta.ef_construction);
         pg_call([&] { UnlockPage(index, kMetaBlock, ExclusiveLock); });
         return out;
     });

@@ -12,6 +12,9 @@ struct RepairStats {
     double relinked;  // neighbour lists rewritten
 };
 
-RepairStats repair_and_remove_deleted(Relation index, BufferAccessStrategy strategy);
+// `bulk_delete_ran`: this VACUUM flagged elements (ambulkdelete ran). When
+// it did not, only the reachability pass runs, unless the pages still hold
+// elements an interrupted VACUUM flagged.
+RepairStats repair_and_remove_deleted(Relation index, BufferAccessStrategy strategy, bool bulk_delete_ran);
 
 }  // namespace rushdb::pg::hnsw

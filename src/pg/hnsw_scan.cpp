@@ -22,7 +22,7 @@
 #include "hnsw/search_layer.hpp"
 #include "hnsw_am.hpp"
 #include "hnsw_graph_access.hpp"
-#include "hnsw_page.hpp"
+#include "hnsw_storage.hpp"
 #include "hnsw_pending.hpp"
 #include "vector_type.hpp"
 

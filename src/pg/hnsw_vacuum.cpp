@@ -7,9 +7,10 @@
 // bulk_delete marks the elements whose heap tuples died (a flag, one
 // generic-WAL record per page). Marked elements keep routing searches but
 // are never returned or linked to. vacuum_cleanup then repairs and removes
-// them: see hnsw_repair.cpp.
+// them (see hnsw_repair.cpp); in a VACUUM without bulk_delete (no dead heap
+// rows) it runs only the reachability pass.
 #include "hnsw_am.hpp"
-#include "hnsw_page.hpp"
+#include "hnsw_storage.hpp"
 #include "hnsw_pending.hpp"
 #include "hnsw_repair.hpp"
 
@@ -65,11 +66,14 @@ IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult*
 
 IndexBulkDeleteResult* vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResult* stats) {
     if (info->analyze_only) return stats;
+    // PostgreSQL passes the stats bulk_delete returned, or NULL when it did
+    // not call bulk_delete in this VACUUM (no dead heap rows).
+    bool bulk_delete_ran = stats != nullptr;
     if (stats == nullptr) {
         stats = static_cast<IndexBulkDeleteResult*>(palloc0(sizeof(IndexBulkDeleteResult)));
     }
     pending_merge(info->index, index_params(info->index), 0, true, nullptr, nullptr);
-    RepairStats r = repair_and_remove_deleted(info->index, info->strategy);
+    RepairStats r = repair_and_remove_deleted(info->index, info->strategy, bulk_delete_ran);
     stats->num_index_tuples = r.live_elements;
     stats->num_pages = RelationGetNumberOfBlocks(info->index);
     stats->pages_free = 0;

@@ -20,7 +20,7 @@
 
 #include "boundary.hpp"
 #include "hnsw_am.hpp"
-#include "hnsw_page.hpp"
+#include "hnsw_storage.hpp"
 #include "hnsw_pending.hpp"
 
 extern "C" {
