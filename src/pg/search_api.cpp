@@ -31,6 +31,7 @@
 #include "hnsw_am.hpp"
 #include "privileges.hpp"
 #include "pg_prelude.hpp"
+#include "spi_glue.hpp"
 #include "vector_type.hpp"
 
 extern "C" {
@@ -39,7 +40,6 @@ extern "C" {
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
-#include "executor/spi.h"
 #include "executor/spi_priv.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -467,7 +467,7 @@ ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similar
     static SPIPlanPtr plan = nullptr;
     if (plan == nullptr) {
         Oid types[5] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
-        plan = SPI_prepare(
+        plan = spi_prepare_kept(
             psprintf("SELECT e.id::pg_catalog.text, e.source_type, %s.index_status(e), e.similarity_function, "
                      "       e.vector_table, e.model_key, e.dimensions, e.error "
                      "FROM %s.embedding_indexes e WHERE e.label OPERATOR(pg_catalog.=) $1 "
@@ -477,8 +477,6 @@ ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similar
                      "AND ($5 IS NULL OR e.source_type OPERATOR(pg_catalog.=) $5) ORDER BY e.created_at, e.id",
                      kInternalSchema, kApiSchema),
             5, types);
-        if (plan == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-        SPI_keepplan(plan);
     }
     Datum values[5] = {label, property, Int32GetDatum(dims), similarity, source};
     char nulls[5] = {' ', ' ', ' ', similarity_null ? 'n' : ' ', source_null ? 'n' : ' '};
@@ -667,7 +665,7 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     int nest = NewGUCNestLevel();
     set_config_option("search_path", kSafeSearchPath, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    spi_connect();
     Datum similarity = PG_ARGISNULL(6) ? (Datum)0 : PG_GETARG_DATUM(6);
     Datum source = PG_ARGISNULL(7) ? (Datum)0 : PG_GETARG_DATUM(7);
     bool source_null = PG_ARGISNULL(7);
@@ -728,7 +726,7 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
         set_config_option("enable_sort", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     }
 
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    spi_connect();
     uint64 rows = run_search(ix.id, ix.table, ix.cosine, query, vector_type, PG_GETARG_DATUM(0), limit, skip,
                              filter_sql, filter_params, mode);
     // Never too few rows: a graph walk stops after rushdb.hnsw_max_scan_tuples
