@@ -10,8 +10,14 @@
 //      queued, so nothing is lost and nothing is stored twice.
 // A failed batch counts against the index: it goes back to pending with a
 // growing delay, and to error after rushdb.embedding_max_failures in a row.
-// A backlog much larger than the index (a new index's backfill) is embedded
-// with the HNSW index dropped, which is rebuilt in memory once drained.
+// A backlog that is a bulk load (rushdb_internal.is_bulk_load: a new index's
+// backfill) is embedded with the HNSW index dropped, which is rebuilt in
+// memory once drained.
+//
+// The index's status is not written here: each transition is a function of
+// sql/install/80_index_states.sql (docs/managed.md has the table), and the
+// vectors are written by rushdb_internal.write_vectors, the upsert
+// upsert_vectors uses too.
 //
 // Everything here runs in the worker's C++ frames: SQL through spi_glue.hpp,
 // conversions through datum_glue.hpp, both raising PgError.
@@ -64,11 +70,12 @@ std::string uuid_key(const pg_uuid_t& id) { return std::string(reinterpret_cast<
 
 // The index's vector table, checked (raises UserError when it is missing
 // or not the extension's own table).
-void check_storage(const std::string& table, const std::string& index_id) {
+Oid check_storage(const std::string& table, const std::string& index_id) {
     Oid rel = pg_call([&] { return checked_vector_storage(table.c_str(), index_id.c_str(), true); });
     if (!OidIsValid(rel))
         throw UserError(ERRCODE_UNDEFINED_TABLE, "the vector table rushdb_internal." + table + " of index " + index_id +
                                                      " is missing; run rushdb.repair_index('" + index_id + "')");
+    return rel;
 }
 
 // Step 1. Returns false (and marks the index ready) when nothing is queued.
@@ -98,11 +105,7 @@ bool read_batch(const IndexWork& ix, Batch& batch) {
             // records per label and ranks every vector of the label instead.
             run("ANALYZE rushdb.records", {}, SPI_OK_UTILITY);
         }
-        run("UPDATE rushdb.embedding_indexes e SET status = 'ready', failures = 0, error = NULL, retry_at = NULL, "
-            "       updated_at = now() "
-            "WHERE e.id = $1::uuid AND e.status IN ('pending', 'indexing') "
-            "  AND NOT EXISTS (SELECT 1 FROM rushdb_internal.embedding_queue q WHERE q.index_id = e.id)",
-            {{TEXTOID, text_datum(ix.id)}}, SPI_OK_UPDATE);
+        run("SELECT rushdb_internal.index_drained($1::uuid)", {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
         txn.commit();
         return false;
     }
@@ -126,9 +129,7 @@ bool read_batch(const IndexWork& ix, Batch& batch) {
         }
     }
     if (ix.status != "indexing")
-        run("UPDATE rushdb.embedding_indexes SET status = 'indexing', updated_at = now() "
-            "WHERE id = $1::uuid AND status IN ('pending', 'ready')",
-            {{TEXTOID, text_datum(ix.id)}}, SPI_OK_UPDATE);
+        run("SELECT rushdb_internal.index_batch_read($1::uuid)", {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
     txn.commit();
     return true;
 }
@@ -177,7 +178,7 @@ void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std:
     }
     // A storage table dropped by hand fails the batch, so the index ends in
     // error instead of the worker spinning on it.
-    check_storage(ix.table, ix.id);
+    Oid storage = check_storage(ix.table, ix.id);
     bool isnull;
 
     Oid uuid_array = pg_call([] { return get_array_type(UUIDOID); });
@@ -208,54 +209,42 @@ void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std:
         }
     }
     std::string quoted_table = quoted_identifier(ix.table);
-    std::string upsert = "INSERT INTO rushdb_internal." + quoted_table +
-                         " AS t (record_id, embedding) SELECT * FROM unnest($1, $2) "
-                         "ON CONFLICT (record_id) DO UPDATE SET embedding = excluded.embedding, updated_at = now()";
     std::string clear = "DELETE FROM rushdb_internal." + quoted_table + " WHERE record_id OPERATOR(pg_catalog.=) ANY ($1)";
     Datum vectors_datum = vector_array_datum(write_vectors, vector_type);
     Datum write_ids_datum = uuid_array_datum(write_ids);
     Datum clear_ids_datum = uuid_array_datum(clear_ids);
     if (!write_ids.empty())
-        run(upsert.c_str(), {{uuid_array, write_ids_datum}, {vector_array, vectors_datum}}, SPI_OK_INSERT);
+        run("SELECT rushdb_internal.write_vectors($1, $2, $3)",
+            {{REGCLASSOID, ObjectIdGetDatum(storage)}, {uuid_array, write_ids_datum}, {vector_array, vectors_datum}},
+            SPI_OK_SELECT);
     if (!clear_ids.empty()) run(clear.c_str(), {{uuid_array, clear_ids_datum}}, SPI_OK_DELETE);
 
     run("DELETE FROM rushdb_internal.embedding_queue WHERE seq = ANY ($1)", {{INT8ARRAYOID, int8_array_datum(batch.seqs)}},
         SPI_OK_DELETE);
-    run("UPDATE rushdb.embedding_indexes SET failures = 0, error = NULL, retry_at = NULL "
-        "WHERE id = $1::uuid AND (failures <> 0 OR error IS NOT NULL OR retry_at IS NOT NULL)",
-        {{TEXTOID, text_datum(ix.id)}}, SPI_OK_UPDATE);
+    run("SELECT rushdb_internal.index_batch_stored($1::uuid)", {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
     txn.commit();
 }
 
-// A backlog this many times larger than what the index holds (and at least
-// kBulkBackfillMin records) is embedded with the HNSW index dropped: inserting
-// into the graph row by row is the slowest step of a backfill, and one
-// parallel in-memory build at the end (read_batch, when drained) is several
-// times faster. Searches meanwhile scan the vectors stored so far exactly.
-constexpr int64 kBulkBackfillMin = 2000;
-constexpr int64 kBulkBackfillRatio = 2;
-
+// A backlog that is a bulk load (rushdb_internal.is_bulk_load, the rule
+// upsert_vectors follows too) is embedded with the HNSW index dropped:
+// inserting into the graph row by row is the slowest step of a backfill, and
+// one parallel in-memory build at the end (read_batch, when drained) is
+// several times faster. Searches meanwhile scan the vectors stored so far
+// exactly.
 void maybe_drop_graph_for_backfill(const IndexWork& ix) {
     SpiTransaction txn("rushdb: sizing the embedding backlog");
     uint64 n = run(
-        "SELECT (SELECT count(*) FROM rushdb_internal.embedding_queue q WHERE q.index_id = e.id) "
+        "SELECT rushdb_internal.is_bulk_load(e, (SELECT count(*) FROM rushdb_internal.embedding_queue q "
+        "                                        WHERE q.index_id = e.id)) "
         "FROM rushdb.embedding_indexes e "
         "WHERE e.id = $1::uuid "
         "  AND " GRAPH_REGCLASS_SQL " IS NOT NULL",
         {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
     if (n > 0) {
         bool isnull;
-        int64 queued = DatumGetInt64(spi_datum(0, 1, &isnull));
-        std::string table = quoted_identifier(ix.table);
+        bool bulk = DatumGetBool(spi_datum(0, 1, &isnull));
         std::string index = quoted_identifier(ix.table + "_hnsw");
-        if (queued >= kBulkBackfillMin) {
-            check_storage(ix.table, ix.id);
-            run(("SELECT count(*) FROM (SELECT 1 FROM rushdb_internal." + table + " LIMIT $1) s").c_str(),
-                {{INT8OID, Int64GetDatum(queued / kBulkBackfillRatio)}}, SPI_OK_SELECT);
-            int64 stored = DatumGetInt64(spi_datum(0, 1, &isnull));
-            if (stored * kBulkBackfillRatio < queued)
-                run(("DROP INDEX rushdb_internal." + index).c_str(), {}, SPI_OK_UTILITY);
-        }
+        if (!isnull && bulk) run(("DROP INDEX rushdb_internal." + index).c_str(), {}, SPI_OK_UTILITY);
     }
     txn.commit();
 }
@@ -317,17 +306,10 @@ void record_failure(const IndexWork& ix, const std::string& cause) {
         ereport(WARNING, (errmsg("rushdb: embedding a batch for index %s failed: %s", ix.id.c_str(), cause.c_str())));
     });
     SpiTransaction txn("rushdb: recording an embedding failure");
-    run("UPDATE rushdb.embedding_indexes SET failures = failures + 1, updated_at = now(), "
-        "  status = CASE WHEN failures + 1 >= $3 THEN 'error' ELSE 'pending' END, "
-        "  error = CASE WHEN failures + 1 >= $3 "
-        "               THEN pg_catalog.format('embedding failed %s times in a row: %s', failures + 1, $2) "
-        "               ELSE pg_catalog.format('attempt %s failed, will retry: %s', failures + 1, $2) END, "
-        "  retry_at = CASE WHEN failures + 1 >= $3 THEN NULL "
-        "                  ELSE clock_timestamp() + pg_catalog.make_interval(secs => $4 * power(2, failures) / 1000.0) END "
-        "WHERE id = $1::uuid",
+    run("SELECT rushdb_internal.index_batch_failed($1::uuid, $2, $3, $4)",
         {{TEXTOID, text_datum(ix.id)}, {TEXTOID, text_datum(cause)}, {INT4OID, Int32GetDatum(max_failures())},
          {FLOAT8OID, Float8GetDatum(static_cast<double>(retry_base_ms()))}},
-        SPI_OK_UPDATE);
+        SPI_OK_SELECT);
     txn.commit();
 }
 
