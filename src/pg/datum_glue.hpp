@@ -52,12 +52,6 @@ inline Datum* text_datums(const std::vector<std::string>& strings) {
     return out;
 }
 
-// text[] of the strings.
-inline ArrayType* text_array(const std::vector<std::string>& strings) {
-    Datum* elems = text_datums(strings);
-    return pg_call([&] { return construct_array(elems, static_cast<int>(strings.size()), TEXTOID, -1, false, TYPALIGN_INT); });
-}
-
 // The non-null, non-empty elements of a text[] Datum, in order.
 inline std::vector<std::string> nonempty_texts(Datum array) {
     Datum* elems = nullptr;
