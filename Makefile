@@ -31,7 +31,7 @@ PG_SRCS     = $(sort $(wildcard src/pg/*.cpp))
 OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 # The install script is assembled from one file per concern, in name order.
-# Files 81-89 and 99 hold only re-runnable definitions (CREATE OR REPLACE,
+# Files 80-89 and 95-99 hold only re-runnable definitions (CREATE OR REPLACE,
 # grants, comments): the upgrade from 0.1.0 is its hand-written migration
 # followed by those same files, so both paths end with the same definitions.
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))

@@ -1,6 +1,6 @@
 -- Helpers the API and the generated search SQL call (rushdb_internal).
 --
--- Files 81 to 89 hold only CREATE OR REPLACE statements, grants and
+-- Files 80 to 89 hold only CREATE OR REPLACE statements, grants and
 -- comments: the upgrade script from 0.1.0 runs them again as they are, so
 -- an upgraded database and a fresh install have the same definitions.
 --

@@ -31,6 +31,45 @@ BEGIN
     PERFORM rushdb_internal.create_vector_index(ix);
 END $$;
 
+-- The bulk-load rule, the one place it is written: writing `incoming` rows
+-- into an index's vector table is a bulk load when they are at least 1,000
+-- and more than the table holds (a new index's backfill, a first import).
+-- The HNSW index is then dropped, the rows written and the index rebuilt in
+-- memory once (build_vector_index) with parallel threads, several times
+-- faster than inserting into the graph row by row. Used by the embedding
+-- worker for its backlog (src/pg/embed_worker_batch.cpp) and by
+-- op_store_vectors for a batch. The table is checked (vector_storage) only
+-- when the count is reached.
+CREATE OR REPLACE FUNCTION rushdb_internal.is_bulk_load(ix rushdb.embedding_indexes, incoming bigint) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    present bigint;
+BEGIN
+    IF incoming < 1000 THEN
+        RETURN false;
+    END IF;
+    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s LIMIT $1) s', rushdb_internal.vector_storage(ix))
+        INTO present USING incoming;
+    RETURN present < incoming;
+END $$;
+
+-- Inserts or replaces the vectors of records in a vector table, the last of
+-- repeated record ids winning; returns the rows written. The one vector
+-- upsert: op_store_vectors and the worker's store step both run it.
+CREATE OR REPLACE FUNCTION rushdb_internal.write_vectors(storage regclass, ids uuid[], vectors rushdb.vector[])
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    written bigint;
+BEGIN
+    EXECUTE format(
+        'INSERT INTO %s AS t (record_id, embedding)
+         SELECT DISTINCT ON (i) i, v FROM unnest($1, $2) WITH ORDINALITY AS u(i, v, o) ORDER BY i, o DESC
+         ON CONFLICT (record_id) DO UPDATE SET embedding = excluded.embedding, updated_at = now()',
+        storage) USING ids, vectors;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END $$;
+
 -- The vector table of an index: one row per record, removed with the
 -- record; readable by every role for the records it can read (row-level
 -- security), written by the extension only.
@@ -88,7 +127,7 @@ BEGIN
              vector_table, owner)
         VALUES (new_id, args ->> 'label', args ->> 'propertyName', args ->> 'sourceType',
                 args ->> 'similarityFunction', (args ->> 'dimensions')::integer, args ->> 'modelKey',
-                CASE WHEN args ->> 'sourceType' = 'external' THEN 'awaiting_vectors' ELSE 'pending' END,
+                rushdb_internal.initial_status(args ->> 'sourceType'),
                 'vectors_' || replace(new_id::text, '-', ''), caller)
         RETURNING * INTO ix;
     EXCEPTION WHEN unique_violation THEN
@@ -129,8 +168,7 @@ BEGIN
     IF ix.source_type <> 'managed' THEN
         PERFORM rushdb_internal.raise_bad(format('index %s is external: its vectors come from upsert_vectors', ix.id));
     END IF;
-    UPDATE rushdb.embedding_indexes e SET status = 'pending', failures = 0, retry_at = NULL, updated_at = now()
-    WHERE e.id = ix.id AND e.status IN ('error', 'pending');
+    PERFORM rushdb_internal.index_retry(ARRAY[ix.id], also_pending => true);
     PERFORM rushdb_internal.wake_embedding_worker();
     RETURN NULL;
 END $$;
@@ -150,10 +188,7 @@ BEGIN
         RETURN jsonb_build_object('repaired', false, 'id', ix.id);
     END IF;
     DELETE FROM rushdb_internal.embedding_queue q WHERE q.index_id = ix.id;
-    UPDATE rushdb.embedding_indexes e
-    SET status = CASE WHEN e.source_type = 'external' THEN 'awaiting_vectors' ELSE 'pending' END,
-        failures = 0, error = NULL, retry_at = NULL, updated_at = now()
-    WHERE e.id = ix.id RETURNING * INTO ix;
+    SELECT * INTO ix FROM rushdb_internal.index_reset(ix.id);
     PERFORM rushdb_internal.create_vector_table(ix);
     IF ix.source_type = 'managed' THEN
         PERFORM rushdb_internal.queue_backfill(ix);
@@ -165,11 +200,10 @@ END $$;
 -- last of repeated record ids wins. The trampoline has checked, with the
 -- caller's rights, that every id is a record the caller can see and that
 -- she may write records; this checks the index, the lengths and the label.
--- A batch at least as large as what the index already holds (1,000 rows or
--- more) is a bulk load: the HNSW index is dropped, the rows written and the
--- index rebuilt in memory with parallel threads, several times faster than
--- inserting into the graph row by row (the storage table's exclusive lock
--- is held until the transaction ends). args: {indexId}.
+-- A batch that is a bulk load (is_bulk_load: 1,000 rows or more, more than
+-- the index holds) is written with the HNSW index dropped and rebuilt after
+-- (the storage table's exclusive lock is held until the transaction ends).
+-- args: {indexId}.
 CREATE OR REPLACE FUNCTION rushdb_internal.op_store_vectors(caller regrole, args jsonb, ids uuid[], vectors rushdb.vector[])
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -177,9 +211,8 @@ DECLARE
     storage regclass := rushdb_internal.vector_storage(ix);
     n integer := coalesce(cardinality(ids), 0);
     bad integer;
-    present bigint;
     written bigint;
-    rebuild boolean := false;
+    rebuild boolean;
 BEGIN
     IF ix.source_type <> 'external' THEN
         PERFORM rushdb_internal.raise_bad(format('index %s is managed: its vectors are computed by the server', ix.id),
@@ -209,32 +242,25 @@ BEGIN
     IF EXISTS (SELECT 1 FROM rushdb.records r WHERE r.id = ANY (ids) AND r.label <> ix.label) THEN
         PERFORM rushdb_internal.raise_bad(format('a record is not of label "%s", the label of index %s', ix.label, ix.id));
     END IF;
-    IF n >= 1000 THEN
-        EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s LIMIT $1) s', storage) INTO present USING n;
-        rebuild := present < n;
-    END IF;
+    rebuild := rushdb_internal.is_bulk_load(ix, n);
     IF rebuild THEN
         EXECUTE format('DROP INDEX IF EXISTS rushdb_internal.%I', ix.vector_table || '_hnsw');
     END IF;
-    EXECUTE format(
-        'INSERT INTO %s AS t (record_id, embedding)
-         SELECT DISTINCT ON (i) i, v FROM unnest($1, $2) WITH ORDINALITY AS u(i, v, o) ORDER BY i, o DESC
-         ON CONFLICT (record_id) DO UPDATE SET embedding = excluded.embedding, updated_at = now()',
-        storage) USING ids, vectors;
-    GET DIAGNOSTICS written = ROW_COUNT;
+    written := rushdb_internal.write_vectors(storage, ids, vectors);
     IF rebuild THEN
         PERFORM rushdb_internal.build_vector_index(ix);
     END IF;
     IF written > 0 AND ix.status = 'awaiting_vectors' THEN
-        UPDATE rushdb.embedding_indexes SET status = 'ready', updated_at = now()
-        WHERE id = ix.id AND status = 'awaiting_vectors';
+        PERFORM rushdb_internal.index_vectors_written(ix.id);
     END IF;
     RETURN jsonb_build_object('updated', written, 'requested', n);
 END $$;
 
 -- Nobody but the extension's owner runs these directly; the API reaches
 -- them through rushdb_internal.privileged.
-REVOKE ALL ON FUNCTION rushdb_internal.create_vector_index(rushdb.embedding_indexes),
+REVOKE ALL ON FUNCTION rushdb_internal.is_bulk_load(rushdb.embedding_indexes, bigint),
+    rushdb_internal.write_vectors(regclass, uuid[], rushdb.vector[]),
+    rushdb_internal.create_vector_index(rushdb.embedding_indexes),
     rushdb_internal.build_vector_index(rushdb.embedding_indexes),
     rushdb_internal.create_vector_table(rushdb.embedding_indexes),
     rushdb_internal.queue_backfill(rushdb.embedding_indexes),

@@ -107,8 +107,8 @@ END $$;
 -- search: records ranked by similarity of a property's vector to
 -- query_vector, best first, each as the record's JSON plus __score
 -- (cosine: (1 + cos) / 2; euclidean: 1 / (1 + d^2)). Implemented in C
--- (src/pg/search_api.cpp): argument checks, the index choice of
--- resolve_search_index, the where-filter compiler, and the ranked query from
+-- (src/pg/search_api.cpp): argument checks, the index choice (resolve_index
+-- there), the where-filter compiler, and the ranked query from
 -- a backend-cached plan, so the API adds little to the bare query.
 CREATE OR REPLACE FUNCTION rushdb.search(
     label text, property_name text, query_vector rushdb.vector,

@@ -3,7 +3,7 @@
 --
 -- Writes to rushdb.records queue (index, record) pairs in
 -- rushdb_internal.embedding_queue; a background worker per database (src/pg/
--- embed_worker.cpp) embeds the queued records in batches with the index's
+-- embed_worker*.cpp) embeds the queued records in batches with the index's
 -- provider and stores the vectors.
 
 -- Raises a clear error unless the provider of model_key gives a vector of
@@ -58,8 +58,7 @@ BEGIN
     IF touched IS NULL THEN
         RETURN;
     END IF;
-    UPDATE rushdb.embedding_indexes e SET status = 'pending', failures = 0, retry_at = NULL, updated_at = now()
-    WHERE e.id = ANY (touched) AND e.status = 'error';
+    PERFORM rushdb_internal.index_retry(touched, also_pending => false);
     PERFORM rushdb_internal.wake_embedding_worker();
 END $$;
 

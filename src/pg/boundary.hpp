@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -51,8 +52,6 @@ private:
     ErrorData* data_;
 };
 
-// -Wclobbered: `result` is assigned inside PG_TRY, but after a longjmp it is
-// never read (the error is rethrown instead), so clobbering cannot matter.
 // Where pg_call keeps the one error in flight: a context of its own under
 // TopMemoryContext, reset when the next error is caught, so the ErrorData
 // outlives the transaction (or SPI) context the call ran in, which an
@@ -68,57 +67,58 @@ inline ErrorData* copy_error_data() {
     return copy;
 }
 
+// The one PG_TRY of pg_call. -Wclobbered: nothing assigned inside PG_TRY is
+// read after a longjmp but `caught`, which is volatile (and `cpp_error`,
+// which a longjmp leaves unset: no exception is in flight then).
+namespace detail {
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wclobbered"
 template <class Fn>
-auto pg_call(Fn&& fn) -> decltype(fn()) {
+void pg_try(Fn& fn) {
     MemoryContext caller_context = CurrentMemoryContext;
     ErrorData* volatile caught = nullptr;
     // A C++ exception must not unwind through PG_TRY (it would leave
     // PostgreSQL's error stack pointing at a dead frame): it is caught inside
     // and rethrown once PG_END_TRY has restored the stack.
     std::exception_ptr cpp_error;
-    if constexpr (std::is_void_v<decltype(fn())>) {
-        PG_TRY();
-        {
-            try {
-                fn();
-            } catch (...) {
-                cpp_error = std::current_exception();
-            }
+    PG_TRY();
+    {
+        try {
+            fn();
+        } catch (...) {
+            cpp_error = std::current_exception();
         }
-        PG_CATCH();
-        {
-            MemoryContextSwitchTo(caller_context);
-            caught = copy_error_data();
-            FlushErrorState();
-        }
-        PG_END_TRY();
-        if (caught != nullptr) throw PgError(caught);
-        if (cpp_error) std::rethrow_exception(cpp_error);
-    } else {
-        decltype(fn()) result{};
-        PG_TRY();
-        {
-            try {
-                result = fn();
-            } catch (...) {
-                cpp_error = std::current_exception();
-            }
-        }
-        PG_CATCH();
-        {
-            MemoryContextSwitchTo(caller_context);
-            caught = copy_error_data();
-            FlushErrorState();
-        }
-        PG_END_TRY();
-        if (caught != nullptr) throw PgError(caught);
-        if (cpp_error) std::rethrow_exception(cpp_error);
-        return result;
     }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(caller_context);
+        caught = copy_error_data();
+        FlushErrorState();
+    }
+    PG_END_TRY();
+    if (caught != nullptr) throw PgError(caught);
+    if (cpp_error) std::rethrow_exception(cpp_error);
 }
 #pragma GCC diagnostic pop
+
+}  // namespace detail
+
+// Runs fn() and returns what it returns; a PostgreSQL error comes out as
+// PgError. A value is kept in a slot outside the PG_TRY frame and is only
+// read once the call returned normally.
+template <class Fn>
+auto pg_call(Fn&& fn) -> decltype(fn()) {
+    using Result = decltype(fn());
+    if constexpr (std::is_void_v<Result>) {
+        detail::pg_try(fn);
+    } else {
+        std::optional<Result> result;
+        auto store = [&] { result.emplace(fn()); };
+        detail::pg_try(store);
+        return std::move(*result);
+    }
+}
 
 namespace detail {
 

@@ -3,10 +3,10 @@
 // so a plain DROP EXTENSION rushdb would delete every record without a
 // word; this refuses it while they hold rows. CASCADE is the explicit way.
 #include "pg_prelude.hpp"
+#include "spi_glue.hpp"
 
 extern "C" {
 #include "commands/event_trigger.h"
-#include "executor/spi.h"
 #include "nodes/parsenodes.h"
 #include "nodes/value.h"
 }
@@ -30,7 +30,7 @@ Datum rushdb_guard_drop_extension(PG_FUNCTION_ARGS) {
     }
     if (!ours) PG_RETURN_VOID();
 
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    rushdb::pg::spi_connect();
     // Counted up to a bound: a huge table should not make DROP slow to refuse.
     if (SPI_execute("SELECT (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM rushdb.records LIMIT 1000001) s), "
                     "       (SELECT pg_catalog.count(*) FROM rushdb.embedding_indexes)",

@@ -1,6 +1,6 @@
 // Embedding from SQL: the rushdb.embedding_* settings, rushdb.embed_text and
 // rushdb.check_embedding_provider. The providers themselves are in
-// src/core/embed; the background worker is embed_worker.cpp.
+// src/core/embed; the background worker is embed_worker*.cpp (embed_worker.hpp).
 #include "embed_glue.hpp"
 
 #include <climits>

@@ -13,7 +13,7 @@ namespace rushdb::pg::embed {
 void register_settings();
 
 // Registers the embedding launcher when loaded by shared_preload_libraries
-// (embed_worker.cpp); called from _PG_init.
+// (embed_worker_launch.cpp); called from _PG_init.
 void register_launcher();
 
 // Worker settings.

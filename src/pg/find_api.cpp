@@ -10,12 +10,11 @@
 #include "json/json_value.hpp"
 #include "pg_prelude.hpp"
 #include "query/find_compiler.hpp"
-#include "spi_quiet.hpp"
+#include "spi_glue.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
 #include "funcapi.h"
-#include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -137,7 +136,7 @@ Datum rushdb_find(PG_FUNCTION_ARGS) {
         c.data_sql, c.count_sql);
     int nest = NewGUCNestLevel();
     set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    spi_connect();
     run(sql, c, saved_context_stack, true);
     error_context_stack = saved_context_stack;
     if (SPI_processed != 1) elog(ERROR, "find query returned %llu rows", static_cast<unsigned long long>(SPI_processed));
@@ -160,7 +159,7 @@ Datum rushdb_explain_find(PG_FUNCTION_ARGS) {
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     int nest = NewGUCNestLevel();
     set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    spi_connect();
     for (const char* part : {c.data_sql, c.count_sql}) {
         run(psprintf("EXPLAIN (COSTS OFF) %s", part), c, saved_context_stack, false);
         for (uint64 i = 0; i < SPI_processed; ++i) {

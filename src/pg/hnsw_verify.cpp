@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "boundary.hpp"
+#include "datum_glue.hpp"
 #include "hnsw_am.hpp"
 #include "hnsw_storage.hpp"
 #include "hnsw_pending.hpp"
@@ -341,13 +342,7 @@ Datum rushdb_hnsw_verify(PG_FUNCTION_ARGS) {
     Datum* items = rushdb::pg::guarded([&] {
         std::vector<std::string> problems = rushdb::pg::hnsw::verify(index);
         count = static_cast<int>(problems.size());
-        auto* d = static_cast<Datum*>(
-            rushdb::pg::pg_call([&] { return palloc(sizeof(Datum) * (count > 0 ? count : 1)); }));
-        for (int i = 0; i < count; ++i) {
-            const std::string& p = problems[static_cast<std::size_t>(i)];
-            d[i] = rushdb::pg::pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(p.data(), static_cast<int>(p.size()))); });
-        }
-        return d;
+        return rushdb::pg::text_datums(problems);
     });
     index_close(index, mode);
     PG_RETURN_ARRAYTYPE_P(construct_array(items, count, TEXTOID, -1, false, TYPALIGN_INT));

@@ -16,11 +16,10 @@
 #include "boundary.hpp"
 #include "filter_glue.hpp"
 #include "pg_prelude.hpp"
-#include "spi_quiet.hpp"
+#include "spi_glue.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -105,7 +104,7 @@ Datum rushdb_keyword_leg(PG_FUNCTION_ARGS) {
     // to_tsvector says NOTICE for every word over 2,047 bytes (base64 in a
     // document, say), once per match and per call: noise to the caller.
     set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    spi_connect();
     // EXPLAIN runs only outside read-only SPI (it counts as a utility command).
     const int rc = spi_execute_quiet(sql_c, nparams, types, params, !explain,
                                      "rushdb.search: the keyword leg of a text search", error_context_stack);

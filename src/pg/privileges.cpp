@@ -10,6 +10,7 @@
 //   rushdb_internal.record_visible(id): the vector tables' row-level
 //     security policy (a vector is readable with its record).
 #include "privileges.hpp"
+#include "spi_glue.hpp"
 
 #include "vector_type.hpp"
 
@@ -23,7 +24,6 @@ extern "C" {
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -113,7 +113,7 @@ void check_may_write_vectors(Oid caller) {
 // vector is part of its record: replacing it is changing the record.
 void check_records_writable(Oid caller, Datum ids) {
     int level = pin_search_path();
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    spi_connect();
     Oid types[1] = {get_array_type(UUIDOID)};
     Datum values[1] = {ids};
     // read_only = false: a fresh snapshot sees records this transaction
@@ -262,13 +262,10 @@ Datum rushdb_record_visible(PG_FUNCTION_ARGS) {
     if (cache->reads_all) PG_RETURN_BOOL(true);
 
     static SPIPlanPtr plan = nullptr;
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    spi_connect();
     if (plan == nullptr) {
         Oid types[1] = {UUIDOID};
-        SPIPlanPtr p = SPI_prepare("SELECT 1 FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) $1", 1, types);
-        if (p == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-        SPI_keepplan(p);
-        plan = p;
+        plan = spi_prepare_kept("SELECT 1 FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) $1", 1, types);
     }
     Datum values[1] = {PG_GETARG_DATUM(0)};
     if (SPI_execute_plan(plan, values, nullptr, true, 1) != SPI_OK_SELECT) elog(ERROR, "record visibility check failed");

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "boundary.hpp"
+#include "datum_glue.hpp"
 #include "filter_glue.hpp"
 #include "filter/where_compiler.hpp"
 #include "json/json_value.hpp"
@@ -39,13 +40,6 @@ uint64_t strong_random64() {
 rushdb::records::UuidV7Generator& generator() {
     static rushdb::records::UuidV7Generator g(strong_random64);
     return g;
-}
-
-// jsonb -> palloc'd text, done in the caller's (plain C) frame.
-char* jsonb_text(Jsonb* jb) { return JsonbToCString(nullptr, &jb->root, VARSIZE(jb)); }
-
-Datum cstring_to_jsonb(const std::string& s) {
-    return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(pstrdup(s.c_str()))); });
 }
 
 }  // namespace
@@ -136,13 +130,13 @@ Datum rushdb_uuid_v7(PG_FUNCTION_ARGS) {
 // Validates record properties (flat, no reserved keys, arrays of one type)
 // and returns the __proptypes map.
 Datum rushdb_record_proptypes(PG_FUNCTION_ARGS) {
-    char* text = jsonb_text(PG_GETARG_JSONB_P(0));
+    char* text = jsonb_cstring(PG_GETARG_JSONB_P(0));
     return guarded([&]() -> Datum {
         try {
             json::JsonValue data = json::parse_json(text);  // JsonParseError: see the catch below
             if (!data.is_object()) throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "record data must be a JSON object of properties");
             auto types = rushdb::records::infer_property_types(data);
-            return cstring_to_jsonb(json::to_json(rushdb::records::property_types_json(types)));
+            return jsonb_datum(json::to_json(rushdb::records::property_types_json(types)));
         } catch (const rushdb::records::PropertyError& e) {
             throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, e.what());
         } catch (const json::JsonParseError& e) {

@@ -1,8 +1,10 @@
-// The hot half of rushdb.search: run the ranked query for a resolved index.
+// rushdb.search and rushdb.search_text (C functions; the SDK's
+// rushdb.search(jsonb) is PL/pgSQL calling them): validate the arguments,
+// pick the index (resolve_index), compile the where filter and run the
+// ranked query.
 //
-// rushdb.search (PL/pgSQL) validates the arguments and picks the index; a
-// dynamic EXECUTE there would parse and plan the query on every call, which
-// costs as much as the vector search itself. This function keeps prepared
+// A dynamic EXECUTE from PL/pgSQL would parse and plan the query on every
+// call, which costs as much as the vector search itself. This file keeps prepared
 // plans per (storage table, metric, filter shape, LIMIT bucket, mode) in a
 // per-backend LRU cache of rushdb.search_plan_cache_size entries and
 // rushdb.search_plan_cache_memory bytes
@@ -25,12 +27,14 @@
 #include <unordered_map>
 
 #include "boundary.hpp"
+#include "datum_glue.hpp"
 #include "embed_glue.hpp"
 #include "filter/where_compiler.hpp"
 #include "filter_glue.hpp"
 #include "hnsw_am.hpp"
 #include "privileges.hpp"
 #include "pg_prelude.hpp"
+#include "spi_glue.hpp"
 #include "vector_type.hpp"
 
 extern "C" {
@@ -39,7 +43,6 @@ extern "C" {
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
-#include "executor/spi.h"
 #include "executor/spi_priv.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -467,7 +470,7 @@ ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similar
     static SPIPlanPtr plan = nullptr;
     if (plan == nullptr) {
         Oid types[5] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
-        plan = SPI_prepare(
+        plan = spi_prepare_kept(
             psprintf("SELECT e.id::pg_catalog.text, e.source_type, %s.index_status(e), e.similarity_function, "
                      "       e.vector_table, e.model_key, e.dimensions, e.error "
                      "FROM %s.embedding_indexes e WHERE e.label OPERATOR(pg_catalog.=) $1 "
@@ -477,8 +480,6 @@ ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similar
                      "AND ($5 IS NULL OR e.source_type OPERATOR(pg_catalog.=) $5) ORDER BY e.created_at, e.id",
                      kInternalSchema, kApiSchema),
             5, types);
-        if (plan == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-        SPI_keepplan(plan);
     }
     Datum values[5] = {label, property, Int32GetDatum(dims), similarity, source};
     char nulls[5] = {' ', ' ', ' ', similarity_null ? 'n' : ' ', source_null ? 'n' : ' '};
@@ -569,9 +570,22 @@ void require_direction(const Vector* v, const char* what) {
                     errhint("Pass a non-zero vector; cosine ignores length, so a tiny vector can be scaled up.")));
 }
 
-// rushdb.search and rushdb.search_text share their arguments:
-// (label, property_name, query_vector | query, limit, skip, where,
-//  similarity_function, source_type, dimensions, mode, ef).
+// rushdb.search and rushdb.search_text share their arguments, by position
+// (sql/install/85_vectors_api.sql).
+enum SearchArg : int {
+    kLabelArg,         // label text
+    kPropertyArg,      // property_name text
+    kQueryArg,         // query_vector rushdb.vector | query text
+    kLimitArg,         // "limit" integer
+    kSkipArg,          // skip integer
+    kWhereArg,         // "where" jsonb
+    kSimilarityArg,    // similarity_function text
+    kSourceTypeArg,    // source_type text
+    kDimensionsArg,    // dimensions integer
+    kModeArg,          // mode text
+    kEfArg,            // ef integer
+};
+
 Datum search(FunctionCallInfo fcinfo, bool text_query) {
     // Our errors say what was wrong with the call; the CONTEXT lines of the
     // callers' frames (search(jsonb)'s PL/pgSQL, the statement) would only
@@ -579,61 +593,61 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     ErrorContextCallback* saved_context_stack = error_context_stack;
     error_context_stack = nullptr;
     auto text_or_empty = [&](int n) { return PG_ARGISNULL(n) ? pstrdup("") : TextDatumGetCString(PG_GETARG_DATUM(n)); };
-    if (PG_ARGISNULL(0) || text_or_empty(0)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "label is required");
-    if (PG_ARGISNULL(1) || text_or_empty(1)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "propertyName is required");
-    if (PG_ARGISNULL(2)) bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, text_query ? "query is required" : "queryVector is required");
-    if (PG_ARGISNULL(3) || PG_GETARG_INT32(3) < 1 || PG_GETARG_INT32(3) > 1000)
+    if (PG_ARGISNULL(kLabelArg) || text_or_empty(kLabelArg)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "label is required");
+    if (PG_ARGISNULL(kPropertyArg) || text_or_empty(kPropertyArg)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "propertyName is required");
+    if (PG_ARGISNULL(kQueryArg)) bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, text_query ? "query is required" : "queryVector is required");
+    if (PG_ARGISNULL(kLimitArg) || PG_GETARG_INT32(kLimitArg) < 1 || PG_GETARG_INT32(kLimitArg) > 1000)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("limit must be between 1 and 1000, not %s",
-                               PG_ARGISNULL(3) ? "null" : psprintf("%d", PG_GETARG_INT32(3)))));
-    if (PG_ARGISNULL(4) || PG_GETARG_INT32(4) < 0)
+                               PG_ARGISNULL(kLimitArg) ? "null" : psprintf("%d", PG_GETARG_INT32(kLimitArg)))));
+    if (PG_ARGISNULL(kSkipArg) || PG_GETARG_INT32(kSkipArg) < 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("skip must be 0 or more, not %s", PG_ARGISNULL(4) ? "null" : psprintf("%d", PG_GETARG_INT32(4)))));
-    if (!PG_ARGISNULL(6) && strcmp(text_or_empty(6), "cosine") != 0 && strcmp(text_or_empty(6), "euclidean") != 0)
+                        errmsg("skip must be 0 or more, not %s", PG_ARGISNULL(kSkipArg) ? "null" : psprintf("%d", PG_GETARG_INT32(kSkipArg)))));
+    if (!PG_ARGISNULL(kSimilarityArg) && strcmp(text_or_empty(kSimilarityArg), "cosine") != 0 && strcmp(text_or_empty(kSimilarityArg), "euclidean") != 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("similarityFunction must be \"cosine\" or \"euclidean\", not \"%s\"", text_or_empty(6))));
-    if (!PG_ARGISNULL(7) && strcmp(text_or_empty(7), "managed") != 0 && strcmp(text_or_empty(7), "external") != 0)
+                        errmsg("similarityFunction must be \"cosine\" or \"euclidean\", not \"%s\"", text_or_empty(kSimilarityArg))));
+    if (!PG_ARGISNULL(kSourceTypeArg) && strcmp(text_or_empty(kSourceTypeArg), "managed") != 0 && strcmp(text_or_empty(kSourceTypeArg), "external") != 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("sourceType must be \"managed\" or \"external\", not \"%s\"", text_or_empty(7))));
-    char* mode = PG_ARGISNULL(9) ? nullptr : TextDatumGetCString(PG_GETARG_DATUM(9));
+                        errmsg("sourceType must be \"managed\" or \"external\", not \"%s\"", text_or_empty(kSourceTypeArg))));
+    char* mode = PG_ARGISNULL(kModeArg) ? nullptr : TextDatumGetCString(PG_GETARG_DATUM(kModeArg));
     if (mode == nullptr || (strcmp(mode, "auto") != 0 && strcmp(mode, "exact") != 0 && strcmp(mode, "ann") != 0))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("mode must be auto, exact or ann, not %s", mode ? mode : "null")));
-    if (!PG_ARGISNULL(10) && (PG_GETARG_INT32(10) < 1 || PG_GETARG_INT32(10) > 1000))
+    if (!PG_ARGISNULL(kEfArg) && (PG_GETARG_INT32(kEfArg) < 1 || PG_GETARG_INT32(kEfArg) > 1000))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("ef must be between 1 and 1000, not %d", PG_GETARG_INT32(10))));
-    if (!PG_ARGISNULL(8) && (PG_GETARG_INT32(8) < 1 || PG_GETARG_INT32(8) > kMaxDims))
+                        errmsg("ef must be between 1 and 1000, not %d", PG_GETARG_INT32(kEfArg))));
+    if (!PG_ARGISNULL(kDimensionsArg) && (PG_GETARG_INT32(kDimensionsArg) < 1 || PG_GETARG_INT32(kDimensionsArg) > kMaxDims))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("dimensions must be between 1 and %d, not %d", kMaxDims, PG_GETARG_INT32(8))));
-    int32 limit = PG_GETARG_INT32(3), skip = PG_GETARG_INT32(4);
+                        errmsg("dimensions must be between 1 and %d, not %d", kMaxDims, PG_GETARG_INT32(kDimensionsArg))));
+    int32 limit = PG_GETARG_INT32(kLimitArg), skip = PG_GETARG_INT32(kSkipArg);
     Datum query = (Datum)0;
     Vector* query_vector = nullptr;
     char* query_text = nullptr;
     int dims = 0;
     if (text_query) {
-        query_text = TextDatumGetCString(PG_GETARG_DATUM(2));
+        query_text = TextDatumGetCString(PG_GETARG_DATUM(kQueryArg));
         if (query_text[0] == '\0') bad(ERRCODE_INVALID_PARAMETER_VALUE, "query must not be empty");
-        if (!PG_ARGISNULL(7) && strcmp(text_or_empty(7), "managed") != 0)
+        if (!PG_ARGISNULL(kSourceTypeArg) && strcmp(text_or_empty(kSourceTypeArg), "managed") != 0)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("a text query needs a managed index, not sourceType \"%s\"", text_or_empty(7)),
+                            errmsg("a text query needs a managed index, not sourceType \"%s\"", text_or_empty(kSourceTypeArg)),
                             errhint("Search external indexes with queryVector.")));
-        if (!PG_ARGISNULL(8)) dims = PG_GETARG_INT32(8);
+        if (!PG_ARGISNULL(kDimensionsArg)) dims = PG_GETARG_INT32(kDimensionsArg);
     } else {
-        query_vector = reinterpret_cast<Vector*>(PG_DETOAST_DATUM(PG_GETARG_DATUM(2)));
+        query_vector = reinterpret_cast<Vector*>(PG_DETOAST_DATUM(PG_GETARG_DATUM(kQueryArg)));
         query = PointerGetDatum(query_vector);
         dims = query_vector->dim;
-        if (!PG_ARGISNULL(8) && PG_GETARG_INT32(8) != dims)
+        if (!PG_ARGISNULL(kDimensionsArg) && PG_GETARG_INT32(kDimensionsArg) != dims)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("queryVector has %d dimensions but dimensions = %d was asked for", dims, PG_GETARG_INT32(8))));
+                            errmsg("queryVector has %d dimensions but dimensions = %d was asked for", dims, PG_GETARG_INT32(kDimensionsArg))));
     }
 
     // Filter: compiled once per call; '{}' (and NULL) is no filter.
     const char* filter_sql = "TRUE";
     FilterParams filter_params{0, nullptr};
-    if (!PG_ARGISNULL(5)) {
-        Jsonb* where = PG_GETARG_JSONB_P(5);
+    if (!PG_ARGISNULL(kWhereArg)) {
+        Jsonb* where = PG_GETARG_JSONB_P(kWhereArg);
         if (!(JB_ROOT_IS_OBJECT(where) && JB_ROOT_COUNT(where) == 0)) {
-            char* where_text = JsonbToCString(nullptr, &where->root, VARSIZE(where));
+            char* where_text = jsonb_cstring(where);
             std::size_t where_bytes = strlen(where_text);
             if (where_bytes > kMaxWhereBytes)
                 ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -649,14 +663,8 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
                 // array, each reference would fold to a copy of the array in
                 // the custom plan (memory: references x bytes).
                 compile_filter(where_text, "r", 5, max_nodes, sql, params, false);
-                sql_out = static_cast<char*>(pg_call([&] { return static_cast<void*>(pstrdup(sql.c_str())); }));
-                const int n = static_cast<int>(params.size());
-                Datum* elems = static_cast<Datum*>(pg_call([&] { return palloc(sizeof(Datum) * (n ? n : 1)); }));
-                for (int i = 0; i < n; ++i) {
-                    const std::string& p = params[static_cast<std::size_t>(i)];
-                    elems[i] = pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(p.data(), static_cast<int>(p.size()))); });
-                }
-                filter_params = FilterParams{n, elems};
+                sql_out = palloc_cstring(sql);
+                filter_params = FilterParams{static_cast<int>(params.size()), text_datums(params)};
             });
             filter_sql = sql_out;
         }
@@ -667,16 +675,16 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     int nest = NewGUCNestLevel();
     set_config_option("search_path", kSafeSearchPath, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    Datum similarity = PG_ARGISNULL(6) ? (Datum)0 : PG_GETARG_DATUM(6);
-    Datum source = PG_ARGISNULL(7) ? (Datum)0 : PG_GETARG_DATUM(7);
-    bool source_null = PG_ARGISNULL(7);
+    spi_connect();
+    Datum similarity = PG_ARGISNULL(kSimilarityArg) ? (Datum)0 : PG_GETARG_DATUM(kSimilarityArg);
+    Datum source = PG_ARGISNULL(kSourceTypeArg) ? (Datum)0 : PG_GETARG_DATUM(kSourceTypeArg);
+    bool source_null = PG_ARGISNULL(kSourceTypeArg);
     if (text_query) {
         source = CStringGetTextDatum("managed");
         source_null = false;
     }
-    ResolvedIndex ix = resolve_index(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), dims, similarity, PG_ARGISNULL(6),
-                                     source, source_null, text_query);
+    ResolvedIndex ix = resolve_index(PG_GETARG_DATUM(kLabelArg), PG_GETARG_DATUM(kPropertyArg), dims, similarity,
+                                     PG_ARGISNULL(kSimilarityArg), source, source_null, text_query);
     // The catalog names the table; it must be the one the extension made.
     (void)checked_vector_storage(ix.table, ix.id, false);
     SPI_finish();
@@ -687,12 +695,12 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
         query_vector = reinterpret_cast<Vector*>(DatumGetPointer(query));
         vector_type = vector_type_oid();
     } else {
-        vector_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
+        vector_type = get_fn_expr_argtype(fcinfo->flinfo, kQueryArg);
     }
     if (ix.cosine) require_direction(query_vector, text_query ? "the query's embedding" : "queryVector");
 
     int32 ef = hnsw::g_ef_search;
-    if (!PG_ARGISNULL(10)) ef = PG_GETARG_INT32(10);
+    if (!PG_ARGISNULL(kEfArg)) ef = PG_GETARG_INT32(kEfArg);
     int64 wanted = static_cast<int64>(limit) + skip;
     if (wanted > 1000) wanted = 1000;
     if (ef < wanted) ef = static_cast<int32>(wanted);
@@ -728,8 +736,8 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
         set_config_option("enable_sort", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     }
 
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    uint64 rows = run_search(ix.id, ix.table, ix.cosine, query, vector_type, PG_GETARG_DATUM(0), limit, skip,
+    spi_connect();
+    uint64 rows = run_search(ix.id, ix.table, ix.cosine, query, vector_type, PG_GETARG_DATUM(kLabelArg), limit, skip,
                              filter_sql, filter_params, mode);
     // Never too few rows: a graph walk stops after rushdb.hnsw_max_scan_tuples
     // elements, so a filter the planner thought broad but that matches few
@@ -737,7 +745,7 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     // records match, and ranking those exactly is cheap: do it.
     if (rows < static_cast<uint64>(limit) && strcmp(mode, "auto") == 0) {
         SPI_freetuptable(SPI_tuptable);
-        run_search(ix.id, ix.table, ix.cosine, query, vector_type, PG_GETARG_DATUM(0), limit, skip, filter_sql,
+        run_search(ix.id, ix.table, ix.cosine, query, vector_type, PG_GETARG_DATUM(kLabelArg), limit, skip, filter_sql,
                    filter_params, "exact");
     }
     fill_results(fcinfo);
