@@ -267,7 +267,7 @@ public:
     // Distance from the query; records the element's state and heap TID.
     // An element that vanished (removed by VACUUM) is infinitely far.
     float distance(Id id) {
-        float d;
+        float d = std::numeric_limits<float>::infinity();  // distances() always writes it
         distances(&id, 1, &d);
         return d;
     }

@@ -163,6 +163,7 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
             }
         }
         std::vector<ItemPointerData> next;
+        next.reserve(chosen.size());
         for (const auto& c : chosen) next.push_back(unpack_tid(c.id));
         LinkWrite w = write_links(index, layout, element, level, current, next.data(), static_cast<int>(next.size()));
         if (!dropping.empty()) locks.unlock(index);
@@ -224,23 +225,17 @@ struct Layer0Snapshot {
 
 // Records the live elements of element page `page` (locked) into `adjacency`.
 void read_layer0(Page page, BlockNumber blk, const ElementLayout& layout, Layer0Snapshot& snap) {
-    if (page_kind(page) != kPageElements) return;
-    OffsetNumber max = PageGetMaxOffsetNumber(page);
-    for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-        ElementHeader* e = element_in_page(page, off);
-        if (e == nullptr) continue;
+    for_each_element_in_page(page, [&](OffsetNumber off, ElementHeader* e) {
         if (e->flags & kFlagDeleted) {
             snap.any_deleted = true;
-            continue;
+            return;
         }
-        ItemPointerData tid;
-        ItemPointerSet(&tid, blk, off);
         ElementView view{e, &layout};
-        auto& list = snap.adjacency[pack_tid(tid)];
+        auto& list = snap.adjacency[element_id(blk, off)];
         int n = std::min<int>(view.counts()[0], layout.max_links(0));
         for (int i = 0; i < n; ++i) list.push_back(pack_tid(view.links(0)[i]));
         snap.live += 1;
-    }
+    });
 }
 
 void snapshot_layer0(Relation index, BufferAccessStrategy strategy, const ElementLayout& layout,
@@ -248,19 +243,12 @@ void snapshot_layer0(Relation index, BufferAccessStrategy strategy, const Elemen
     snap.adjacency.clear();
     snap.live = 0;
     snap.any_deleted = false;
-    BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
-    snap.lsn.assign(nblocks, InvalidXLogRecPtr);
-    for (BlockNumber blk = 1; blk < nblocks; ++blk) {
-        pg_call([&] {
-            vacuum_delay_point();
-            Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, strategy);
-            LockBuffer(buf, BUFFER_LOCK_SHARE);
-            Page page = BufferGetPage(buf);
-            snap.lsn[blk] = PageGetLSN(page);
-            read_layer0(page, blk, layout, snap);
-            UnlockReleaseBuffer(buf);
-        });
-    }
+    snap.lsn.clear();
+    for_each_page(index, strategy, BUFFER_LOCK_SHARE, [&](BlockNumber blk, Buffer, Page page) {
+        if (snap.lsn.size() <= blk) snap.lsn.resize(blk + 1, InvalidXLogRecPtr);
+        snap.lsn[blk] = PageGetLSN(page);
+        read_layer0(page, blk, layout, snap);
+    });
 }
 
 // Under the metapage's exclusive lock (no element page changes meanwhile):

@@ -65,31 +65,49 @@ bool read_chunked_vector(Relation index, ItemPointerData first, float* out, int 
 // removed), one WAL record per chunk, following `next` before each delete.
 void delete_vector_chunks(Relation index, ItemPointerData first, BufferAccessStrategy strategy);
 
-// Calls f(id, element) for every element tuple, one share-locked page at a
-// time (f runs under the page's lock: it must only read and record). Call
-// from C++ code: the page reads go through pg_call.
+// Calls f(offset, element) for every element tuple on element page `page`
+// (which the caller has locked); nothing on pages of other kinds.
 template <class F>
-void for_each_element(Relation index, BufferAccessStrategy strategy, F&& f) {
+void for_each_element_in_page(Page page, F&& f) {
+    if (page_kind(page) != kPageElements) return;
+    OffsetNumber max = PageGetMaxOffsetNumber(page);
+    for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+        ElementHeader* e = element_in_page(page, off);
+        if (e != nullptr) f(off, e);
+    }
+}
+
+inline Id element_id(BlockNumber blk, OffsetNumber off) {
+    ItemPointerData tid;
+    ItemPointerSet(&tid, blk, off);
+    return pack_tid(tid);
+}
+
+// Calls f(blk, buffer, page) for every page after the metapage, each pinned
+// and locked in `lock_mode` while f runs, with a vacuum delay point between
+// pages. Call from C++ code: the page reads go through pg_call, so f runs
+// inside PG_TRY and must not hold live C++ objects across an ereport.
+template <class F>
+void for_each_page(Relation index, BufferAccessStrategy strategy, int lock_mode, F&& f) {
     BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
     for (BlockNumber blk = 1; blk < nblocks; ++blk) {
         pg_call([&] {
             vacuum_delay_point();
             Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, strategy);
-            LockBuffer(buf, BUFFER_LOCK_SHARE);
-            Page page = BufferGetPage(buf);
-            if (page_kind(page) == kPageElements) {
-                OffsetNumber max = PageGetMaxOffsetNumber(page);
-                for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-                    ElementHeader* e = element_in_page(page, off);
-                    if (e == nullptr) continue;
-                    ItemPointerData tid;
-                    ItemPointerSet(&tid, blk, off);
-                    f(pack_tid(tid), e);
-                }
-            }
+            LockBuffer(buf, lock_mode);
+            f(blk, buf, BufferGetPage(buf));
             UnlockReleaseBuffer(buf);
         });
     }
+}
+
+// Calls f(id, element) for every element tuple, one share-locked page at a
+// time (f runs under the page's lock: it must only read and record).
+template <class F>
+void for_each_element(Relation index, BufferAccessStrategy strategy, F&& f) {
+    for_each_page(index, strategy, BUFFER_LOCK_SHARE, [&](BlockNumber blk, Buffer, Page page) {
+        for_each_element_in_page(page, [&](OffsetNumber off, ElementHeader* e) { f(element_id(blk, off), e); });
+    });
 }
 
 // Copies the links of `target` on `level`; false when the element is gone.

@@ -34,17 +34,10 @@ IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult*
         vacuum_delay_point();
         Buffer buf = ReadBufferExtended(index, MAIN_FORKNUM, blk, RBM_NORMAL, info->strategy);
         LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-        Page page = BufferGetPage(buf);
-        if (page_kind(page) != kPageElements) {
-            UnlockReleaseBuffer(buf);
-            continue;
-        }
         GenericXLogState* state = nullptr;
         Page wpage = nullptr;
-        OffsetNumber max = PageGetMaxOffsetNumber(page);
-        for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-            ElementHeader* e = element_in_page(page, off);
-            if (e == nullptr || (e->flags & kFlagDeleted)) continue;
+        for_each_element_in_page(BufferGetPage(buf), [&](OffsetNumber off, ElementHeader* e) {
+            if (e->flags & kFlagDeleted) return;
             if (callback(&e->heap_tid, callback_state)) {
                 if (state == nullptr) {
                     state = GenericXLogStart(index);
@@ -55,7 +48,7 @@ IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult*
             } else {
                 live += 1;
             }
-        }
+        });
         if (state) GenericXLogFinish(state);
         UnlockReleaseBuffer(buf);
     }

@@ -136,11 +136,7 @@ std::vector<std::string> verify(Relation index) {
     std::unordered_map<BlockNumber, BlockNumber> pending_next;  // pending page -> next
     std::unordered_set<uint64> pending_rows;                     // heap TIDs in the list
     std::size_t pending_size = sizeof(PendingHeader) + sizeof(float) * static_cast<std::size_t>(meta.dims);
-    for (BlockNumber blk = 1; blk < nblocks; ++blk) {
-        pg_call([&] {
-            Buffer buf = ReadBuffer(index, blk);
-            LockBuffer(buf, BUFFER_LOCK_SHARE);
-            Page page = BufferGetPage(buf);
+    for_each_page(index, nullptr, BUFFER_LOCK_SHARE, [&](BlockNumber blk, Buffer, Page page) {
             uint16 kind = page_kind(page);
             if (kind != kPageElements && kind != kPageChunks && kind != kPagePending && !all_zero(page))
                 problems.push_back("block " + std::to_string(blk) + " has unknown page kind " + std::to_string(kind));
@@ -158,17 +154,11 @@ std::vector<std::string> verify(Relation index) {
                     if (!(h->flags & kPendingDead)) pending_rows.insert(pack_tid(h->heap_tid));
                 }
             }
-            if (kind == kPageElements) {
-                OffsetNumber max = PageGetMaxOffsetNumber(page);
-                for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-                    ElementHeader* e = element_in_page(page, off);
-                    if (e == nullptr) continue;
-                    ItemPointerData tid;
-                    ItemPointerSet(&tid, blk, off);
-                    uint64 id = pack_tid(tid);
+            for_each_element_in_page(page, [&](OffsetNumber off, ElementHeader* e) {
+                    uint64 id = element_id(blk, off);
                     if (ItemIdGetLength(PageGetItemId(page, off)) != layout.tuple_size(e->level)) {
                         problems.push_back("element " + tid_text(id) + " has a tuple of the wrong size");
-                        continue;
+                        return;
                     }
                     Node n;
                     n.level = e->level;
@@ -195,11 +185,8 @@ std::vector<std::string> verify(Relation index) {
                     if (!e->vector_inline) chunked.emplace_back(id, e->first_chunk);
                     if (!n.deleted && e->level > top_level) top_level = e->level;
                     nodes.emplace(id, std::move(n));
-                }
-            }
-            UnlockReleaseBuffer(buf);
-        });
-    }
+            });
+    });
 
     // The pending list: from the head, every page once, ending at the tail,
     // holding every pending page there is.

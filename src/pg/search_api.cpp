@@ -458,7 +458,8 @@ struct ResolvedIndex {
 char* column_copy(HeapTuple t, TupleDesc desc, int col) {
     char* v = SPI_getvalue(t, desc, col);
     if (v == nullptr) return nullptr;
-    return strcpy(static_cast<char*>(SPI_palloc(strlen(v) + 1)), v);
+    std::size_t len = strlen(v) + 1;
+    return static_cast<char*>(memcpy(SPI_palloc(len), v, len));
 }
 
 // The index a search runs on: (label, property[, query length]), narrowed
