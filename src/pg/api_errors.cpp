@@ -78,8 +78,10 @@ Datum rushdb_check_keys(PG_FUNCTION_ARGS) {
     int depth = 0;
     char* unknown = nullptr;
     while ((token = JsonbIteratorNext(&it, &v, false)) != WJB_DONE) {
-        if (token == WJB_BEGIN_OBJECT || token == WJB_BEGIN_ARRAY) ++depth;
-        else if (token == WJB_END_OBJECT || token == WJB_END_ARRAY) --depth;
+        if (token == WJB_BEGIN_OBJECT || token == WJB_BEGIN_ARRAY)
+            ++depth;
+        else if (token == WJB_END_OBJECT || token == WJB_END_ARRAY)
+            --depth;
         else if (token == WJB_KEY && depth == 1) {
             bool known = false;
             for (int i = 0; i < n && !known; ++i)

@@ -8,8 +8,8 @@ extern "C" {
 
 namespace rushdb::pg {
 
-bool register_dynamic_worker(const char* function, const char* name, const char* type, Datum arg,
-                             const void* extra, std::size_t extra_len) {
+bool register_dynamic_worker(const char* function, const char* name, const char* type, Datum arg, const void* extra,
+                             std::size_t extra_len) {
     BackgroundWorker w;
     std::memset(&w, 0, sizeof w);
     w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;

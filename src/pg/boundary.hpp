@@ -28,8 +28,7 @@ namespace rushdb::pg {
 class UserError : public std::exception {
 public:
     UserError(int sqlstate, std::string message, std::string detail = {}, std::string hint = {})
-        : sqlstate_(sqlstate), message_(std::move(message)), detail_(std::move(detail)),
-          hint_(std::move(hint)) {}
+        : sqlstate_(sqlstate), message_(std::move(message)), detail_(std::move(detail)), hint_(std::move(hint)) {}
     const char* what() const noexcept override { return message_.c_str(); }
     int sqlstate() const noexcept { return sqlstate_; }
     const std::string& detail() const noexcept { return detail_; }
@@ -137,8 +136,7 @@ inline void copy_text(char* dst, std::size_t cap, const char* src) {
 
 [[noreturn]] inline void raise(const PendingError& e) {
     if (e.pg != nullptr) ReThrowError(e.pg);
-    ereport(ERROR, (errcode(e.sqlstate), errmsg("%s", e.message),
-                    e.detail[0] ? errdetail("%s", e.detail) : 0,
+    ereport(ERROR, (errcode(e.sqlstate), errmsg("%s", e.message), e.detail[0] ? errdetail("%s", e.detail) : 0,
                     e.hint[0] ? errhint("%s", e.hint) : 0));
     pg_unreachable();
 }

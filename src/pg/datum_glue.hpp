@@ -42,12 +42,15 @@ inline Datum text_datum(std::string_view s) {
 }
 
 // A palloc'd copy of a C++ string, NUL-terminated.
-inline char* palloc_cstring(const std::string& s) { return pg_call([&] { return pstrdup(s.c_str()); }); }
+inline char* palloc_cstring(const std::string& s) {
+    return pg_call([&] { return pstrdup(s.c_str()); });
+}
 
 // A palloc'd array of text Datums, one per string (room for at least one,
 // so an empty list still gives a valid pointer).
 inline Datum* text_datums(const std::vector<std::string>& strings) {
-    Datum* out = pg_call([&] { return static_cast<Datum*>(palloc(sizeof(Datum) * (strings.empty() ? 1 : strings.size()))); });
+    Datum* out =
+        pg_call([&] { return static_cast<Datum*>(palloc(sizeof(Datum) * (strings.empty() ? 1 : strings.size()))); });
     for (std::size_t i = 0; i < strings.size(); ++i) out[i] = text_datum(strings[i]);
     return out;
 }
@@ -57,7 +60,9 @@ inline std::vector<std::string> nonempty_texts(Datum array) {
     Datum* elems = nullptr;
     bool* nulls = nullptr;
     int count = 0;
-    pg_call([&] { deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count); });
+    pg_call([&] {
+        deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
+    });
     std::vector<std::string> out;
     for (int k = 0; k < count; ++k) {
         if (nulls[k]) continue;
@@ -74,7 +79,8 @@ inline Datum uuid_array_datum(const std::vector<const pg_uuid_t*>& ids) {
     return pg_call([&] {
         Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * (ids.size() + 1)));
         for (std::size_t i = 0; i < ids.size(); ++i) elems[i] = UUIDPGetDatum(const_cast<pg_uuid_t*>(ids[i]));
-        return PointerGetDatum(construct_array(elems, static_cast<int>(ids.size()), UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+        return PointerGetDatum(
+            construct_array(elems, static_cast<int>(ids.size()), UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
     });
 }
 
@@ -83,8 +89,8 @@ inline Datum int8_array_datum(const std::vector<int64>& values) {
     return pg_call([&] {
         Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * (values.size() + 1)));
         for (std::size_t i = 0; i < values.size(); ++i) elems[i] = Int64GetDatum(values[i]);
-        return PointerGetDatum(construct_array(elems, static_cast<int>(values.size()), INT8OID, 8, FLOAT8PASSBYVAL,
-                                               TYPALIGN_DOUBLE));
+        return PointerGetDatum(
+            construct_array(elems, static_cast<int>(values.size()), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
     });
 }
 

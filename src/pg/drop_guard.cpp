@@ -41,12 +41,13 @@ Datum rushdb_guard_drop_extension(PG_FUNCTION_ARGS) {
     int64 indexes = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
     SPI_finish();
     if (records == 0 && indexes == 0) PG_RETURN_VOID();
-    ereport(ERROR, (errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-                    errmsg("cannot drop extension rushdb because it holds %s%lld records and %lld embedding indexes",
-                           records > 1000000 ? "more than " : "", static_cast<long long>(records > 1000000 ? 1000000 : records),
-                           static_cast<long long>(indexes)),
-                    errdetail("Dropping the extension deletes the records, the indexes and every vector."),
-                    errhint("Back them up first (pg_dump; see docs/backup.md), then use DROP EXTENSION rushdb CASCADE.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+             errmsg("cannot drop extension rushdb because it holds %s%lld records and %lld embedding indexes",
+                    records > 1000000 ? "more than " : "",
+                    static_cast<long long>(records > 1000000 ? 1000000 : records), static_cast<long long>(indexes)),
+             errdetail("Dropping the extension deletes the records, the indexes and every vector."),
+             errhint("Back them up first (pg_dump; see docs/backup.md), then use DROP EXTENSION rushdb CASCADE.")));
     PG_RETURN_VOID();
 }
 

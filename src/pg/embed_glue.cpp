@@ -66,8 +66,9 @@ bool check_endpoint(char** newval, void**, GucSource) {
     GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
     GUC_check_errmsg("rushdb.embedding_endpoint must not contain credentials (user:password@ before the host)");
     GUC_check_errdetail("Other roles could read them from the setting.");
-    GUC_check_errhint("Put the API key in rushdb.embedding_api_key, which is never shown; it is sent as a "
-                      "Bearer token.");
+    GUC_check_errhint(
+        "Put the API key in rushdb.embedding_api_key, which is never shown; it is sent as a "
+        "Bearer token.");
     return false;
 }
 int g_timeout_ms = 30000;
@@ -93,11 +94,10 @@ void register_settings() {
         "user:password@: put the key in rushdb.embedding_api_key.",
         &g_endpoint, "", PGC_SUSET, 0, check_endpoint, nullptr, nullptr);
     g_preloaded = process_shared_preload_libraries_in_progress;
-    DefineCustomStringVariable("rushdb.embedding_api_key", "API key sent as a Bearer token to the embeddings API.",
-                               "Always shown as (hidden). Used only when rushdb is in shared_preload_libraries.",
-                               &g_api_key_shown, "", PGC_SUSET,
-                               GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE, check_api_key,
-                               assign_api_key, nullptr);
+    DefineCustomStringVariable(
+        "rushdb.embedding_api_key", "API key sent as a Bearer token to the embeddings API.",
+        "Always shown as (hidden). Used only when rushdb is in shared_preload_libraries.", &g_api_key_shown, "",
+        PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE, check_api_key, assign_api_key, nullptr);
     DefineCustomIntVariable("rushdb.embedding_timeout", "Timeout of one request to the embeddings API.", nullptr,
                             &g_timeout_ms, 30000, 100, 600000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("rushdb.embedding_max_retries",
@@ -110,12 +110,11 @@ void register_settings() {
                              "Turn off for servers and models that reject the field.", &g_send_dimensions, true,
                              PGC_SUSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("rushdb.embedding_batch_size",
-                            "Records the embedding worker embeds and commits per transaction.", nullptr,
-                            &g_batch_size, 500, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+                            "Records the embedding worker embeds and commits per transaction.", nullptr, &g_batch_size,
+                            500, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("rushdb.embedding_retry_delay",
                             "Wait after a failed embedding batch; doubles with each consecutive failure.", nullptr,
-                            &g_retry_base_ms, 1000, 10, 3600000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
-                            nullptr);
+                            &g_retry_base_ms, 1000, 10, 3600000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("rushdb.embedding_max_failures",
                             "Consecutive failed batches after which a managed index goes to status error.", nullptr,
                             &g_max_failures, 3, 1, 100, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);

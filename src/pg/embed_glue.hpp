@@ -17,10 +17,10 @@ void register_settings();
 void register_launcher();
 
 // Worker settings.
-int worker_batch_size();     // records per worker transaction
-int retry_base_ms();         // backoff after a failed batch: base * 2^(failures-1)
-int max_failures();          // consecutive failures before status 'error'
-int launcher_naptime_s();    // how often the launcher looks for work
+int worker_batch_size();   // records per worker transaction
+int retry_base_ms();       // backoff after a failed batch: base * 2^(failures-1)
+int max_failures();        // consecutive failures before status 'error'
+int launcher_naptime_s();  // how often the launcher looks for work
 
 // Set by the embedding worker: true when it must stop what it is doing
 // (DROP DATABASE waits for it). Polled with the interrupt flags.

@@ -73,8 +73,9 @@ void leave_if_requested() {
 Oid installed_owner() {
     SpiTransaction txn("rushdb: checking for the extension");
     Oid owner = pg_call([] {
-        if (SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'rushdb' AND extversion = '" RUSHDB_VERSION "'",
-                        true, 1) != SPI_OK_SELECT)
+        if (SPI_execute(
+                "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'rushdb' AND extversion = '" RUSHDB_VERSION "'",
+                true, 1) != SPI_OK_SELECT)
             elog(ERROR, "could not read pg_extension");
         return SPI_processed == 1 ? extension_owner() : InvalidOid;
     });

@@ -49,7 +49,9 @@ namespace {
 
 constexpr const char* kWho = "rushdb embedding worker";
 
-uint64 run(const char* sql, const std::vector<SpiArg>& args, int expected) { return spi_run(kWho, sql, args, expected); }
+uint64 run(const char* sql, const std::vector<SpiArg>& args, int expected) {
+    return spi_run(kWho, sql, args, expected);
+}
 
 struct QueuedRecord {
     pg_uuid_t id;
@@ -65,8 +67,9 @@ struct Batch {
 std::string uuid_key(const pg_uuid_t& id) { return std::string(reinterpret_cast<const char*>(id.data), UUID_LEN); }
 
 // The HNSW index of an index's vector table; NULL when dropped for a backfill.
-#define GRAPH_REGCLASS_SQL \
-    "pg_catalog.to_regclass('rushdb_internal.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(e.vector_table OPERATOR(pg_catalog.||) '_hnsw'))"
+#define GRAPH_REGCLASS_SQL                                                                                     \
+    "pg_catalog.to_regclass('rushdb_internal.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(e.vector_table " \
+    "OPERATOR(pg_catalog.||) '_hnsw'))"
 
 // The index's vector table, checked (raises UserError when it is missing
 // or not the extension's own table).
@@ -81,18 +84,22 @@ Oid check_storage(const std::string& table, const std::string& index_id) {
 // Step 1. Returns false (and marks the index ready) when nothing is queued.
 bool read_batch(const IndexWork& ix, Batch& batch) {
     SpiTransaction txn("rushdb: reading records to embed");
-    uint64 n = run(
-        "SELECT q.seq, q.record_id, r.id IS NOT NULL AND r.label = $2, rushdb_internal.embedding_texts(r.properties -> $3) "
-        "FROM rushdb_internal.embedding_queue q LEFT JOIN rushdb.records r ON r.id = q.record_id "
-        "WHERE q.index_id = $1::uuid ORDER BY q.seq LIMIT $4",
-        {{TEXTOID, text_datum(ix.id)}, {TEXTOID, text_datum(ix.label)}, {TEXTOID, text_datum(ix.property)},
-         {INT4OID, Int32GetDatum(worker_batch_size())}},
-        SPI_OK_SELECT);
+    uint64 n =
+        run("SELECT q.seq, q.record_id, r.id IS NOT NULL AND r.label = $2, "
+            "rushdb_internal.embedding_texts(r.properties -> $3) "
+            "FROM rushdb_internal.embedding_queue q LEFT JOIN rushdb.records r ON r.id = q.record_id "
+            "WHERE q.index_id = $1::uuid ORDER BY q.seq LIMIT $4",
+            {{TEXTOID, text_datum(ix.id)},
+             {TEXTOID, text_datum(ix.label)},
+             {TEXTOID, text_datum(ix.property)},
+             {INT4OID, Int32GetDatum(worker_batch_size())}},
+            SPI_OK_SELECT);
     if (n == 0) {
         // Drained. A backfill that dropped the HNSW index rebuilds it first,
         // in this transaction, so the index is never ready without it.
-        uint64 missing = run("SELECT 1 FROM rushdb.embedding_indexes e WHERE e.id = $1::uuid AND " GRAPH_REGCLASS_SQL " IS NULL",
-                             {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
+        uint64 missing =
+            run("SELECT 1 FROM rushdb.embedding_indexes e WHERE e.id = $1::uuid AND " GRAPH_REGCLASS_SQL " IS NULL",
+                {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
         if (missing > 0) {
             check_storage(ix.table, ix.id);
             pg_call([&] { pgstat_report_activity(STATE_RUNNING, "rushdb: building the HNSW index after a backfill"); });
@@ -189,10 +196,8 @@ void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std:
     // deleted before the vectors referencing it commit.
     std::vector<const pg_uuid_t*> all_ids;
     for (const QueuedRecord& r : batch.records) all_ids.push_back(&r.id);
-    uint64 kept = run(
-        "SELECT r.id FROM rushdb.records r WHERE r.id = ANY ($1) AND r.label = $2 FOR KEY SHARE",
-        {{uuid_array, uuid_array_datum(all_ids)}, {TEXTOID, text_datum(ix.label)}},
-        SPI_OK_SELECT);
+    uint64 kept = run("SELECT r.id FROM rushdb.records r WHERE r.id = ANY ($1) AND r.label = $2 FOR KEY SHARE",
+                      {{uuid_array, uuid_array_datum(all_ids)}, {TEXTOID, text_datum(ix.label)}}, SPI_OK_SELECT);
     std::unordered_map<std::string, bool> live;
     for (uint64 i = 0; i < kept; ++i) live.emplace(uuid_key(*DatumGetUUIDP(spi_datum(i, 1, &isnull))), true);
 
@@ -209,7 +214,8 @@ void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std:
         }
     }
     std::string quoted_table = quoted_identifier(ix.table);
-    std::string clear = "DELETE FROM rushdb_internal." + quoted_table + " WHERE record_id OPERATOR(pg_catalog.=) ANY ($1)";
+    std::string clear =
+        "DELETE FROM rushdb_internal." + quoted_table + " WHERE record_id OPERATOR(pg_catalog.=) ANY ($1)";
     Datum vectors_datum = vector_array_datum(write_vectors, vector_type);
     Datum write_ids_datum = uuid_array_datum(write_ids);
     Datum clear_ids_datum = uuid_array_datum(clear_ids);
@@ -219,8 +225,8 @@ void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std:
             SPI_OK_SELECT);
     if (!clear_ids.empty()) run(clear.c_str(), {{uuid_array, clear_ids_datum}}, SPI_OK_DELETE);
 
-    run("DELETE FROM rushdb_internal.embedding_queue WHERE seq = ANY ($1)", {{INT8ARRAYOID, int8_array_datum(batch.seqs)}},
-        SPI_OK_DELETE);
+    run("DELETE FROM rushdb_internal.embedding_queue WHERE seq = ANY ($1)",
+        {{INT8ARRAYOID, int8_array_datum(batch.seqs)}}, SPI_OK_DELETE);
     run("SELECT rushdb_internal.index_batch_stored($1::uuid)", {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
     txn.commit();
 }
@@ -233,13 +239,13 @@ void store_batch(const IndexWork& ix, const Batch& batch, const std::vector<std:
 // exactly.
 void maybe_drop_graph_for_backfill(const IndexWork& ix) {
     SpiTransaction txn("rushdb: sizing the embedding backlog");
-    uint64 n = run(
-        "SELECT rushdb_internal.is_bulk_load(e, (SELECT count(*) FROM rushdb_internal.embedding_queue q "
-        "                                        WHERE q.index_id = e.id)) "
-        "FROM rushdb.embedding_indexes e "
-        "WHERE e.id = $1::uuid "
-        "  AND " GRAPH_REGCLASS_SQL " IS NOT NULL",
-        {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
+    uint64 n =
+        run("SELECT rushdb_internal.is_bulk_load(e, (SELECT count(*) FROM rushdb_internal.embedding_queue q "
+            "                                        WHERE q.index_id = e.id)) "
+            "FROM rushdb.embedding_indexes e "
+            "WHERE e.id = $1::uuid "
+            "  AND " GRAPH_REGCLASS_SQL " IS NOT NULL",
+            {{TEXTOID, text_datum(ix.id)}}, SPI_OK_SELECT);
     if (n > 0) {
         bool isnull;
         bool bulk = DatumGetBool(spi_datum(0, 1, &isnull));
@@ -260,20 +266,20 @@ void maybe_drop_graph_for_backfill(const IndexWork& ix) {
 // skipped: that is an error with the repair hint (check_storage).
 std::vector<IndexWork> load_work() {
     SpiTransaction txn("rushdb: looking for embedding work");
-    uint64 n = run(
-        "SELECT e.id::text, e.label, e.property_name, e.model_key, e.vector_table, e.status, e.dimensions, "
-        "       greatest(coalesce(extract(epoch FROM e.retry_at - clock_timestamp()) * 1000, 0), 0)::float8 "
-        "FROM rushdb.embedding_indexes e "
-        "WHERE e.source_type = 'managed' AND e.enabled AND e.status <> 'error' "
-        "  AND (e.status IN ('pending', 'indexing') "
-        "       OR EXISTS (SELECT 1 FROM rushdb_internal.embedding_queue q WHERE q.index_id = e.id)) "
-        "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
-        "                  WHERE c.relnamespace = 'rushdb_internal'::pg_catalog.regnamespace "
-        "                    AND c.relname = e.vector_table "
-        "                    AND NOT (c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
-        "                                                          WHERE i.indrelid = c.oid AND i.indisprimary))) "
-        "ORDER BY e.created_at, e.id",
-        {}, SPI_OK_SELECT);
+    uint64 n =
+        run("SELECT e.id::text, e.label, e.property_name, e.model_key, e.vector_table, e.status, e.dimensions, "
+            "       greatest(coalesce(extract(epoch FROM e.retry_at - clock_timestamp()) * 1000, 0), 0)::float8 "
+            "FROM rushdb.embedding_indexes e "
+            "WHERE e.source_type = 'managed' AND e.enabled AND e.status <> 'error' "
+            "  AND (e.status IN ('pending', 'indexing') "
+            "       OR EXISTS (SELECT 1 FROM rushdb_internal.embedding_queue q WHERE q.index_id = e.id)) "
+            "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+            "                  WHERE c.relnamespace = 'rushdb_internal'::pg_catalog.regnamespace "
+            "                    AND c.relname = e.vector_table "
+            "                    AND NOT (c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
+            "                                                          WHERE i.indrelid = c.oid AND i.indisprimary))) "
+            "ORDER BY e.created_at, e.id",
+            {}, SPI_OK_SELECT);
     std::vector<IndexWork> work;
     for (uint64 i = 0; i < n; ++i) {
         IndexWork w;
@@ -307,7 +313,9 @@ void record_failure(const IndexWork& ix, const std::string& cause) {
     });
     SpiTransaction txn("rushdb: recording an embedding failure");
     run("SELECT rushdb_internal.index_batch_failed($1::uuid, $2, $3, $4)",
-        {{TEXTOID, text_datum(ix.id)}, {TEXTOID, text_datum(cause)}, {INT4OID, Int32GetDatum(max_failures())},
+        {{TEXTOID, text_datum(ix.id)},
+         {TEXTOID, text_datum(cause)},
+         {INT4OID, Int32GetDatum(max_failures())},
          {FLOAT8OID, Float8GetDatum(static_cast<double>(retry_base_ms()))}},
         SPI_OK_SELECT);
     txn.commit();

@@ -62,9 +62,7 @@ void on_xact_event(XactEvent event, void*) {
                               errhint("Raise max_worker_processes; queued records are embedded later.")));
         }
         PG_CATCH();
-        {
-            FlushErrorState();
-        }
+        { FlushErrorState(); }
         PG_END_TRY();
     } else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_ABORT) {
         g_wake_at_commit = false;
@@ -161,8 +159,8 @@ void rushdb_embedding_launcher_main(Datum) {
         foreach (cell, databases) {
             Oid dboid = lfirst_oid(cell);
             if (!e::worker_running(dboid) && !e::launch_worker(dboid))
-                ereport(LOG, (errmsg("rushdb: no background worker slot for the embedding worker of database %u",
-                                     dboid)));
+                ereport(LOG,
+                        (errmsg("rushdb: no background worker slot for the embedding worker of database %u", dboid)));
         }
         // Sleep out the naptime (counted from this round, so a reloaded
         // naptime applies at once). Every procsignal sets the latch too (a

@@ -50,8 +50,7 @@ Metric parse_metric(const char* m) {
     if (strcmp(m, "cosine") == 0) return Metric::cosine;
     if (strcmp(m, "inner_product") == 0 || strcmp(m, "ip") == 0) return Metric::inner_product;
     if (strcmp(m, "l1") == 0) return Metric::l1;
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("unknown metric \"%s\"", m),
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown metric \"%s\"", m),
                     errhint("Use l2 (or euclidean), cosine, inner_product or l1.")));
     return Metric::l2;
 }
@@ -94,13 +93,12 @@ Datum rushdb_exact_top_k(PG_FUNCTION_ARGS) {
     int32 k = PG_GETARG_INT32(3);
     Metric metric = parse_metric(text_to_cstring(PG_GETARG_TEXT_PP(4)));
     if (k < 1 || k > 100000)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("k must be between 1 and 100000, got %d", k)));
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("k must be between 1 and 100000, got %d", k)));
 
     Relation rel = table_open(relid, AccessShareLock);
     if (rel->rd_rel->relkind != RELKIND_RELATION && rel->rd_rel->relkind != RELKIND_MATVIEW)
-        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                        errmsg("\"%s\" is not a table", RelationGetRelationName(rel))));
+        ereport(ERROR,
+                (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not a table", RelationGetRelationName(rel))));
     if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied for table %s", RelationGetRelationName(rel))));
@@ -114,8 +112,8 @@ Datum rushdb_exact_top_k(PG_FUNCTION_ARGS) {
                         errmsg("column \"%s\" of table \"%s\" does not exist", column, RelationGetRelationName(rel))));
     Oid vector_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
     if (TupleDescAttr(RelationGetDescr(rel), attno - 1)->atttypid != vector_type)
-        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                        errmsg("column \"%s\" is not of type rushdb.vector", column)));
+        ereport(ERROR,
+                (errcode(ERRCODE_DATATYPE_MISMATCH), errmsg("column \"%s\" is not of type rushdb.vector", column)));
 
     double query_norm = 0;
     for (int i = 0; i < query->dim; ++i) query_norm += static_cast<double>(query->x[i]) * query->x[i];

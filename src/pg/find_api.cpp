@@ -46,7 +46,9 @@ struct CompiledFind {
 };
 
 CompiledFind compile_request(FunctionCallInfo fcinfo) {
-    if (PG_ARGISNULL(0)) bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "find expects a JSON object {labels, where, orderBy, skip, limit, select, groupBy}");
+    if (PG_ARGISNULL(0))
+        bad(ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            "find expects a JSON object {labels, where, orderBy, skip, limit, select, groupBy}");
     Jsonb* query = PG_GETARG_JSONB_P(0);
     char* text = JsonbToCString(nullptr, &query->root, VARSIZE(query));
     if (strlen(text) > kMaxQueryBytes)
@@ -62,7 +64,8 @@ CompiledFind compile_request(FunctionCallInfo fcinfo) {
             throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, std::string("find: ") + e.what());
         }
         if (!q.is_object())
-            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "find expects a JSON object {labels, where, orderBy, skip, limit, select, groupBy}");
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                            "find expects a JSON object {labels, where, orderBy, skip, limit, select, groupBy}");
         rushdb::query::FindOptions options;
         std::vector<std::string> values;
         const json::JsonValue* where = q.find("where");
@@ -88,8 +91,9 @@ CompiledFind compile_request(FunctionCallInfo fcinfo) {
                             "See docs/find.md for labels, where, orderBy, skip, limit, select and groupBy.");
         }
         if (compiled.data_sql.size() + compiled.count_sql.size() > 4 * rushdb::query::kMaxSqlBytes)
-            throw UserError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, "find query too large: it compiles to more than 4 MB of SQL",
-                            {}, "Use fewer select keys or a smaller filter.");
+            throw UserError(ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                            "find query too large: it compiles to more than 4 MB of SQL", {},
+                            "Use fewer select keys or a smaller filter.");
         for (auto& p : compiled.params) values.push_back(std::move(p));
         pg_call([&] {
             out.data_sql = pstrdup(compiled.data_sql.c_str());
@@ -98,7 +102,8 @@ CompiledFind compile_request(FunctionCallInfo fcinfo) {
             out.params = static_cast<Datum*>(palloc(sizeof(Datum) * (values.empty() ? 1 : values.size())));
             out.types = static_cast<Oid*>(palloc(sizeof(Oid) * (values.empty() ? 1 : values.size())));
             for (std::size_t i = 0; i < values.size(); ++i) {
-                out.params[i] = PointerGetDatum(cstring_to_text_with_len(values[i].data(), static_cast<int>(values[i].size())));
+                out.params[i] =
+                    PointerGetDatum(cstring_to_text_with_len(values[i].data(), static_cast<int>(values[i].size())));
                 out.types[i] = TEXTOID;
             }
         });
@@ -135,11 +140,13 @@ Datum rushdb_find(PG_FUNCTION_ARGS) {
         "'total', (%s))",
         c.data_sql, c.count_sql);
     int nest = NewGUCNestLevel();
-    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                      false);
     spi_connect();
     run(sql, c, saved_context_stack, true);
     error_context_stack = saved_context_stack;
-    if (SPI_processed != 1) elog(ERROR, "find query returned %llu rows", static_cast<unsigned long long>(SPI_processed));
+    if (SPI_processed != 1)
+        elog(ERROR, "find query returned %llu rows", static_cast<unsigned long long>(SPI_processed));
     bool isnull;
     Datum result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
     result = SPI_datumTransfer(result, false, -1);
@@ -158,7 +165,8 @@ Datum rushdb_explain_find(PG_FUNCTION_ARGS) {
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     int nest = NewGUCNestLevel();
-    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                      false);
     spi_connect();
     for (const char* part : {c.data_sql, c.count_sql}) {
         run(psprintf("EXPLAIN (COSTS OFF) %s", part), c, saved_context_stack, false);

@@ -33,7 +33,7 @@ void register_settings();
 struct IndexParams {
     int m;
     int ef_construction;
-    uint8 metric;  // rushdb::hnsw::Metric
+    uint8 metric;               // rushdb::hnsw::Metric
     int pending_list_limit_kb;  // 0: every insert goes into the graph
 };
 IndexParams index_params(Relation index);

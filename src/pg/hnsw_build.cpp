@@ -53,7 +53,7 @@ void free_graph_buffer(void* arg) { delete static_cast<GraphBuffer*>(arg); }
 struct BuildState {
     Relation index;
     IndexParams params;
-    int dims;  // 0 until the first vector
+    int dims;                     // 0 until the first vector
     MemoryContext build_context;  // owns the GraphBuffer (reset callback)
     MemoryContext tuple_context;  // reset after every heap tuple
     GraphBuffer* buffer;
@@ -77,15 +77,15 @@ void check_dims(BuildState* b, int dim) {
         return;
     }
     if (dim != b->dims)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("expected %d dimensions, not %d", b->dims, dim),
-                        errhint("Every vector in a rushdb_hnsw index must have the same number of "
-                                "dimensions; declare the column as vector(n).")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("expected %d dimensions, not %d", b->dims, dim),
+                 errhint("Every vector in a rushdb_hnsw index must have the same number of "
+                         "dimensions; declare the column as vector(n).")));
 }
 
 void create_graph_buffer(BuildState* b) {
-    auto* callback = static_cast<MemoryContextCallback*>(
-        MemoryContextAllocZero(b->build_context, sizeof(MemoryContextCallback)));
+    auto* callback =
+        static_cast<MemoryContextCallback*>(MemoryContextAllocZero(b->build_context, sizeof(MemoryContextCallback)));
     core::Params p;
     p.m = b->params.m;
     p.ef_construction = b->params.ef_construction;
@@ -182,8 +182,8 @@ GraphPlacement plan_placement(BuildState* b) {
     for (std::size_t i = 0; i < n && !any_chunked; ++i)
         any_chunked = !layout.vector_inline(g.level(static_cast<core::MemoryGraph::Id>(i)));
     if (!any_chunked) return p;
-    p.first_chunk = static_cast<ItemPointerData*>(
-        MemoryContextAllocHuge(b->build_context, sizeof(ItemPointerData) * n));
+    p.first_chunk =
+        static_cast<ItemPointerData*>(MemoryContextAllocHuge(b->build_context, sizeof(ItemPointerData) * n));
     BlockNumber cb = p.first_chunk_block;
     PagePacker cp;
     bool used = false;
@@ -237,11 +237,11 @@ void write_element_pages(BuildState* b, const GraphPlacement& p) {
                 view.counts()[l] = static_cast<uint8>(count);
                 for (std::size_t j = 0; j < count; ++j) view.links(l)[j] = p.where[links[j].id];
             }
-            OffsetNumber off = PageAddItem(page_image, tuple, layout.tuple_size(level), InvalidOffsetNumber,
-                                           false, false);
+            OffsetNumber off =
+                PageAddItem(page_image, tuple, layout.tuple_size(level), InvalidOffsetNumber, false, false);
             if (off != ItemPointerGetOffsetNumber(&p.where[i]))
-                ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                                errmsg("rushdb_hnsw build: element placement mismatch")));
+                ereport(ERROR,
+                        (errcode(ERRCODE_INTERNAL_ERROR), errmsg("rushdb_hnsw build: element placement mismatch")));
         }
         append_built_page(b->index, page_image, blk);
         CHECK_FOR_INTERRUPTS();
@@ -294,8 +294,8 @@ void write_chunk_pages(BuildState* b, const GraphPlacement& p) {
             std::memcpy(tuple + sizeof(ChunkHeader), g.vector(static_cast<core::MemoryGraph::Id>(v)) + done_floats,
                         sizeof(float) * count);
             if (PageAddItem(page_image, tuple, size, InvalidOffsetNumber, false, false) != off)
-                ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                                errmsg("rushdb_hnsw build: chunk placement mismatch")));
+                ereport(ERROR,
+                        (errcode(ERRCODE_INTERNAL_ERROR), errmsg("rushdb_hnsw build: chunk placement mismatch")));
             remaining -= count;
             done_floats += count;
             if (remaining == 0) ++v;
@@ -342,8 +342,7 @@ void write_graph(BuildState* b) {
 void flush_graph(BuildState* b) {
     if (b->buffer == nullptr) return;
     pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseGraph);
-    pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL,
-                                 static_cast<int64>(b->buffer->graph.size()));
+    pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, static_cast<int64>(b->buffer->graph.size()));
     int threads = build_threads();
     core::MemoryGraph* graph = &b->buffer->graph;
     // The progress callback runs on this thread and must not longjmp: it
@@ -357,13 +356,11 @@ void flush_graph(BuildState* b) {
         });
     });
     CHECK_FOR_INTERRUPTS();
-    if (!complete)
-        ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("rushdb_hnsw build was interrupted")));
+    if (!complete) ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("rushdb_hnsw build was interrupted")));
     write_graph(b);
 }
 
-void build_callback(Relation index, ItemPointer tid, Datum* values, bool* isnull, bool alive,
-                    void* state) {
+void build_callback(Relation index, ItemPointer tid, Datum* values, bool* isnull, bool alive, void* state) {
     auto* b = static_cast<BuildState*>(state);
     b->heap_tuples += 1;
     if (isnull[0]) return;  // NULL vectors are not indexed
@@ -372,15 +369,15 @@ void build_callback(Relation index, ItemPointer tid, Datum* values, bool* isnull
     check_dims(b, v->dim);
 
     if (!b->spilled && b->buffer != nullptr) {
-        std::size_t per = core::MemoryGraph::bytes_per_element(b->dims, core::Params{b->params.m, b->params.ef_construction});
+        std::size_t per =
+            core::MemoryGraph::bytes_per_element(b->dims, core::Params{b->params.m, b->params.ef_construction});
         if ((b->buffer->graph.size() + 1) * (per + sizeof(ItemPointerData)) > b->memory_budget) {
-            ereport(NOTICE,
-                    (errmsg("rushdb_hnsw graph no longer fits in maintenance_work_mem after %zu tuples",
-                            b->buffer->graph.size()),
-                     errdetail("Building from the collected tuples, then inserting the rest one by one, "
-                               "which is much slower."),
-                     errhint("Increase maintenance_work_mem to about %zu MB to build entirely in memory.",
-                             static_cast<std::size_t>(b->heap_tuples * 1.2 * (per + 6) / (1024 * 1024)) + 1)));
+            ereport(NOTICE, (errmsg("rushdb_hnsw graph no longer fits in maintenance_work_mem after %zu tuples",
+                                    b->buffer->graph.size()),
+                             errdetail("Building from the collected tuples, then inserting the rest one by one, "
+                                       "which is much slower."),
+                             errhint("Increase maintenance_work_mem to about %zu MB to build entirely in memory.",
+                                     static_cast<std::size_t>(b->heap_tuples * 1.2 * (per + 6) / (1024 * 1024)) + 1)));
             flush_graph(b);
             b->spilled = true;
         }
@@ -421,8 +418,7 @@ void write_meta_page(Relation index, ForkNumber fork, const IndexParams& p) {
 void check_params(const IndexParams& p) {
     if (p.ef_construction < 2 * p.m)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("ef_construction (%d) must be at least 2 * m (%d)", p.ef_construction,
-                               2 * p.m)));
+                        errmsg("ef_construction (%d) must be at least 2 * m (%d)", p.ef_construction, 2 * p.m)));
 }
 
 }  // namespace

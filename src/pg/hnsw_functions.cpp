@@ -46,8 +46,8 @@ Relation open_index_as_owner(Oid relid, const char* action, LOCKMODE mode) {
     Relation index = index_open(relid, mode);
     if (index->rd_rel->relam != get_am_oid("rushdb_hnsw", false)) {
         index_close(index, mode);
-        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                        errmsg("\"%s\" is not a rushdb_hnsw index", get_rel_name(relid))));
+        ereport(ERROR,
+                (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not a rushdb_hnsw index", get_rel_name(relid))));
     }
     return index;
 }

@@ -81,9 +81,7 @@ public:
         return nullptr;
     }
     static uint32 round_of(const Slot& s) { return static_cast<uint32>(s.key >> 48); }
-    static void set_round(Slot& s, uint32 round) {
-        s.key = (s.key & kTidMask) | (static_cast<uint64_t>(round) << 48);
-    }
+    static void set_round(Slot& s, uint32 round) { s.key = (s.key & kTidMask) | (static_cast<uint64_t>(round) << 48); }
     // Forgets every slot's round (when the 16-bit round counter wraps).
     void clear_rounds() {
         for (Slot& s : slots_)
@@ -142,9 +140,7 @@ public:
 
     // The map of `index`, nullptr for a temporary index (local buffers).
     // Valid until the next call for another index.
-    static Map* map(Relation index) {
-        return RelationUsesLocalBuffers(index) ? nullptr : &map_for(index->rd_node);
-    }
+    static Map* map(Relation index) { return RelationUsesLocalBuffers(index) ? nullptr : &map_for(index->rd_node); }
 
     // Pins `block` of `index` (no content lock), like ReadBuffer; `m` is
     // map(index), looked up once per batch.
@@ -321,8 +317,8 @@ public:
                 ItemPointerData tid = unpack_tid(ids[i]);
                 Buffer b = bufs[i % kPinRing];
                 LockBuffer(b, BUFFER_LOCK_SHARE);
-                ElementHeader* e = element_at(BufferGetPage(b), ItemPointerGetBlockNumber(&tid),
-                                              ItemPointerGetOffsetNumber(&tid));
+                ElementHeader* e =
+                    element_at(BufferGetPage(b), ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
                 out[i] = std::numeric_limits<float>::infinity();
                 infos[i] = ElementInfo{kGone, 0, {}};
                 ItemPointerSetInvalid(&chunked[i]);
@@ -389,7 +385,8 @@ public:
         pg_call([&] {
             Buffer buf = RecentBuffers::read(index_, ItemPointerGetBlockNumber(&tid));
             LockBuffer(buf, BUFFER_LOCK_SHARE);
-            ElementHeader* e = element_at(BufferGetPage(buf), ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
+            ElementHeader* e =
+                element_at(BufferGetPage(buf), ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
             if (e != nullptr && e->level >= level) {
                 ElementView view{e, &layout_};
                 n = view.counts()[level];
@@ -411,7 +408,8 @@ public:
         pg_call([&] {
             Buffer buf = RecentBuffers::read(index_, ItemPointerGetBlockNumber(&tid));
             LockBuffer(buf, BUFFER_LOCK_SHARE);
-            ElementHeader* e = element_at(BufferGetPage(buf), ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
+            ElementHeader* e =
+                element_at(BufferGetPage(buf), ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
             if (e != nullptr) {
                 found = true;
                 if (e->vector_inline) {
@@ -424,8 +422,7 @@ public:
             }
             UnlockReleaseBuffer(buf);
         });
-        if (found && chunked)
-            found = pg_call([&] { return read_chunked_vector(index_, first_chunk, out, dims); });
+        if (found && chunked) found = pg_call([&] { return read_chunked_vector(index_, first_chunk, out, dims); });
         return found;
     }
 

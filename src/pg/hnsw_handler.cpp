@@ -43,8 +43,8 @@ bytea* options(Datum reloptions, bool validate) {
         {"ef_construction", RELOPT_TYPE_INT, offsetof(Options, ef_construction)},
         {"pending_list_limit", RELOPT_TYPE_INT, offsetof(Options, pending_list_limit)},
     };
-    return static_cast<bytea*>(build_reloptions(reloptions, validate, g_relopt_kind, sizeof(Options),
-                                                table, lengthof(table)));
+    return static_cast<bytea*>(
+        build_reloptions(reloptions, validate, g_relopt_kind, sizeof(Options), table, lengthof(table)));
 }
 
 // Cost model. Everything is startup cost: the search runs before the first
@@ -66,8 +66,8 @@ constexpr double kRejectedRowVisits = 20.0;
 // Without a known LIMIT (a parameter, or none) the scan is priced for this.
 constexpr double kDefaultLimit = 10.0;
 
-void cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup_cost,
-                   Cost* total_cost, Selectivity* selectivity, double* correlation, double* pages) {
+void cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup_cost, Cost* total_cost,
+                   Selectivity* selectivity, double* correlation, double* pages) {
     GenericCosts costs;
     std::memset(&costs, 0, sizeof(costs));
     if (path->indexorderbys == NIL) {
@@ -91,8 +91,8 @@ void cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* 
     double k = root->limit_tuples > 0 ? root->limit_tuples : kDefaultLimit;
     double ef = static_cast<double>(g_ef_search);
     double visited = (ef > k ? ef : k) * m + 2.0 * std::log(n) * m;
-    Selectivity filter = clauselist_selectivity(root, index->rel->baserestrictinfo, index->rel->relid,
-                                                JOIN_INNER, nullptr);
+    Selectivity filter =
+        clauselist_selectivity(root, index->rel->baserestrictinfo, index->rel->relid, JOIN_INNER, nullptr);
     if (filter < 1e-4) filter = 1e-4;
     if (filter < 1.0) visited += kRejectedRowVisits * m * (k / filter - k);
     if (visited > n) visited = n;
@@ -114,11 +114,16 @@ bool validate(Oid opclass) { return true; }
 
 char* phase_name(int64 phase) {
     switch (phase) {
-        case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE: return const_cast<char*>("initializing");
-        case kPhaseLoad: return const_cast<char*>("loading tuples");
-        case kPhaseGraph: return const_cast<char*>("building graph");
-        case kPhaseWrite: return const_cast<char*>("writing pages");
-        default: return nullptr;
+        case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+            return const_cast<char*>("initializing");
+        case kPhaseLoad:
+            return const_cast<char*>("loading tuples");
+        case kPhaseGraph:
+            return const_cast<char*>("building graph");
+        case kPhaseWrite:
+            return const_cast<char*>("writing pages");
+        default:
+            return nullptr;
     }
 }
 
@@ -136,10 +141,10 @@ IndexParams index_params(Relation index) {
 
 void register_settings() {
     g_relopt_kind = add_reloption_kind();
-    add_int_reloption(g_relopt_kind, "m", "Links per node on the upper layers (twice that on layer 0)",
-                      16, core::kMinM, core::kMaxM, AccessExclusiveLock);
-    add_int_reloption(g_relopt_kind, "ef_construction", "Candidate list size while building",
-                      64, core::kMinEfConstruction, core::kMaxEfConstruction, AccessExclusiveLock);
+    add_int_reloption(g_relopt_kind, "m", "Links per node on the upper layers (twice that on layer 0)", 16, core::kMinM,
+                      core::kMaxM, AccessExclusiveLock);
+    add_int_reloption(g_relopt_kind, "ef_construction", "Candidate list size while building", 64,
+                      core::kMinEfConstruction, core::kMaxEfConstruction, AccessExclusiveLock);
     // Changing it affects only when merges happen, never what a scan sees.
     add_int_reloption(g_relopt_kind, "pending_list_limit",
                       "kB of new rows kept in the pending list before inserts merge it into the graph (0 = off)",
@@ -150,8 +155,8 @@ void register_settings() {
                             &g_ef_search, 200, 1, 1000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomBoolVariable("rushdb.hnsw_iterative_scan",
                              "Keep searching when a filter rejects rows, so LIMIT k returns k rows.",
-                             "When off, a scan returns at most ef_search rows.", &g_iterative_scan, true,
-                             PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                             "When off, a scan returns at most ef_search rows.", &g_iterative_scan, true, PGC_USERSET,
+                             0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("rushdb.hnsw_max_scan_tuples",
                             "Upper bound on elements an iterative rushdb_hnsw scan returns.",
                             "Stops a scan whose filter matches almost nothing from reading the whole index.",
@@ -217,11 +222,7 @@ Datum rushdb_hnsw_handler(PG_FUNCTION_ARGS) {
 }
 
 Datum rushdb_hnsw_metric_l2(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>(core::Metric::l2)); }
-Datum rushdb_hnsw_metric_cosine(PG_FUNCTION_ARGS) {
-    PG_RETURN_INT32(static_cast<int>(core::Metric::cosine));
-}
-Datum rushdb_hnsw_metric_ip(PG_FUNCTION_ARGS) {
-    PG_RETURN_INT32(static_cast<int>(core::Metric::inner_product));
-}
+Datum rushdb_hnsw_metric_cosine(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>(core::Metric::cosine)); }
+Datum rushdb_hnsw_metric_ip(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>(core::Metric::inner_product)); }
 
 }  // extern "C"

@@ -38,8 +38,8 @@ namespace {
 // Makes `target` link back to `newcomer` on `level`, pruning with the
 // heuristic when its list is full. True when target now links to newcomer.
 // Links the target dropped to make room are appended to `dropped`.
-bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
-                      Id target, Id newcomer, int level, std::vector<Id>& dropped) {
+bool add_reverse_link(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist, Id target,
+                      Id newcomer, int level, std::vector<Id>& dropped) {
     const ElementLayout& layout = g.layout();
     std::size_t max = static_cast<std::size_t>(layout.max_links(level));
     ItemPointerData newcomer_tid = unpack_tid(newcomer);
@@ -169,8 +169,8 @@ void update_meta(Relation index, const MetaUpdate& u) {
 
 // The graph work of one insert, run inside guarded(): C++ containers live
 // here and every PostgreSQL call goes through pg_call.
-void insert_into_graph(Relation index, const MetaPageData& meta, const IndexParams& params,
-                       const float* v, int dims, int level, ItemPointerData heap_tid, bool from_pending) {
+void insert_into_graph(Relation index, const MetaPageData& meta, const IndexParams& params, const float* v, int dims,
+                       int level, ItemPointerData heap_tid, bool from_pending) {
     ElementLayout layout{params.m, dims};
     auto metric = static_cast<core::Metric>(params.metric);
     core::GraphDistance dist = core::GraphDistance::for_metric(metric);
@@ -276,9 +276,9 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
 
 void check_dimensions(const MetaPageData& meta, int dims) {
     if (meta.dims != 0 && static_cast<int>(meta.dims) != dims)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("expected %u dimensions, not %d", meta.dims, dims),
-                        errhint("Every vector in a rushdb_hnsw index must have the same number of dimensions.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("expected %u dimensions, not %d", meta.dims, dims),
+                 errhint("Every vector in a rushdb_hnsw index must have the same number of dimensions.")));
 }
 
 // The pending list takes a row when it is enabled, the entry fits a page
@@ -302,8 +302,8 @@ void append_to_pending_list(Relation index, const MetaPageData& meta, Vector* x,
 
 }  // namespace
 
-bool insert_vector(Relation index, const float* x, int dims, ItemPointer heap_tid,
-                   const IndexParams& params, bool from_pending) {
+bool insert_vector(Relation index, const float* x, int dims, ItemPointer heap_tid, const IndexParams& params,
+                   bool from_pending) {
     auto* v = static_cast<float*>(palloc(sizeof(float) * dims));
     std::memcpy(v, x, sizeof(float) * dims);
     if (!core::prepare_vector(static_cast<core::Metric>(params.metric), v, static_cast<std::size_t>(dims))) {

@@ -22,8 +22,8 @@ namespace rushdb::pg::hnsw {
 
 // Chooses up to max links among `sorted` (closest first) with the HNSW
 // heuristic; distances between candidates come from their vectors.
-void select(std::vector<Cand>& sorted, std::size_t max, VectorCache& vectors,
-            const core::GraphDistance& dist, int dims, std::vector<Cand>& out) {
+void select(std::vector<Cand>& sorted, std::size_t max, VectorCache& vectors, const core::GraphDistance& dist, int dims,
+            std::vector<Cand>& out) {
     // The heuristic measures up to n^2/2 pairs: look each vector up once
     // and let it address candidates by position.
     thread_local std::vector<const float*> ptrs;
@@ -35,12 +35,13 @@ void select(std::vector<Cand>& sorted, std::size_t max, VectorCache& vectors,
         by_pos[i] = core::Candidate<uint32_t>{sorted[i].distance, static_cast<uint32_t>(i)};
     }
     std::size_t n = static_cast<std::size_t>(dims);
-    core::select_neighbors(by_pos, max,
-                           [&](uint32_t a, uint32_t b) {
-                               if (!ptrs[a] || !ptrs[b]) return std::numeric_limits<float>::infinity();
-                               return dist(ptrs[a], ptrs[b], n);
-                           },
-                           chosen);
+    core::select_neighbors(
+        by_pos, max,
+        [&](uint32_t a, uint32_t b) {
+            if (!ptrs[a] || !ptrs[b]) return std::numeric_limits<float>::infinity();
+            return dist(ptrs[a], ptrs[b], n);
+        },
+        chosen);
     out.clear();
     for (const auto& c : chosen) out.push_back(sorted[c.id]);
 }
@@ -79,8 +80,8 @@ bool has_incoming_link(Relation index, const ElementLayout& layout, Id x, Id bes
     return false;
 }
 
-bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
-                   Id r, Id u, const std::function<bool(Id)>& reachable) {
+bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist, Id r, Id u,
+                   const std::function<bool(Id)>& reachable) {
     const ElementLayout& layout = g.layout();
     std::size_t max = static_cast<std::size_t>(layout.max_links(0));
     std::size_t dims = static_cast<std::size_t>(layout.dims);

@@ -19,8 +19,8 @@ using Id = PageGraph::Id;
 using Cand = rushdb::hnsw::Candidate<Id>;
 
 // Up to `max` links among `sorted` (closest first) by the HNSW heuristic.
-void select(std::vector<Cand>& sorted, std::size_t max, VectorCache& vectors,
-            const rushdb::hnsw::GraphDistance& dist, int dims, std::vector<Cand>& out);
+void select(std::vector<Cand>& sorted, std::size_t max, VectorCache& vectors, const rushdb::hnsw::GraphDistance& dist,
+            int dims, std::vector<Cand>& out);
 
 // Whether some element other than `besides` (and not one `ignore` names)
 // links to `x` on layer 0. HNSW links are mostly mutual, so x's own
@@ -57,8 +57,7 @@ private:
 // farthest link w is handed to u (in a free slot, or replacing one of u's
 // links whose target `reachable` says is reachable anyway), then r -> u takes
 // w's slot. False when it could not be done safely.
-bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors,
-                   const rushdb::hnsw::GraphDistance& dist, Id r, Id u,
-                   const std::function<bool(Id)>& reachable);
+bool force_in_link(Relation index, PageGraph& g, VectorCache& vectors, const rushdb::hnsw::GraphDistance& dist, Id r,
+                   Id u, const std::function<bool(Id)>& reachable);
 
 }  // namespace rushdb::pg::hnsw

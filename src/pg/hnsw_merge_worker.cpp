@@ -92,8 +92,7 @@ bool start_merge_worker(Relation index) {
     snprintf(name, sizeof name, "rushdb hnsw merge (index %u)", oid);
     MergeTarget target{MyDatabaseId, oid};
     static_assert(sizeof(MergeTarget) <= BGW_EXTRALEN, "merge target fits bgw_extra");
-    if (!register_dynamic_worker("rushdb_hnsw_merge_worker_main", name, "rushdb hnsw merge", 0, &target,
-                                 sizeof target))
+    if (!register_dynamic_worker("rushdb_hnsw_merge_worker_main", name, "rushdb hnsw merge", 0, &target, sizeof target))
         return false;
     g_registered_for = oid;
     g_registered_at = now;

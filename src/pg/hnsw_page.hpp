@@ -54,8 +54,8 @@ struct MetaPageData {
     uint16 ef_construction;
     uint8 metric;  // rushdb::hnsw::Metric
     uint8 unused[3];
-    ItemPointerData entry;  // invalid when the index is empty
-    int16 entry_level;      // -1 when empty
+    ItemPointerData entry;    // invalid when the index is empty
+    int16 entry_level;        // -1 when empty
     BlockNumber insert_page;  // element page that last had room (a hint)
     BlockNumber chunk_page;   // chunk page that last had room (a hint)
     uint64 element_count;     // elements written (including deleted ones)
@@ -92,7 +92,7 @@ static_assert(sizeof(ElementHeader) == 16, "element header layout");
 struct ChunkHeader {
     uint8 kind;  // kTupleChunk
     uint8 unused;
-    uint16 count;  // floats in this chunk
+    uint16 count;          // floats in this chunk
     ItemPointerData next;  // next chunk, invalid at the end
     uint16 unused2;
 };
@@ -101,8 +101,7 @@ static_assert(sizeof(ChunkHeader) == 12, "chunk header layout");
 inline std::size_t align4(std::size_t n) { return (n + 3) & ~static_cast<std::size_t>(3); }
 
 // Largest tuple PageAddItem accepts on our pages (special space included).
-constexpr std::size_t kPageUsable =
-    BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - MAXALIGN(sizeof(PageOpaque));
+constexpr std::size_t kPageUsable = BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - MAXALIGN(sizeof(PageOpaque));
 constexpr std::size_t kMaxTupleSize = (kPageUsable - sizeof(ItemIdData)) & ~(MAXIMUM_ALIGNOF - 1);
 constexpr std::size_t kChunkMaxFloats = (kMaxTupleSize - sizeof(ChunkHeader)) / sizeof(float);
 
@@ -146,21 +145,19 @@ struct ElementView {
 
     uint8* counts() const { return reinterpret_cast<uint8*>(header) + layout->counts_offset(); }
     ItemPointerData* links(int layer) const {
-        auto* base = reinterpret_cast<ItemPointerData*>(reinterpret_cast<char*>(header) +
-                                                        layout->links_offset(header->level));
+        auto* base =
+            reinterpret_cast<ItemPointerData*>(reinterpret_cast<char*>(header) + layout->links_offset(header->level));
         return base + layout->slot_offset(layer);
     }
     float* vector() const {
-        return reinterpret_cast<float*>(reinterpret_cast<char*>(header) +
-                                        layout->vector_offset(header->level));
+        return reinterpret_cast<float*>(reinterpret_cast<char*>(header) + layout->vector_offset(header->level));
     }
     bool deleted() const { return (header->flags & kFlagDeleted) != 0; }
 };
 
 // Packs a TID into 64 bits (search ids, hash keys) and back.
 inline uint64 pack_tid(const ItemPointerData& t) {
-    return (static_cast<uint64>(ItemPointerGetBlockNumberNoCheck(&t)) << 16) |
-           ItemPointerGetOffsetNumberNoCheck(&t);
+    return (static_cast<uint64>(ItemPointerGetBlockNumberNoCheck(&t)) << 16) | ItemPointerGetOffsetNumberNoCheck(&t);
 }
 inline ItemPointerData unpack_tid(uint64 v) {
     ItemPointerData t;
@@ -186,8 +183,7 @@ ElementHeader* element_in_page(Page page, OffsetNumber offset);
 // metapage, so the page's kind (a cache line at the far end of the page) is
 // not read; the tuple's own kind byte rejects anything but an element.
 inline ElementHeader* element_at(Page page, BlockNumber block, OffsetNumber offset) {
-    if (block == kMetaBlock || offset < FirstOffsetNumber || offset > PageGetMaxOffsetNumber(page))
-        return nullptr;
+    if (block == kMetaBlock || offset < FirstOffsetNumber || offset > PageGetMaxOffsetNumber(page)) return nullptr;
     ItemId item = PageGetItemId(page, offset);
     if (!ItemIdIsNormal(item) || ItemIdGetLength(item) < sizeof(ElementHeader)) return nullptr;
     auto* e = reinterpret_cast<ElementHeader*>(PageGetItem(page, item));
@@ -211,9 +207,7 @@ struct PagePacker {
     std::size_t upper = BLCKSZ - MAXALIGN(sizeof(PageOpaque));
     OffsetNumber next = FirstOffsetNumber;
 
-    bool fits(std::size_t size) const {
-        return lower + sizeof(ItemIdData) + MAXALIGN(size) <= upper;
-    }
+    bool fits(std::size_t size) const { return lower + sizeof(ItemIdData) + MAXALIGN(size) <= upper; }
     OffsetNumber add(std::size_t size) {
         lower += sizeof(ItemIdData);
         upper -= MAXALIGN(size);

@@ -124,8 +124,8 @@ void pending_append(Relation index, const float* v, int dims, ItemPointerData he
     pfree(data);
 }
 
-PendingHit* pending_collect(Relation index, BlockNumber head, int dims, const core::GraphDistance& dist,
-                            const float* q, int* count) {
+PendingHit* pending_collect(Relation index, BlockNumber head, int dims, const core::GraphDistance& dist, const float* q,
+                            int* count) {
     int capacity = 64, n = 0;
     auto* hits = static_cast<PendingHit*>(palloc(sizeof(PendingHit) * capacity));
     for_each_pending_entry(index, head, dims, [&](const PendingHeader* h) {
@@ -220,8 +220,8 @@ ListPage list_page_state(Relation index, BlockNumber blk, int dims, BlockNumber*
 
 // Merges every entry of the immutable list page `blk` (under the merge
 // lock). False when there was nothing left to merge.
-bool merge_page(Relation index, const IndexParams& params, BlockNumber blk, int dims,
-                IndexBulkDeleteCallback callback, void* callback_state, MergeStats* stats) {
+bool merge_page(Relation index, const IndexParams& params, BlockNumber blk, int dims, IndexBulkDeleteCallback callback,
+                void* callback_state, MergeStats* stats) {
     std::size_t size = entry_size(dims);
     Buffer buf = ReadBuffer(index, blk);
     LockBuffer(buf, BUFFER_LOCK_SHARE);

@@ -81,8 +81,8 @@ void scan_elements(Relation index, BufferAccessStrategy strategy, const ElementL
 }
 
 // Recomputes element's list on `level` without its deleted neighbours.
-bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist,
-                 const Scan& s, Id element, int level) {
+bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core::GraphDistance& dist, const Scan& s,
+                 Id element, int level) {
     const ElementLayout& layout = g.layout();
     std::vector<ItemPointerData> current, hop;
     std::vector<Cand> candidates, chosen;
@@ -238,8 +238,7 @@ void read_layer0(Page page, BlockNumber blk, const ElementLayout& layout, Layer0
     });
 }
 
-void snapshot_layer0(Relation index, BufferAccessStrategy strategy, const ElementLayout& layout,
-                     Layer0Snapshot& snap) {
+void snapshot_layer0(Relation index, BufferAccessStrategy strategy, const ElementLayout& layout, Layer0Snapshot& snap) {
     snap.adjacency.clear();
     snap.live = 0;
     snap.any_deleted = false;
@@ -400,8 +399,8 @@ void set_entry(Relation index, bool valid, Id entry, int level, double live) {
 // elements flagged deleted (left by a VACUUM that stopped between its
 // halves): the caller then runs the whole repair, which removes them.
 bool reachability_pass(Relation index, BufferAccessStrategy strategy, const ElementLayout& layout, PageGraph& g,
-                       VectorCache& vectors, const core::GraphDistance& dist, core::Metric metric,
-                       int ef_construction, RepairStats& out) {
+                       VectorCache& vectors, const core::GraphDistance& dist, core::Metric metric, int ef_construction,
+                       RepairStats& out) {
     Layer0Snapshot snap;
     bool wal = RelationNeedsWAL(index);
     if (wal) {

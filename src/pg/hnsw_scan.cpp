@@ -70,9 +70,12 @@ struct ScanOpaque {
 
 double user_distance(core::Metric metric, float graph_distance) {
     switch (metric) {
-        case core::Metric::l2: return std::sqrt(static_cast<double>(graph_distance));
-        case core::Metric::cosine: return 1.0 + static_cast<double>(graph_distance);
-        case core::Metric::inner_product: return static_cast<double>(graph_distance);
+        case core::Metric::l2:
+            return std::sqrt(static_cast<double>(graph_distance));
+        case core::Metric::cosine:
+            return 1.0 + static_cast<double>(graph_distance);
+        case core::Metric::inner_product:
+            return static_cast<double>(graph_distance);
     }
     return graph_distance;
 }
@@ -101,8 +104,8 @@ bool start_search(IndexScanDesc scan, ScanOpaque* so) {
                                RelationGetRelationName(scan->indexRelation), dims)));
 
     auto metric = static_cast<core::Metric>(so->params.metric);
-    auto* callback = static_cast<MemoryContextCallback*>(
-        MemoryContextAllocZero(so->context, sizeof(MemoryContextCallback)));
+    auto* callback =
+        static_cast<MemoryContextCallback*>(MemoryContextAllocZero(so->context, sizeof(MemoryContextCallback)));
     Relation index = scan->indexRelation;
     int m = so->params.m;
     const float* qx = so->query->x;

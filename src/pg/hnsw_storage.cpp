@@ -41,8 +41,7 @@ void read_meta(Relation index, MetaPageData* out) {
     Page page = BufferGetPage(buf);
     if (page_kind(page) != kPageMeta || meta_of(page)->magic != kMagic)
         ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
-                        errmsg("index \"%s\" is not a valid rushdb_hnsw index",
-                               RelationGetRelationName(index))));
+                        errmsg("index \"%s\" is not a valid rushdb_hnsw index", RelationGetRelationName(index))));
     if (meta_of(page)->version != kVersion)
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                         errmsg("index \"%s\" has on-disk version %u; this build reads version %u",
@@ -52,8 +51,8 @@ void read_meta(Relation index, MetaPageData* out) {
     UnlockReleaseBuffer(buf);
 }
 
-ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::size_t size,
-                            BlockNumber hint, BlockNumber* used_block) {
+ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::size_t size, BlockNumber hint,
+                            BlockNumber* used_block) {
     ItemPointerData tid;
     if (hint != InvalidBlockNumber && hint < RelationGetNumberOfBlocks(index)) {
         Buffer buf = ReadBuffer(index, hint);
@@ -82,7 +81,8 @@ ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::
     if (off == InvalidOffsetNumber) {
         GenericXLogAbort(state);
         UnlockReleaseBuffer(buf);
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("rushdb_hnsw: tuple of %zu bytes does not fit a page", size)));
+        ereport(ERROR,
+                (errcode(ERRCODE_INTERNAL_ERROR), errmsg("rushdb_hnsw: tuple of %zu bytes does not fit a page", size)));
     }
     GenericXLogFinish(state);
     *used_block = BufferGetBlockNumber(buf);
@@ -124,16 +124,15 @@ bool read_chunked_vector(Relation index, ItemPointerData first, float* out, int 
         LockBuffer(buf, BUFFER_LOCK_SHARE);
         Page page = BufferGetPage(buf);
         OffsetNumber off = ItemPointerGetOffsetNumber(&at);
-        bool ok = page_kind(page) == kPageChunks && off >= FirstOffsetNumber &&
-                  off <= PageGetMaxOffsetNumber(page) && ItemIdIsNormal(PageGetItemId(page, off));
+        bool ok = page_kind(page) == kPageChunks && off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(page) &&
+                  ItemIdIsNormal(PageGetItemId(page, off));
         if (ok) {
             auto* c = reinterpret_cast<ChunkHeader*>(PageGetItem(page, PageGetItemId(page, off)));
             // A chunk holds at least one element: a zero count (damage) would
             // otherwise let a chain that points at itself loop forever.
             ok = c->kind == kTupleChunk && c->count > 0 && filled + c->count <= dims;
             if (ok) {
-                std::memcpy(out + filled, reinterpret_cast<char*>(c) + sizeof(ChunkHeader),
-                            sizeof(float) * c->count);
+                std::memcpy(out + filled, reinterpret_cast<char*>(c) + sizeof(ChunkHeader), sizeof(float) * c->count);
                 filled += c->count;
                 at = c->next;
             }
@@ -170,8 +169,7 @@ void delete_vector_chunks(Relation index, ItemPointerData first, BufferAccessStr
 }
 
 // Copies the links of `target` on `level`; false when the element is gone.
-bool read_links(Relation index, const ElementLayout& layout, Id target, int level,
-                std::vector<ItemPointerData>& out) {
+bool read_links(Relation index, const ElementLayout& layout, Id target, int level, std::vector<ItemPointerData>& out) {
     out.clear();
     ItemPointerData tid = unpack_tid(target);
     ItemPointerData copy[2 * core::kMaxM];
@@ -211,8 +209,7 @@ int list_matches(Page page, const ElementLayout& layout, Id target, int level,
 
 // Stores `count` links as target's list on `level` in this (locked,
 // WAL-registered) page; the slots past them become invalid.
-void store_list(Page page, const ElementLayout& layout, Id target, int level, const ItemPointerData* links,
-                int count) {
+void store_list(Page page, const ElementLayout& layout, Id target, int level, const ItemPointerData* links, int count) {
     ItemPointerData tid = unpack_tid(target);
     ElementView view{element_in_page(page, ItemPointerGetOffsetNumber(&tid)), &layout};
     int max = layout.max_links(level);

@@ -48,8 +48,8 @@ void read_meta(Relation index, MetaPageData* out);
 
 // Adds `size` bytes of `data` to a page of `kind` with room, starting at the
 // metapage hint `hint`; extends the index when none has room. WAL-logged.
-ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::size_t size,
-                            BlockNumber hint, BlockNumber* used_block);
+ItemPointerData place_tuple(Relation index, uint16 kind, const char* data, std::size_t size, BlockNumber hint,
+                            BlockNumber* used_block);
 
 // Writes a vector's chunks (last first, so each knows its successor) with
 // place_tuple from the chunk-page hint `*hint` (updated to the page last
@@ -111,8 +111,7 @@ void for_each_element(Relation index, BufferAccessStrategy strategy, F&& f) {
 }
 
 // Copies the links of `target` on `level`; false when the element is gone.
-bool read_links(Relation index, const ElementLayout& layout, Id target, int level,
-                std::vector<ItemPointerData>& out);
+bool read_links(Relation index, const ElementLayout& layout, Id target, int level, std::vector<ItemPointerData>& out);
 
 enum class LinkWrite { written, changed, gone };
 

@@ -61,7 +61,7 @@ private:
         std::size_t used_slots = 0;
         std::vector<std::unique_ptr<float[]>> blocks;
         std::size_t block_floats = 0;  // floats per block (the dims they were made for)
-        std::size_t count = 0;  // vectors stored
+        std::size_t count = 0;         // vectors stored
     };
     static std::unique_ptr<Storage>& spare();
     static std::unique_ptr<Storage> take_storage(std::size_t dims);

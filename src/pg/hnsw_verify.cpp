@@ -63,9 +63,7 @@ bool all_zero(Page page) {
     return true;
 }
 
-std::string tid_text(uint64 id) {
-    return "(" + std::to_string(id >> 16) + "," + std::to_string(id & 0xFFFF) + ")";
-}
+std::string tid_text(uint64 id) { return "(" + std::to_string(id >> 16) + "," + std::to_string(id & 0xFFFF) + ")"; }
 
 // Walks the chunk chain of `element`'s vector: every link a chunk tuple on
 // a chunk page, the counts adding up to exactly `dims` with the chain ending
@@ -83,9 +81,9 @@ std::string check_chain(Relation index, BlockNumber nblocks, ItemPointerData fir
             return "it goes on past the vector's " + std::to_string(dims) + " floats to " + tid_text(id);
         auto [seen, fresh] = owner.emplace(id, element);
         if (!fresh)
-            return seen->second == element ? "it loops back to " + tid_text(id)
-                                           : "chunk " + tid_text(id) + " is also in the chain of element " +
-                                                 tid_text(seen->second);
+            return seen->second == element
+                       ? "it loops back to " + tid_text(id)
+                       : "chunk " + tid_text(id) + " is also in the chain of element " + tid_text(seen->second);
         bool is_chunk = false;
         int count = 0;
         ItemPointerData next;
@@ -134,58 +132,58 @@ std::vector<std::string> verify(Relation index) {
     BlockNumber nblocks = pg_call([&] { return RelationGetNumberOfBlocks(index); });
     std::vector<std::pair<uint64, ItemPointerData>> chunked;
     std::unordered_map<BlockNumber, BlockNumber> pending_next;  // pending page -> next
-    std::unordered_set<uint64> pending_rows;                     // heap TIDs in the list
+    std::unordered_set<uint64> pending_rows;                    // heap TIDs in the list
     std::size_t pending_size = sizeof(PendingHeader) + sizeof(float) * static_cast<std::size_t>(meta.dims);
     for_each_page(index, nullptr, BUFFER_LOCK_SHARE, [&](BlockNumber blk, Buffer, Page page) {
-            uint16 kind = page_kind(page);
-            if (kind != kPageElements && kind != kPageChunks && kind != kPagePending && !all_zero(page))
-                problems.push_back("block " + std::to_string(blk) + " has unknown page kind " + std::to_string(kind));
-            if (kind == kPagePending) {
-                pending_next[blk] = reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page))->next;
-                OffsetNumber max = PageGetMaxOffsetNumber(page);
-                for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
-                    ItemId item = PageGetItemId(page, off);
-                    auto* h = ItemIdIsNormal(item) ? reinterpret_cast<PendingHeader*>(PageGetItem(page, item)) : nullptr;
-                    if (h == nullptr || h->kind != kTuplePending || ItemIdGetLength(item) != pending_size) {
-                        problems.push_back("pending page " + std::to_string(blk) + " item " + std::to_string(off) +
-                                           " is not a pending entry of " + std::to_string(meta.dims) + " dimensions");
-                        continue;
-                    }
-                    if (!(h->flags & kPendingDead)) pending_rows.insert(pack_tid(h->heap_tid));
+        uint16 kind = page_kind(page);
+        if (kind != kPageElements && kind != kPageChunks && kind != kPagePending && !all_zero(page))
+            problems.push_back("block " + std::to_string(blk) + " has unknown page kind " + std::to_string(kind));
+        if (kind == kPagePending) {
+            pending_next[blk] = reinterpret_cast<PageOpaque*>(PageGetSpecialPointer(page))->next;
+            OffsetNumber max = PageGetMaxOffsetNumber(page);
+            for (OffsetNumber off = FirstOffsetNumber; off <= max; ++off) {
+                ItemId item = PageGetItemId(page, off);
+                auto* h = ItemIdIsNormal(item) ? reinterpret_cast<PendingHeader*>(PageGetItem(page, item)) : nullptr;
+                if (h == nullptr || h->kind != kTuplePending || ItemIdGetLength(item) != pending_size) {
+                    problems.push_back("pending page " + std::to_string(blk) + " item " + std::to_string(off) +
+                                       " is not a pending entry of " + std::to_string(meta.dims) + " dimensions");
+                    continue;
+                }
+                if (!(h->flags & kPendingDead)) pending_rows.insert(pack_tid(h->heap_tid));
+            }
+        }
+        for_each_element_in_page(page, [&](OffsetNumber off, ElementHeader* e) {
+            uint64 id = element_id(blk, off);
+            if (ItemIdGetLength(PageGetItemId(page, off)) != layout.tuple_size(e->level)) {
+                problems.push_back("element " + tid_text(id) + " has a tuple of the wrong size");
+                return;
+            }
+            Node n;
+            n.level = e->level;
+            n.deleted = (e->flags & kFlagDeleted) != 0;
+            n.heap_tid = e->heap_tid;
+            ElementView view{e, &layout};
+            n.links.resize(static_cast<std::size_t>(e->level) + 1);
+            for (int l = 0; l <= e->level; ++l) {
+                int count = view.counts()[l];
+                if (count > layout.max_links(l)) {
+                    problems.push_back("element " + tid_text(id) + " layer " + std::to_string(l) + " claims " +
+                                       std::to_string(count) + " links (max " + std::to_string(layout.max_links(l)) +
+                                       ")");
+                    count = layout.max_links(l);
+                }
+                for (int i = 0; i < count; ++i) {
+                    ItemPointerData& t = view.links(l)[i];
+                    if (!ItemPointerIsValid(&t))
+                        problems.push_back("element " + tid_text(id) + " has an invalid link");
+                    else
+                        n.links[static_cast<std::size_t>(l)].push_back(pack_tid(t));
                 }
             }
-            for_each_element_in_page(page, [&](OffsetNumber off, ElementHeader* e) {
-                    uint64 id = element_id(blk, off);
-                    if (ItemIdGetLength(PageGetItemId(page, off)) != layout.tuple_size(e->level)) {
-                        problems.push_back("element " + tid_text(id) + " has a tuple of the wrong size");
-                        return;
-                    }
-                    Node n;
-                    n.level = e->level;
-                    n.deleted = (e->flags & kFlagDeleted) != 0;
-                    n.heap_tid = e->heap_tid;
-                    ElementView view{e, &layout};
-                    n.links.resize(static_cast<std::size_t>(e->level) + 1);
-                    for (int l = 0; l <= e->level; ++l) {
-                        int count = view.counts()[l];
-                        if (count > layout.max_links(l)) {
-                            problems.push_back("element " + tid_text(id) + " layer " + std::to_string(l) +
-                                               " claims " + std::to_string(count) + " links (max " +
-                                               std::to_string(layout.max_links(l)) + ")");
-                            count = layout.max_links(l);
-                        }
-                        for (int i = 0; i < count; ++i) {
-                            ItemPointerData& t = view.links(l)[i];
-                            if (!ItemPointerIsValid(&t))
-                                problems.push_back("element " + tid_text(id) + " has an invalid link");
-                            else
-                                n.links[static_cast<std::size_t>(l)].push_back(pack_tid(t));
-                        }
-                    }
-                    if (!e->vector_inline) chunked.emplace_back(id, e->first_chunk);
-                    if (!n.deleted && e->level > top_level) top_level = e->level;
-                    nodes.emplace(id, std::move(n));
-            });
+            if (!e->vector_inline) chunked.emplace_back(id, e->first_chunk);
+            if (!n.deleted && e->level > top_level) top_level = e->level;
+            nodes.emplace(id, std::move(n));
+        });
     });
 
     // The pending list: from the head, every page once, ending at the tail,
@@ -298,15 +296,16 @@ std::vector<std::string> verify(Relation index) {
             });
             if (unreachable > 0)
                 problems.push_back(std::to_string(unreachable) + " of " + std::to_string(live) +
-                                   " live elements are unreachable from the entry point (e.g. " +
-                                   tid_text(example) + ")");
+                                   " live elements are unreachable from the entry point (e.g. " + tid_text(example) +
+                                   ")");
         }
     }
 
     std::unordered_map<uint64, uint64> chunk_owner;
     for (const auto& [id, first] : chunked) {
         std::string wrong = check_chain(index, nblocks, first, layout.dims, id, chunk_owner);
-        if (!wrong.empty()) problems.push_back("element " + tid_text(id) + " has a broken vector chunk chain: " + wrong);
+        if (!wrong.empty())
+            problems.push_back("element " + tid_text(id) + " has a broken vector chunk chain: " + wrong);
     }
     return problems;
 }

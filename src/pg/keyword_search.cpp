@@ -41,9 +41,12 @@ PG_FUNCTION_INFO_V1(rushdb_keyword_leg);
 // JSON strings), so tests and users can see the text index serve it.
 Datum rushdb_keyword_leg(PG_FUNCTION_ARGS) {
     for (int i = 0; i < 6; ++i)
-        if (PG_ARGISNULL(i) && i != 4) ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("keyword_leg: argument %d is null", i + 1)));
+        if (PG_ARGISNULL(i) && i != 4)
+            ereport(ERROR,
+                    (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("keyword_leg: argument %d is null", i + 1)));
     const int32 limit = PG_GETARG_INT32(3);
-    if (limit < 1 || limit > 1000) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("keyword_leg: limit %d out of range", limit)));
+    if (limit < 1 || limit > 1000)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("keyword_leg: limit %d out of range", limit)));
     const Oid config = PG_GETARG_OID(5);
     if (!SearchSysCacheExists1(TSCONFIGOID, ObjectIdGetDatum(config)))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -54,7 +57,8 @@ Datum rushdb_keyword_leg(PG_FUNCTION_ARGS) {
     char* where_text = nullptr;
     if (!PG_ARGISNULL(4)) {
         Jsonb* where = PG_GETARG_JSONB_P(4);
-        if (!(JB_ROOT_IS_OBJECT(where) && JB_ROOT_COUNT(where) == 0)) where_text = JsonbToCString(nullptr, &where->root, VARSIZE(where));
+        if (!(JB_ROOT_IS_OBJECT(where) && JB_ROOT_COUNT(where) == 0))
+            where_text = JsonbToCString(nullptr, &where->root, VARSIZE(where));
     }
     const char* inputs[3] = {text_to_cstring(PG_GETARG_TEXT_PP(0)), text_to_cstring(PG_GETARG_TEXT_PP(1)),
                              text_to_cstring(PG_GETARG_TEXT_PP(2))};  // label, property, query
@@ -77,13 +81,19 @@ Datum rushdb_keyword_leg(PG_FUNCTION_ARGS) {
         const std::string key = "$" + std::to_string(first + 2) + "::pg_catalog.text";
         const std::string query = "$" + std::to_string(first + 3) + "::pg_catalog.text";
         const std::string cfg = std::to_string(config) + "::pg_catalog.oid::pg_catalog.regconfig";
-        const std::string doc = "pg_catalog.to_tsvector(" + cfg + ", rushdb_internal.text_of(r.properties, " + key + "))";
+        const std::string doc =
+            "pg_catalog.to_tsvector(" + cfg + ", rushdb_internal.text_of(r.properties, " + key + "))";
         const std::string tsq = "pg_catalog.websearch_to_tsquery(" + cfg + ", " + query + ")";
         const std::string sql =
-            "SELECT rushdb_internal.record_json(s.r) OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('__textScore', s.score) "
-            "FROM (SELECT r, pg_catalog.ts_rank_cd(" + doc + ", " + tsq + ") AS score FROM rushdb.records r "
-            "WHERE r.label OPERATOR(pg_catalog.=) " + label + " AND " + doc + " OPERATOR(pg_catalog.@@) " + tsq +
-            " AND (" + filter_sql + ") ORDER BY score DESC, r.id DESC LIMIT " + std::to_string(limit) + ") s "
+            "SELECT rushdb_internal.record_json(s.r) OPERATOR(pg_catalog.||) "
+            "pg_catalog.jsonb_build_object('__textScore', s.score) "
+            "FROM (SELECT r, pg_catalog.ts_rank_cd(" +
+            doc + ", " + tsq +
+            ") AS score FROM rushdb.records r "
+            "WHERE r.label OPERATOR(pg_catalog.=) " +
+            label + " AND " + doc + " OPERATOR(pg_catalog.@@) " + tsq + " AND (" + filter_sql +
+            ") ORDER BY score DESC, r.id DESC LIMIT " + std::to_string(limit) +
+            ") s "
             "ORDER BY s.score DESC, (s.r).id DESC";
         pg_call([&] {
             sql_c = pstrdup(((explain ? "EXPLAIN (COSTS OFF) " : "") + sql).c_str());
@@ -91,7 +101,8 @@ Datum rushdb_keyword_leg(PG_FUNCTION_ARGS) {
             params = static_cast<Datum*>(palloc(sizeof(Datum) * values.size()));
             types = static_cast<Oid*>(palloc(sizeof(Oid) * values.size()));
             for (std::size_t i = 0; i < values.size(); ++i) {
-                params[i] = PointerGetDatum(cstring_to_text_with_len(values[i].data(), static_cast<int>(values[i].size())));
+                params[i] =
+                    PointerGetDatum(cstring_to_text_with_len(values[i].data(), static_cast<int>(values[i].size())));
                 types[i] = TEXTOID;
             }
         });
@@ -100,7 +111,8 @@ Datum rushdb_keyword_leg(PG_FUNCTION_ARGS) {
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     int nest = NewGUCNestLevel();
-    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                      false);
     // to_tsvector says NOTICE for every word over 2,047 bytes (base64 in a
     // document, say), once per match and per call: noise to the caller.
     set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);

@@ -31,32 +31,27 @@ bool check_simd(char** newval, void** extra, GucSource source) {
         }
     }
     GUC_check_errdetail(
-        "Unknown kernel set \"%s\"; use auto, scalar, sse2, avx2+fma, avx512f or neon (as the CPU allows).",
-        *newval);
+        "Unknown kernel set \"%s\"; use auto, scalar, sse2, avx2+fma, avx512f or neon (as the CPU allows).", *newval);
     return false;
 }
 
-void assign_simd(const char* newval, void* extra) {
-    rushdb::distance::select_by_name(newval ? newval : "auto");
-}
+void assign_simd(const char* newval, void* extra) { rushdb::distance::select_by_name(newval ? newval : "auto"); }
 
 }  // namespace
 
 void _PG_init(void) {
     (void)rushdb::distance::active();  // resolve the best kernel set once, at load
-    DefineCustomStringVariable(
-        "rushdb.simd", "Distance kernel instruction set: auto, scalar, sse2, avx2+fma, avx512f or neon.",
-        "For testing and benchmarking; auto picks the best set the CPU supports.", &g_simd_setting,
-        "auto", PGC_USERSET, 0, check_simd, assign_simd, nullptr);
+    DefineCustomStringVariable("rushdb.simd",
+                               "Distance kernel instruction set: auto, scalar, sse2, avx2+fma, avx512f or neon.",
+                               "For testing and benchmarking; auto picks the best set the CPU supports.",
+                               &g_simd_setting, "auto", PGC_USERSET, 0, check_simd, assign_simd, nullptr);
     rushdb::pg::hnsw::register_settings();
     DefineCustomIntVariable("rushdb.default_embedding_dimensions",
                             "Dimensions of a managed embedding index created without \"dimensions\".", nullptr,
-                            &g_default_embedding_dimensions, 384, 1, 16000, PGC_USERSET, 0, nullptr, nullptr,
-                            nullptr);
-    DefineCustomStringVariable("rushdb.default_embedding_model",
-                               "Model key of a managed embedding index created without \"modelKey\".", nullptr,
-                               &g_default_embedding_model, "builtin-lexical-v1", PGC_USERSET, 0, nullptr, nullptr,
-                               nullptr);
+                            &g_default_embedding_dimensions, 384, 1, 16000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "rushdb.default_embedding_model", "Model key of a managed embedding index created without \"modelKey\".",
+        nullptr, &g_default_embedding_model, "builtin-lexical-v1", PGC_USERSET, 0, nullptr, nullptr, nullptr);
     rushdb::pg::embed::register_settings();
     rushdb::pg::register_search_settings();
     MarkGUCPrefixReserved("rushdb");

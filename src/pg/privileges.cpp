@@ -56,11 +56,12 @@ Oid checked_vector_storage(const char* table, const char* index_id, bool missing
     Oid rel = get_relname_relid(table, ns);
     if (!OidIsValid(rel)) {
         if (missing_ok) return InvalidOid;
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-                        errmsg("the vector table rushdb_internal.%s of embedding index %s does not exist", table, index_id),
-                        errdetail("A logical replication subscriber receives the catalog's rows but not the tables "
-                                  "they name; a table dropped by hand is gone too."),
-                        errhint("Run SELECT rushdb.repair_index('%s') to recreate it.", index_id)));
+        ereport(ERROR,
+                (errcode(ERRCODE_UNDEFINED_TABLE),
+                 errmsg("the vector table rushdb_internal.%s of embedding index %s does not exist", table, index_id),
+                 errdetail("A logical replication subscriber receives the catalog's rows but not the tables "
+                           "they name; a table dropped by hand is gone too."),
+                 errhint("Run SELECT rushdb.repair_index('%s') to recreate it.", index_id)));
     }
     HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
     if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", rel);
@@ -75,7 +76,8 @@ Oid checked_vector_storage(const char* table, const char* index_id, bool missing
                         errdetail("It is a relation of kind '%c' owned by role %s.", kind,
                                   GetUserNameFromId(owner, true) ? GetUserNameFromId(owner, true) : "(dropped)"),
                         errhint("Only the extension writes in schema rushdb_internal; drop that relation and run "
-                                "rushdb.repair_index('%s').", index_id)));
+                                "rushdb.repair_index('%s').",
+                                index_id)));
     return rel;
 }
 
@@ -101,8 +103,7 @@ void check_may_write_vectors(Oid caller) {
     Oid records = records_relation();
     if (pg_class_aclcheck(records, caller, ACL_INSERT) != ACLCHECK_OK &&
         pg_class_aclcheck(records, caller, ACL_UPDATE) != ACLCHECK_OK)
-        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                        errmsg("permission denied to write vectors"),
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied to write vectors"),
                         errhint("Writing a record's vectors needs INSERT or UPDATE on rushdb.records.")));
 }
 
@@ -118,22 +119,25 @@ void check_records_writable(Oid caller, Datum ids) {
     Datum values[1] = {ids};
     // read_only = false: a fresh snapshot sees records this transaction
     // just created.
-    int rc = SPI_execute_with_args("SELECT pg_catalog.count(DISTINCT i) FROM pg_catalog.unnest($1) i WHERE i IS NOT NULL",
-                                   1, types, values, nullptr, false, 1);
+    int rc =
+        SPI_execute_with_args("SELECT pg_catalog.count(DISTINCT i) FROM pg_catalog.unnest($1) i WHERE i IS NOT NULL", 1,
+                              types, values, nullptr, false, 1);
     if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "record check failed");
     bool isnull;
     int64 wanted = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    rc = SPI_execute_with_args("SELECT r.xmin FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) ANY ($1)", 1, types,
-                               values, nullptr, false, 0);
+    rc = SPI_execute_with_args("SELECT r.xmin FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) ANY ($1)", 1,
+                               types, values, nullptr, false, 0);
     if (rc != SPI_OK_SELECT) elog(ERROR, "record check failed");
     bool all_visible = static_cast<int64>(SPI_processed) == wanted;
     bool older = false;  // some record was last written by another transaction
     for (uint64 i = 0; i < SPI_processed; ++i) {
-        TransactionId xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+        TransactionId xmin =
+            DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
         if (!TransactionIdIsCurrentTransactionId(xmin)) older = true;
     }
     // The errors below leave SPI and the GUC level to the transaction's abort.
-    if (!all_visible) ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND), errmsg("some of the record ids are not records")));
+    if (!all_visible)
+        ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND), errmsg("some of the record ids are not records")));
     if (older) {
         if (pg_class_aclcheck(records_relation(), caller, ACL_UPDATE) != ACLCHECK_OK)
             ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -157,9 +161,9 @@ void check_records_writable(Oid caller, Datum ids) {
     AtEOXact_GUC(true, level);
 }
 
-const char* const kOperations[] = {"create_index",          "delete_index",        "retry_index", "repair_index",
-                                    "store_vectors",         "create_property_index", "drop_property_index",
-                                    "create_text_index",     "drop_text_index"};
+const char* const kOperations[] = {"create_index",        "delete_index",      "retry_index",
+                                   "repair_index",        "store_vectors",     "create_property_index",
+                                   "drop_property_index", "create_text_index", "drop_text_index"};
 
 }  // namespace
 
@@ -186,7 +190,8 @@ Datum rushdb_privileged(PG_FUNCTION_ARGS) {
     }
 
     Oid owner = extension_owner();
-    if (!OidIsValid(owner)) ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("extension rushdb is not installed")));
+    if (!OidIsValid(owner))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("extension rushdb is not installed")));
     Oid argtypes[4] = {REGROLEOID, JSONBOID, get_array_type(UUIDOID), get_fn_expr_argtype(fcinfo->flinfo, 3)};
     if (!OidIsValid(argtypes[3])) argtypes[3] = get_array_type(vector_type_oid());
     Oid fn = LookupFuncName(list_make2(makeString(pstrdup("rushdb_internal")), makeString(psprintf("op_%s", op))), 4,
@@ -268,7 +273,8 @@ Datum rushdb_record_visible(PG_FUNCTION_ARGS) {
         plan = spi_prepare_kept("SELECT 1 FROM rushdb.records r WHERE r.id OPERATOR(pg_catalog.=) $1", 1, types);
     }
     Datum values[1] = {PG_GETARG_DATUM(0)};
-    if (SPI_execute_plan(plan, values, nullptr, true, 1) != SPI_OK_SELECT) elog(ERROR, "record visibility check failed");
+    if (SPI_execute_plan(plan, values, nullptr, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "record visibility check failed");
     bool visible = SPI_processed > 0;
     SPI_finish();
     PG_RETURN_BOOL(visible);

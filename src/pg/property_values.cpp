@@ -63,7 +63,6 @@ JsonbValue numeric_value(int64 n) {
     return v;
 }
 
-
 // The value of `key` in the properties object, or nullptr.
 JsonbValue* property(Jsonb* properties, text* key) {
     if (!JB_ROOT_IS_OBJECT(properties)) return nullptr;
@@ -158,7 +157,9 @@ List* range_indexed_properties() {
             FuncExpr* f = reinterpret_cast<FuncExpr*>(e);
             if (get_func_namespace(f->funcid) != internal || list_length(f->args) != 2) continue;
             char* name = get_func_name(f->funcid);
-            const char* kind = strcmp(name, "number_range") == 0 ? "number" : strcmp(name, "instant_range") == 0 ? "instant" : nullptr;
+            const char* kind = strcmp(name, "number_range") == 0    ? "number"
+                               : strcmp(name, "instant_range") == 0 ? "instant"
+                                                                    : nullptr;
             Node* key = static_cast<Node*>(lsecond(f->args));
             if (kind == nullptr || !IsA(key, Const) || reinterpret_cast<Const*>(key)->constisnull) continue;
             out = lappend(out, psprintf("%s:%s", kind, TextDatumGetCString(reinterpret_cast<Const*>(key)->constvalue)));
@@ -212,8 +213,11 @@ Datum rushdb_sort_key(PG_FUNCTION_ARGS) {
         JsonbExtractScalar(&value->root, &original);
         sortable = original;
         switch (original.type) {
-            case jbvNull: PG_RETURN_NULL();
-            case jbvNumeric: rank = 1; break;
+            case jbvNull:
+                PG_RETURN_NULL();
+            case jbvNumeric:
+                rank = 1;
+                break;
             case jbvString: {
                 TimestampTz t;
                 if (datetime && iso_instant(original.val.string.val, original.val.string.len, &t)) {
@@ -224,8 +228,12 @@ Datum rushdb_sort_key(PG_FUNCTION_ARGS) {
                 }
                 break;
             }
-            case jbvBool: rank = 4; break;
-            default: rank = 7; break;
+            case jbvBool:
+                rank = 4;
+                break;
+            default:
+                rank = 7;
+                break;
         }
     } else {
         original.type = jbvBinary;

@@ -84,9 +84,10 @@ void compile_filter(const char* filter_json, const char* record_alias, int param
     } catch (const FilterLimitError& e) {
         switch (e.limit()) {
             case FilterLimitError::Limit::depth:
-                throw UserError(ERRCODE_STATEMENT_TOO_COMPLEX, std::string("where filter too deeply nested: ") + e.what(),
-                                {}, "Flatten the filter: an $and inside an $and (or an $or inside an $or) can be "
-                                    "merged into its parent.");
+                throw UserError(ERRCODE_STATEMENT_TOO_COMPLEX,
+                                std::string("where filter too deeply nested: ") + e.what(), {},
+                                "Flatten the filter: an $and inside an $and (or an $or inside an $or) can be "
+                                "merged into its parent.");
             case FilterLimitError::Limit::nodes:
                 throw UserError(ERRCODE_PROGRAM_LIMIT_EXCEEDED, std::string("where filter too large: ") + e.what(), {},
                                 "Use fewer conditions (a long $or of equalities on one property is one $in) or "
@@ -134,7 +135,8 @@ Datum rushdb_record_proptypes(PG_FUNCTION_ARGS) {
     return guarded([&]() -> Datum {
         try {
             json::JsonValue data = json::parse_json(text);  // JsonParseError: see the catch below
-            if (!data.is_object()) throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "record data must be a JSON object of properties");
+            if (!data.is_object())
+                throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "record data must be a JSON object of properties");
             auto types = rushdb::records::infer_property_types(data);
             return jsonb_datum(json::to_json(rushdb::records::property_types_json(types)));
         } catch (const rushdb::records::PropertyError& e) {

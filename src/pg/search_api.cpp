@@ -190,8 +190,10 @@ bool scans_hnsw(const Plan* plan, Oid hnsw_am) {
     if (scans_hnsw(plan->lefttree, hnsw_am) || scans_hnsw(plan->righttree, hnsw_am)) return true;
     if (IsA(plan, SubqueryScan)) return scans_hnsw(reinterpret_cast<const SubqueryScan*>(plan)->subplan, hnsw_am);
     const List* children = nullptr;
-    if (IsA(plan, Append)) children = reinterpret_cast<const Append*>(plan)->appendplans;
-    else if (IsA(plan, MergeAppend)) children = reinterpret_cast<const MergeAppend*>(plan)->mergeplans;
+    if (IsA(plan, Append))
+        children = reinterpret_cast<const Append*>(plan)->appendplans;
+    else if (IsA(plan, MergeAppend))
+        children = reinterpret_cast<const MergeAppend*>(plan)->mergeplans;
     ListCell* lc;
     foreach (lc, children)
         if (scans_hnsw(static_cast<const Plan*>(lfirst(lc)), hnsw_am)) return true;
@@ -307,10 +309,10 @@ uint64 run_search(const char* index_id, const char* table, bool cosine, Datum qu
     // off this keeps the btree lookups of the join to the records.
     const char* order_tail = strcmp(mode, "exact") == 0 ? " OPERATOR(pg_catalog.+) 0::pg_catalog.float8" : "";
     const long long bucket = limit_bucket(limit, skip);
-    const char* score = cosine
-        ? "(1::pg_catalog.float8 OPERATOR(pg_catalog.-) (s.d OPERATOR(pg_catalog./) 2::pg_catalog.float8))"
-        : "(1::pg_catalog.float8 OPERATOR(pg_catalog./) (1::pg_catalog.float8 OPERATOR(pg_catalog.+) "
-          "(s.d OPERATOR(pg_catalog.*) s.d)))";
+    const char* score =
+        cosine ? "(1::pg_catalog.float8 OPERATOR(pg_catalog.-) (s.d OPERATOR(pg_catalog./) 2::pg_catalog.float8))"
+               : "(1::pg_catalog.float8 OPERATOR(pg_catalog./) (1::pg_catalog.float8 OPERATOR(pg_catalog.+) "
+                 "(s.d OPERATOR(pg_catalog.*) s.d)))";
     char* sql = psprintf(
         "SELECT %s.record_json(s.r) OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('__score', %s) "
         "FROM (SELECT r, v.embedding OPERATOR(%s.%s) $1 AS d "
@@ -415,7 +417,10 @@ double storage_rows(const char* table) {
     return rows > 0 ? rows : 0;
 }
 
-[[noreturn]] void bad(int code, const char* msg) { ereport(ERROR, (errcode(code), errmsg("%s", msg))); pg_unreachable(); }
+[[noreturn]] void bad(int code, const char* msg) {
+    ereport(ERROR, (errcode(code), errmsg("%s", msg)));
+    pg_unreachable();
+}
 
 // Is there an external index on (label, property)? For the error a text
 // query on it gets.
@@ -427,7 +432,8 @@ char* external_index_id(Datum label, Datum property) {
         "AND e.property_name OPERATOR(pg_catalog.=) $2 AND e.source_type OPERATOR(pg_catalog.=) 'external' "
         "ORDER BY e.created_at LIMIT 1",
         kApiSchema);
-    if (SPI_execute_with_args(sql, 2, types, values, nullptr, true, 1) != SPI_OK_SELECT) elog(ERROR, "index lookup failed");
+    if (SPI_execute_with_args(sql, 2, types, values, nullptr, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "index lookup failed");
     return SPI_processed ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : nullptr;
 }
 
@@ -437,7 +443,8 @@ char* index_detail(Datum label, Datum property) {
     Oid types[2] = {TEXTOID, TEXTOID};
     Datum values[2] = {label, property};
     if (SPI_execute_with_args(psprintf("SELECT %s.index_detail($1, $2)", kInternalSchema), 2, types, values, nullptr,
-                              true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+                              true, 1) != SPI_OK_SELECT ||
+        SPI_processed != 1)
         return pstrdup("");
     char* v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
     return v ? v : pstrdup("");
@@ -466,8 +473,8 @@ char* column_copy(HeapTuple t, TupleDesc desc, int col) {
 // by similarity / source when given (dims 0: any length). Raises when none,
 // several, an external index without vectors, or an index in error.
 // Prepared once per backend.
-ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similarity, bool similarity_null,
-                            Datum source, bool source_null, bool text_query) {
+ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similarity, bool similarity_null, Datum source,
+                            bool source_null, bool text_query) {
     static SPIPlanPtr plan = nullptr;
     if (plan == nullptr) {
         Oid types[5] = {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
@@ -496,12 +503,13 @@ ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similar
         if (external != nullptr)
             ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
                             errmsg("embedding index %s on label \"%s\", property \"%s\" is external: a text query "
-                                   "needs a managed index", external, label_text, property_text),
+                                   "needs a managed index",
+                                   external, label_text, property_text),
                             errhint("Give queryVector (a vector from your model) instead of query.")));
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-                        errmsg("no embedding index for label \"%s\", property \"%s\"%s%s%s%s%s",
-                               label_text, property_text, dims_text,
-                               similarity_null ? "" : ", ", similarity_null ? "" : psprintf("%s similarity", TextDatumGetCString(similarity)),
+                        errmsg("no embedding index for label \"%s\", property \"%s\"%s%s%s%s%s", label_text,
+                               property_text, dims_text, similarity_null ? "" : ", ",
+                               similarity_null ? "" : psprintf("%s similarity", TextDatumGetCString(similarity)),
                                source_null ? "" : ", source ", source_null ? "" : TextDatumGetCString(source)),
                         errdetail("%s", index_detail(label, property))));
     }
@@ -515,8 +523,8 @@ ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similar
                              dims ? "" : psprintf(", %s dimensions", SPI_getvalue(t, desc, 7)));
         }
         ereport(ERROR, (errcode(ERRCODE_AMBIGUOUS_PARAMETER),
-                        errmsg("several embedding indexes match label \"%s\", property \"%s\"%s: %s",
-                               label_text, property_text, dims_text, list.data),
+                        errmsg("several embedding indexes match label \"%s\", property \"%s\"%s: %s", label_text,
+                               property_text, dims_text, list.data),
                         errhint("Pass similarityFunction, sourceType or dimensions to choose one.")));
     }
     HeapTuple t = SPI_tuptable->vals[0];
@@ -537,7 +545,8 @@ ResolvedIndex resolve_index(Datum label, Datum property, int dims, Datum similar
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("embedding index %s is in error: %s", ix.id, ix.error ? ix.error : "unknown cause"),
                         errhint("Fix the embedding provider; the next write to the property, or "
-                                "rushdb.retry_index('%s'), retries it.", ix.id)));
+                                "rushdb.retry_index('%s'), retries it.",
+                                ix.id)));
     return ix;
 }
 
@@ -574,17 +583,17 @@ void require_direction(const Vector* v, const char* what) {
 // rushdb.search and rushdb.search_text share their arguments, by position
 // (sql/install/85_vectors_api.sql).
 enum SearchArg : int {
-    kLabelArg,         // label text
-    kPropertyArg,      // property_name text
-    kQueryArg,         // query_vector rushdb.vector | query text
-    kLimitArg,         // "limit" integer
-    kSkipArg,          // skip integer
-    kWhereArg,         // "where" jsonb
-    kSimilarityArg,    // similarity_function text
-    kSourceTypeArg,    // source_type text
-    kDimensionsArg,    // dimensions integer
-    kModeArg,          // mode text
-    kEfArg,            // ef integer
+    kLabelArg,       // label text
+    kPropertyArg,    // property_name text
+    kQueryArg,       // query_vector rushdb.vector | query text
+    kLimitArg,       // "limit" integer
+    kSkipArg,        // skip integer
+    kWhereArg,       // "where" jsonb
+    kSimilarityArg,  // similarity_function text
+    kSourceTypeArg,  // source_type text
+    kDimensionsArg,  // dimensions integer
+    kModeArg,        // mode text
+    kEfArg,          // ef integer
 };
 
 Datum search(FunctionCallInfo fcinfo, bool text_query) {
@@ -594,22 +603,30 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     ErrorContextCallback* saved_context_stack = error_context_stack;
     error_context_stack = nullptr;
     auto text_or_empty = [&](int n) { return PG_ARGISNULL(n) ? pstrdup("") : TextDatumGetCString(PG_GETARG_DATUM(n)); };
-    if (PG_ARGISNULL(kLabelArg) || text_or_empty(kLabelArg)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "label is required");
-    if (PG_ARGISNULL(kPropertyArg) || text_or_empty(kPropertyArg)[0] == '\0') bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "propertyName is required");
-    if (PG_ARGISNULL(kQueryArg)) bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, text_query ? "query is required" : "queryVector is required");
+    if (PG_ARGISNULL(kLabelArg) || text_or_empty(kLabelArg)[0] == '\0')
+        bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "label is required");
+    if (PG_ARGISNULL(kPropertyArg) || text_or_empty(kPropertyArg)[0] == '\0')
+        bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, "propertyName is required");
+    if (PG_ARGISNULL(kQueryArg))
+        bad(ERRCODE_NULL_VALUE_NOT_ALLOWED, text_query ? "query is required" : "queryVector is required");
     if (PG_ARGISNULL(kLimitArg) || PG_GETARG_INT32(kLimitArg) < 1 || PG_GETARG_INT32(kLimitArg) > 1000)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("limit must be between 1 and 1000, not %s",
                                PG_ARGISNULL(kLimitArg) ? "null" : psprintf("%d", PG_GETARG_INT32(kLimitArg)))));
     if (PG_ARGISNULL(kSkipArg) || PG_GETARG_INT32(kSkipArg) < 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("skip must be 0 or more, not %s", PG_ARGISNULL(kSkipArg) ? "null" : psprintf("%d", PG_GETARG_INT32(kSkipArg)))));
-    if (!PG_ARGISNULL(kSimilarityArg) && strcmp(text_or_empty(kSimilarityArg), "cosine") != 0 && strcmp(text_or_empty(kSimilarityArg), "euclidean") != 0)
+                        errmsg("skip must be 0 or more, not %s",
+                               PG_ARGISNULL(kSkipArg) ? "null" : psprintf("%d", PG_GETARG_INT32(kSkipArg)))));
+    if (!PG_ARGISNULL(kSimilarityArg) && strcmp(text_or_empty(kSimilarityArg), "cosine") != 0 &&
+        strcmp(text_or_empty(kSimilarityArg), "euclidean") != 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("similarityFunction must be \"cosine\" or \"euclidean\", not \"%s\"", text_or_empty(kSimilarityArg))));
-    if (!PG_ARGISNULL(kSourceTypeArg) && strcmp(text_or_empty(kSourceTypeArg), "managed") != 0 && strcmp(text_or_empty(kSourceTypeArg), "external") != 0)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("sourceType must be \"managed\" or \"external\", not \"%s\"", text_or_empty(kSourceTypeArg))));
+                        errmsg("similarityFunction must be \"cosine\" or \"euclidean\", not \"%s\"",
+                               text_or_empty(kSimilarityArg))));
+    if (!PG_ARGISNULL(kSourceTypeArg) && strcmp(text_or_empty(kSourceTypeArg), "managed") != 0 &&
+        strcmp(text_or_empty(kSourceTypeArg), "external") != 0)
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("sourceType must be \"managed\" or \"external\", not \"%s\"", text_or_empty(kSourceTypeArg))));
     char* mode = PG_ARGISNULL(kModeArg) ? nullptr : TextDatumGetCString(PG_GETARG_DATUM(kModeArg));
     if (mode == nullptr || (strcmp(mode, "auto") != 0 && strcmp(mode, "exact") != 0 && strcmp(mode, "ann") != 0))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -617,9 +634,10 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
     if (!PG_ARGISNULL(kEfArg) && (PG_GETARG_INT32(kEfArg) < 1 || PG_GETARG_INT32(kEfArg) > 1000))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("ef must be between 1 and 1000, not %d", PG_GETARG_INT32(kEfArg))));
-    if (!PG_ARGISNULL(kDimensionsArg) && (PG_GETARG_INT32(kDimensionsArg) < 1 || PG_GETARG_INT32(kDimensionsArg) > kMaxDims))
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("dimensions must be between 1 and %d, not %d", kMaxDims, PG_GETARG_INT32(kDimensionsArg))));
+    if (!PG_ARGISNULL(kDimensionsArg) &&
+        (PG_GETARG_INT32(kDimensionsArg) < 1 || PG_GETARG_INT32(kDimensionsArg) > kMaxDims))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("dimensions must be between 1 and %d, not %d",
+                                                                         kMaxDims, PG_GETARG_INT32(kDimensionsArg))));
     int32 limit = PG_GETARG_INT32(kLimitArg), skip = PG_GETARG_INT32(kSkipArg);
     Datum query = (Datum)0;
     Vector* query_vector = nullptr;
@@ -629,9 +647,10 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
         query_text = TextDatumGetCString(PG_GETARG_DATUM(kQueryArg));
         if (query_text[0] == '\0') bad(ERRCODE_INVALID_PARAMETER_VALUE, "query must not be empty");
         if (!PG_ARGISNULL(kSourceTypeArg) && strcmp(text_or_empty(kSourceTypeArg), "managed") != 0)
-            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("a text query needs a managed index, not sourceType \"%s\"", text_or_empty(kSourceTypeArg)),
-                            errhint("Search external indexes with queryVector.")));
+            ereport(ERROR,
+                    (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                     errmsg("a text query needs a managed index, not sourceType \"%s\"", text_or_empty(kSourceTypeArg)),
+                     errhint("Search external indexes with queryVector.")));
         if (!PG_ARGISNULL(kDimensionsArg)) dims = PG_GETARG_INT32(kDimensionsArg);
     } else {
         query_vector = reinterpret_cast<Vector*>(PG_DETOAST_DATUM(PG_GETARG_DATUM(kQueryArg)));
@@ -639,7 +658,8 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
         dims = query_vector->dim;
         if (!PG_ARGISNULL(kDimensionsArg) && PG_GETARG_INT32(kDimensionsArg) != dims)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("queryVector has %d dimensions but dimensions = %d was asked for", dims, PG_GETARG_INT32(kDimensionsArg))));
+                            errmsg("queryVector has %d dimensions but dimensions = %d was asked for", dims,
+                                   PG_GETARG_INT32(kDimensionsArg))));
     }
 
     // Filter: compiled once per call; '{}' (and NULL) is no filter.
@@ -651,10 +671,10 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
             char* where_text = jsonb_cstring(where);
             std::size_t where_bytes = strlen(where_text);
             if (where_bytes > kMaxWhereBytes)
-                ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                                errmsg("where filter too large: %zu bytes of JSON, at most %zu", where_bytes,
-                                       kMaxWhereBytes),
-                                errhint("Use fewer conditions or split the search.")));
+                ereport(ERROR,
+                        (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                         errmsg("where filter too large: %zu bytes of JSON, at most %zu", where_bytes, kMaxWhereBytes),
+                         errhint("Use fewer conditions or split the search.")));
             char* sql_out = nullptr;
             std::size_t max_nodes = static_cast<std::size_t>(g_max_filter_nodes);
             guarded([&] {
@@ -725,8 +745,8 @@ Datum search(FunctionCallInfo fcinfo, bool text_query) {
         if (budget < static_cast<double>(hnsw::g_max_scan_tuples)) {
             char budget_text[24];
             snprintf(budget_text, sizeof budget_text, "%d", static_cast<int>(budget));
-            set_config_option("rushdb.hnsw_max_scan_tuples", budget_text, PGC_USERSET, PGC_S_SESSION,
-                              GUC_ACTION_SAVE, true, 0, false);
+            set_config_option("rushdb.hnsw_max_scan_tuples", budget_text, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+                              true, 0, false);
         }
     }
     if (strcmp(mode, "ann") == 0) {
@@ -768,12 +788,12 @@ void register_search_settings() {
         "Each filter object, each condition on a property and each $in/$nin value is one node. Planning time and "
         "memory grow with the square of the filter's size; only superusers (or roles granted SET on this "
         "parameter) may change it.",
-        &g_max_filter_nodes, static_cast<int>(rushdb::filter::kDefaultMaxFilterNodes), 1, 10000, PGC_SUSET, 0,
-        nullptr, nullptr, nullptr);
-    DefineCustomIntVariable(
-        "rushdb.search_plan_cache_size", "Prepared search plans each backend keeps (least recently used go first).",
-        "One per index, filter shape, LIMIT bucket and mode. 0 keeps none.", &g_plan_cache_size, 64, 0, 1024,
-        PGC_SUSET, 0, nullptr, nullptr, nullptr);
+        &g_max_filter_nodes, static_cast<int>(rushdb::filter::kDefaultMaxFilterNodes), 1, 10000, PGC_SUSET, 0, nullptr,
+        nullptr, nullptr);
+    DefineCustomIntVariable("rushdb.search_plan_cache_size",
+                            "Prepared search plans each backend keeps (least recently used go first).",
+                            "One per index, filter shape, LIMIT bucket and mode. 0 keeps none.", &g_plan_cache_size, 64,
+                            0, 1024, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable(
         "rushdb.search_plan_cache_memory", "Most memory the prepared search plans of one backend may hold.",
         "Least recently used plans are freed beyond it (a plan of a large filter takes megabytes).",
@@ -805,8 +825,8 @@ Datum rushdb_search_plan_cache(PG_FUNCTION_ARGS) {
     char* text = psprintf(
         "{\"entries\": %ld, \"capacity\": %d, \"memoryBytes\": %zu, \"memoryBudget\": %lld, \"hits\": %llu, "
         "\"misses\": %llu, \"evictions\": %llu}",
-        entries, g_plan_cache_size, static_cast<std::size_t>(bytes), static_cast<long long>(g_plan_cache_memory_kb) * 1024,
-        cache.hits(), cache.misses(), cache.evictions());
+        entries, g_plan_cache_size, static_cast<std::size_t>(bytes),
+        static_cast<long long>(g_plan_cache_memory_kb) * 1024, cache.hits(), cache.misses(), cache.evictions());
     PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
 }
 

@@ -30,9 +30,7 @@ int spi_execute_quiet(const char* sql, int nargs, Oid* types, Datum* values, boo
     MemoryContext caller = CurrentMemoryContext;
     int rc = 0;
     PG_TRY();
-    {
-        rc = SPI_execute_with_args(sql, nargs, types, values, nullptr, read_only, 0);
-    }
+    { rc = SPI_execute_with_args(sql, nargs, types, values, nullptr, read_only, 0); }
     PG_CATCH();
     {
         MemoryContextSwitchTo(caller);
@@ -108,8 +106,8 @@ uint64 spi_run(const char* who, const char* sql, const std::vector<SpiArg>& args
         nulls.push_back(a.null ? 'n' : ' ');
     }
     return pg_call([&] {
-        int rc = SPI_execute_with_args(sql, static_cast<int>(types.size()), types.data(), values.data(),
-                                       nulls.data(), false, 0);
+        int rc = SPI_execute_with_args(sql, static_cast<int>(types.size()), types.data(), values.data(), nulls.data(),
+                                       false, 0);
         if (rc != expected) elog(ERROR, "%s: query failed (%s): %s", who, SPI_result_code_string(rc), sql);
         return SPI_processed;
     });

@@ -41,8 +41,7 @@ ArrayType* new_state(int dim, MemoryContext cxt) {
     MemoryContext old = MemoryContextSwitchTo(cxt);
     auto* datums = static_cast<Datum*>(palloc(sizeof(Datum) * (dim + 1)));
     for (int i = 0; i <= dim; ++i) datums[i] = Float8GetDatum(0.0);
-    ArrayType* arr = construct_array(datums, dim + 1, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-                                     TYPALIGN_DOUBLE);
+    ArrayType* arr = construct_array(datums, dim + 1, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
     MemoryContextSwitchTo(old);
     return arr;
 }

@@ -31,9 +31,7 @@ float narrow_element(double d, const char* source) {
     return f;
 }
 
-double numeric_to_double(Datum n) {
-    return DatumGetFloat8(DirectFunctionCall1(numeric_float8, n));
-}
+double numeric_to_double(Datum n) { return DatumGetFloat8(DirectFunctionCall1(numeric_float8, n)); }
 
 }  // namespace
 
@@ -50,16 +48,16 @@ Datum rushdb_array_to_vector(PG_FUNCTION_ARGS) {
     int32 typmod = PG_GETARG_INT32(1);
 
     if (ARR_NDIM(arr) > 1)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("array must be one-dimensional to convert to a vector, got %d dimensions",
-                               ARR_NDIM(arr))));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("array must be one-dimensional to convert to a vector, got %d dimensions", ARR_NDIM(arr))));
     if (ARR_HASNULL(arr) && array_contains_nulls(arr))
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                         errmsg("array must not contain NULLs to convert to a vector")));
 
     Oid elem_type = ARR_ELEMTYPE(arr);
-    if (elem_type != FLOAT4OID && elem_type != FLOAT8OID && elem_type != INT4OID &&
-        elem_type != INT2OID && elem_type != INT8OID && elem_type != NUMERICOID)
+    if (elem_type != FLOAT4OID && elem_type != FLOAT8OID && elem_type != INT4OID && elem_type != INT2OID &&
+        elem_type != INT8OID && elem_type != NUMERICOID)
         ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
                         errmsg("cannot convert an array of %s to a vector", format_type_be(elem_type))));
 
@@ -79,10 +77,18 @@ Datum rushdb_array_to_vector(PG_FUNCTION_ARGS) {
                 v->x[i] = DatumGetFloat4(elems[i]);
                 check_element(v->x[i], "array element");
                 break;
-            case FLOAT8OID: v->x[i] = narrow_element(DatumGetFloat8(elems[i]), "array element"); break;
-            case INT2OID: v->x[i] = static_cast<float>(DatumGetInt16(elems[i])); break;
-            case INT4OID: v->x[i] = static_cast<float>(DatumGetInt32(elems[i])); break;
-            case INT8OID: v->x[i] = static_cast<float>(DatumGetInt64(elems[i])); break;
+            case FLOAT8OID:
+                v->x[i] = narrow_element(DatumGetFloat8(elems[i]), "array element");
+                break;
+            case INT2OID:
+                v->x[i] = static_cast<float>(DatumGetInt16(elems[i]));
+                break;
+            case INT4OID:
+                v->x[i] = static_cast<float>(DatumGetInt32(elems[i]));
+                break;
+            case INT8OID:
+                v->x[i] = static_cast<float>(DatumGetInt64(elems[i]));
+                break;
             case NUMERICOID:
                 v->x[i] = narrow_element(numeric_to_double(elems[i]), "array element");
                 break;
@@ -107,11 +113,10 @@ Datum rushdb_jsonb_to_vector(PG_FUNCTION_ARGS) {
     for (uint32 i = 0; i < n; ++i) {
         JsonbValue* item = getIthJsonbValueFromContainer(&jb->root, i);
         if (item == nullptr || item->type != jbvNumeric)
-            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("jsonb array element %u is not a number", i + 1),
-                            errhint("A vector is written as a JSON array of numbers, e.g. [0.1, 0.2].")));
-        v->x[i] = narrow_element(numeric_to_double(NumericGetDatum(item->val.numeric)),
-                                 "jsonb array element");
+            ereport(ERROR,
+                    (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("jsonb array element %u is not a number", i + 1),
+                     errhint("A vector is written as a JSON array of numbers, e.g. [0.1, 0.2].")));
+        v->x[i] = narrow_element(numeric_to_double(NumericGetDatum(item->val.numeric)), "jsonb array element");
     }
     check_typmod(v, typmod);
     RUSHDB_RETURN_VECTOR(v);

@@ -14,14 +14,14 @@ static int compare_vectors(const Vector* a, const Vector* b) {
     return (a->dim > b->dim) - (a->dim < b->dim);
 }
 
-#define RUSHDB_COMPARE_FN(name, expr)                                  \
-    PG_FUNCTION_INFO_V1(name);                                         \
-    Datum name(PG_FUNCTION_ARGS) {                                     \
-        Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);   \
-        int c = compare_vectors(a, b);                                 \
-        PG_FREE_IF_COPY(a, 0);                                         \
-        PG_FREE_IF_COPY(b, 1);                                         \
-        expr;                                                          \
+#define RUSHDB_COMPARE_FN(name, expr)                                \
+    PG_FUNCTION_INFO_V1(name);                                       \
+    Datum name(PG_FUNCTION_ARGS) {                                   \
+        Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1); \
+        int c = compare_vectors(a, b);                               \
+        PG_FREE_IF_COPY(a, 0);                                       \
+        PG_FREE_IF_COPY(b, 1);                                       \
+        expr;                                                        \
     }
 
 extern "C" {

@@ -35,7 +35,8 @@ Datum rushdb_vector_in(PG_FUNCTION_ARGS) {
     auto* values = static_cast<float*>(palloc(sizeof(float) * scratch));
     rt::ParseResult r = rt::parse_vector(text, values, scratch);
     switch (r.status) {
-        case rt::ParseStatus::ok: break;
+        case rt::ParseStatus::ok:
+            break;
         case rt::ParseStatus::out_of_range:
             ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
                             errmsg("value out of range for type real in vector: \"%s\"", text),
@@ -57,8 +58,7 @@ Datum rushdb_vector_in(PG_FUNCTION_ARGS) {
         case rt::ParseStatus::malformed:
             ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
                             errmsg("invalid input syntax for type vector: \"%s\"", text),
-                            errdetail("Unexpected input at byte %zu; expected the form [1,2,3].",
-                                      r.position + 1)));
+                            errdetail("Unexpected input at byte %zu; expected the form [1,2,3].", r.position + 1)));
             break;
     }
 
@@ -86,8 +86,8 @@ Datum rushdb_vector_typmod_in(PG_FUNCTION_ARGS) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("invalid type modifier for vector: expected one dimension count")));
     if (mods[0] < 1)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("dimensions for type vector must be at least 1")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("dimensions for type vector must be at least 1")));
     if (mods[0] > kMaxDims)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("dimensions for type vector cannot exceed %d", kMaxDims)));
@@ -106,8 +106,8 @@ Datum rushdb_vector_recv(PG_FUNCTION_ARGS) {
                         errmsg("invalid binary vector: reserved field must be 0")));
     if (buf->len - buf->cursor != static_cast<int>(sizeof(float)) * dim)
         ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-                        errmsg("invalid binary vector: %d dimensions need %zu bytes, got %d", dim,
-                               sizeof(float) * dim, buf->len - buf->cursor)));
+                        errmsg("invalid binary vector: %d dimensions need %zu bytes, got %d", dim, sizeof(float) * dim,
+                               buf->len - buf->cursor)));
     Vector* v = new_vector(dim);
     for (int i = 0; i < dim; ++i) {
         v->x[i] = pq_getmsgfloat4(buf);

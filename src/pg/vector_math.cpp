@@ -33,8 +33,8 @@ double l1_checked(const Vector* a, const Vector* b) {
 
 double cosine_checked(const Vector* a, const Vector* b) {
     dist::DotAndNorms r = dist::active().dot_and_norms(a->x, b->x, a->dim);
-    bool trustworthy = std::isfinite(r.dot) && std::isfinite(r.norm_a_sq) &&
-                       std::isfinite(r.norm_b_sq) && r.norm_a_sq >= FLT_MIN && r.norm_b_sq >= FLT_MIN;
+    bool trustworthy = std::isfinite(r.dot) && std::isfinite(r.norm_a_sq) && std::isfinite(r.norm_b_sq) &&
+                       r.norm_a_sq >= FLT_MIN && r.norm_b_sq >= FLT_MIN;
     return trustworthy ? dist::cosine_distance_from(r) : dist::exact::cosine_distance(a->x, b->x, a->dim);
 }
 
@@ -148,8 +148,7 @@ Datum rushdb_subvector(PG_FUNCTION_ARGS) {
     if (last > v->dim) last = v->dim;
     if (first > last)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("subvector(%d, %d) holds no element of a vector of %d dimensions", start, count,
-                               v->dim),
+                        errmsg("subvector(%d, %d) holds no element of a vector of %d dimensions", start, count, v->dim),
                         errhint("The elements are numbered 1 to %d.", v->dim)));
     int n = static_cast<int>(last - first + 1);
     Vector* r = new_vector(n);
@@ -169,18 +168,18 @@ Datum rushdb_vector_concat(PG_FUNCTION_ARGS) {
 }
 
 Datum rushdb_vector_add(PG_FUNCTION_ARGS) {
-    RUSHDB_RETURN_VECTOR(elementwise(RUSHDB_ARG_VECTOR(0), RUSHDB_ARG_VECTOR(1),
-                                     [](float x, float y) { return x + y; }, "addition"));
+    RUSHDB_RETURN_VECTOR(elementwise(
+        RUSHDB_ARG_VECTOR(0), RUSHDB_ARG_VECTOR(1), [](float x, float y) { return x + y; }, "addition"));
 }
 
 Datum rushdb_vector_sub(PG_FUNCTION_ARGS) {
-    RUSHDB_RETURN_VECTOR(elementwise(RUSHDB_ARG_VECTOR(0), RUSHDB_ARG_VECTOR(1),
-                                     [](float x, float y) { return x - y; }, "subtraction"));
+    RUSHDB_RETURN_VECTOR(elementwise(
+        RUSHDB_ARG_VECTOR(0), RUSHDB_ARG_VECTOR(1), [](float x, float y) { return x - y; }, "subtraction"));
 }
 
 Datum rushdb_vector_mul(PG_FUNCTION_ARGS) {
-    RUSHDB_RETURN_VECTOR(elementwise(RUSHDB_ARG_VECTOR(0), RUSHDB_ARG_VECTOR(1),
-                                     [](float x, float y) { return x * y; }, "multiplication"));
+    RUSHDB_RETURN_VECTOR(elementwise(
+        RUSHDB_ARG_VECTOR(0), RUSHDB_ARG_VECTOR(1), [](float x, float y) { return x * y; }, "multiplication"));
 }
 
 }  // extern "C"

@@ -22,8 +22,7 @@ Vector* new_vector(int dim) {
 
 void check_dims(long dim) {
     if (dim < 1)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("vector must have at least 1 dimension")));
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("vector must have at least 1 dimension")));
     if (dim > kMaxDims)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("vector cannot have more than %d dimensions (got %ld)", kMaxDims, dim)));
@@ -38,14 +37,14 @@ void check_same_dims(const Vector* a, const Vector* b) {
 
 void check_typmod(const Vector* v, int32 typmod) {
     if (typmod != -1 && v->dim != typmod)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("expected %d dimensions, not %d", typmod, v->dim)));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("expected %d dimensions, not %d", typmod, v->dim)));
 }
 
 void check_element(float value, const char* context) {
     if (std::isnan(value))
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("NaN is not allowed in a vector (%s)", context)));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("NaN is not allowed in a vector (%s)", context)));
     if (std::isinf(value))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("Infinity is not allowed in a vector (%s)", context)));

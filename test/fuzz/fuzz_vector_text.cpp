@@ -36,9 +36,7 @@ void check(bool ok, const char* what) {
     if (!ok) fail(what);
 }
 
-std::size_t capacity_for(const char* text) {
-    return std::min(count_elements_upper_bound(text), kMaxDims);
-}
+std::size_t capacity_for(const char* text) { return std::min(count_elements_upper_bound(text), kMaxDims); }
 
 }  // namespace
 
@@ -62,8 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     check(r.dims >= 1 && r.dims <= cap, "dims outside 1..cap");
-    for (std::size_t i = 0; i < r.dims; ++i)
-        check(std::isfinite(values[i]), "parsed element is not finite");
+    for (std::size_t i = 0; i < r.dims; ++i) check(std::isfinite(values[i]), "parsed element is not finite");
 
     const std::size_t buf_size = max_formatted_size(r.dims);
     std::vector<char> formatted(buf_size);
@@ -77,12 +74,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<float> again(cap2);
     ParseResult r2 = parse_vector(formatted.data(), again.data(), cap2);
     if (r2.status != ParseStatus::ok) {
-        std::fprintf(stderr, "formatted: %s\nstatus: %s at %zu\n", formatted.data(),
-                     describe(r2.status), r2.position);
+        std::fprintf(stderr, "formatted: %s\nstatus: %s at %zu\n", formatted.data(), describe(r2.status), r2.position);
         fail("formatted vector does not parse");
     }
     check(r2.dims == r.dims, "round trip changed dims");
-    if (std::memcmp(again.data(), values.data(), r.dims * sizeof(float)) != 0)
-        fail("round trip changed float bits");
+    if (std::memcmp(again.data(), values.data(), r.dims * sizeof(float)) != 0) fail("round trip changed float bits");
     return 0;
 }

@@ -51,7 +51,8 @@ struct Abandon {};  // what the interrupt hook throws
 // kind of comparison operand (number, datetime) kept.
 JsonValue relabel(const JsonValue& v, bool under_comparison) {
     switch (v.type()) {
-        case JsonType::number: return JsonValue::number(7);
+        case JsonType::number:
+            return JsonValue::number(7);
         case JsonType::string:
             // A comparison's string operand is a datetime (else it did not
             // compile): keep it, its form is part of the shape.
@@ -71,7 +72,8 @@ JsonValue relabel(const JsonValue& v, bool under_comparison) {
             }
             return o;
         }
-        default: return v;
+        default:
+            return v;
     }
 }
 
@@ -149,8 +151,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     o.properties_expr = "r.properties";
     o.max_nodes = (knobs & 3) == 0 ? 5 : (knobs & 3) == 1 ? 50 : 1000;
     o.max_sql_bytes = (knobs & 4) ? 4096 : rushdb::filter::kDefaultMaxFilterSqlBytes;
-    if (knobs & 8) o.param_array = 5;
-    else o.first_param = (knobs & 16) ? 65500 : 1;
+    if (knobs & 8)
+        o.param_array = 5;
+    else
+        o.first_param = (knobs & 16) ? 65500 : 1;
     int calls = 0;
     const int abandon_at = (knobs & 32) ? 1 + (knobs >> 6) * 7 : -1;
     o.check_interrupts = [&calls, abandon_at] {

@@ -41,9 +41,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 double dot(const std::vector<float>& a, const std::vector<float>& b) {
     double s = 0;
@@ -90,12 +88,11 @@ TEST(ProviderBuiltin, SameVectorsAsLexicalEmbedder) {
 
 TEST(ProviderBuiltin, ConfigurationErrors) {
     const ProviderSettings none;
-    auto e = expect_provider_error([&] { make_provider("builtin-lexical-v2", 64, none); },
-                                   ProviderErrorKind::configuration);
+    auto e =
+        expect_provider_error([&] { make_provider("builtin-lexical-v2", 64, none); }, ProviderErrorKind::configuration);
     EXPECT_TRUE(contains(e.what(), "builtin-lexical-v2")) << e.what();
     expect_provider_error([&] { make_provider("builtin-lexical-v1", 0, none); }, ProviderErrorKind::configuration);
-    expect_provider_error([&] { make_provider("builtin-lexical-v1", 16001, none); },
-                          ProviderErrorKind::configuration);
+    expect_provider_error([&] { make_provider("builtin-lexical-v1", 16001, none); }, ProviderErrorKind::configuration);
     EXPECT_NO_THROW(make_provider("builtin-lexical-v1", 16000, none));
     EXPECT_NO_THROW(make_provider("builtin-lexical-v1", 1, none));
     // The dimension limit applies to HTTP models too, before the endpoint.
@@ -375,8 +372,8 @@ TEST_F(ProviderHttp, ApiKey) {
 
     http_call("POST", "/reset");
     s.api_key = "wrong-key-Zq8x";
-    auto e = expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); },
-                                   ProviderErrorKind::permanent);
+    auto e =
+        expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); }, ProviderErrorKind::permanent);
     EXPECT_EQ(e.http_status(), 401);
     EXPECT_EQ(stats().requests, 1) << "a 401 must not be retried";
     EXPECT_FALSE(contains(e.what(), "wrong-key-Zq8x")) << e.what();
@@ -384,16 +381,18 @@ TEST_F(ProviderHttp, ApiKey) {
     EXPECT_TRUE(contains(e.what(), endpoint("/auth") + "/embeddings")) << e.what();
 
     s.api_key.clear();
-    e = expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); },
-                              ProviderErrorKind::permanent);
+    e = expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); }, ProviderErrorKind::permanent);
     EXPECT_EQ(e.http_status(), 401);
 }
 
 TEST_F(ProviderHttp, ServerErrorRetriedThenTransient) {
     ProviderSettings s = settings("/fail");
     s.max_retries = 2;
-    auto e = expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"a", "b"}); },
-                                   ProviderErrorKind::transient);
+    auto e = expect_provider_error(
+        [&] {
+            make_provider("fake-model", 16, s)->embed({"a", "b"});
+        },
+        ProviderErrorKind::transient);
     EXPECT_EQ(stats().requests, 3);
     EXPECT_EQ(e.http_status(), 500);
     EXPECT_TRUE(contains(e.what(), "3 attempts")) << e.what();
@@ -410,8 +409,8 @@ TEST_F(ProviderHttp, FlakyServerRecovers) {
 
     http_call("POST", "/reset");
     s.max_retries = 1;
-    auto e = expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); },
-                                   ProviderErrorKind::transient);
+    auto e =
+        expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); }, ProviderErrorKind::transient);
     EXPECT_EQ(e.http_status(), 503);
     EXPECT_EQ(stats().requests, 2);
 }
@@ -420,8 +419,8 @@ TEST_F(ProviderHttp, TimeoutIsTransientAndPrompt) {
     ProviderSettings s = settings("/slow");
     s.timeout_ms = 500;
     const Clock::time_point t0 = Clock::now();
-    auto e = expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); },
-                                   ProviderErrorKind::transient);
+    auto e =
+        expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); }, ProviderErrorKind::transient);
     EXPECT_LT(seconds_since(t0), 2.5);
     EXPECT_EQ(e.http_status(), 0);
     EXPECT_TRUE(contains(e.what(), "1 attempt")) << e.what();
@@ -430,13 +429,15 @@ TEST_F(ProviderHttp, TimeoutIsTransientAndPrompt) {
 TEST_F(ProviderHttp, WrongLengthAndBadJsonArePermanent) {
     ProviderSettings s = settings("/badlen");
     s.max_retries = 2;
-    auto e = expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x", "y"}); },
-                                   ProviderErrorKind::permanent);
+    auto e = expect_provider_error(
+        [&] {
+            make_provider("fake-model", 16, s)->embed({"x", "y"});
+        },
+        ProviderErrorKind::permanent);
     EXPECT_TRUE(contains(e.what(), "returned 15 numbers per vector; the index expects 16")) << e.what();
 
     s.endpoint = endpoint("/badjson");
-    e = expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); },
-                              ProviderErrorKind::permanent);
+    e = expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); }, ProviderErrorKind::permanent);
     EXPECT_TRUE(contains(e.what(), "not valid JSON")) << e.what();
     EXPECT_TRUE(contains(e.what(), "not json")) << e.what();
     EXPECT_EQ(stats().requests, 2) << "malformed answers must not be retried";
@@ -505,12 +506,11 @@ TEST_F(ProviderHttp, ConnectionRefusedIsTransient) {
     ProviderSettings s = settings("");
     s.endpoint = "http://127.0.0.1:" + std::to_string(closed_port) + "/v1/";
     s.max_retries = 1;
-    auto e = expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); },
-                                   ProviderErrorKind::transient);
+    auto e =
+        expect_provider_error([&] { make_provider("fake-model", 16, s)->embed({"x"}); }, ProviderErrorKind::transient);
     EXPECT_EQ(e.http_status(), 0);
     EXPECT_TRUE(contains(e.what(), "2 attempts")) << e.what();
-    EXPECT_TRUE(contains(e.what(), "http://127.0.0.1:" + std::to_string(closed_port) + "/v1/embeddings"))
-        << e.what();
+    EXPECT_TRUE(contains(e.what(), "http://127.0.0.1:" + std::to_string(closed_port) + "/v1/embeddings")) << e.what();
 }
 
 TEST_F(ProviderHttp, EmptyInputMakesNoRequest) {

@@ -65,7 +65,8 @@ TEST(FindCompiler, ParametersFollowTheFilters) {
 TEST(FindCompiler, CallerStringsAreOnlyParameters) {
     const std::string mark = "MARK'\\\"; DROP TABLE x; --";
     const std::string json = R"({"labels": [")" + std::string("MARK'\\\"; DROP TABLE x; --") + R"("],
-        "select": {")" + "MARK'\\\"; DROP TABLE x; --" + R"(": {"$sum": "$record.MARK'\"; DROP TABLE x; --"},
+        "select": {")" + "MARK'\\\"; DROP TABLE x; --" +
+                             R"(": {"$sum": "$record.MARK'\"; DROP TABLE x; --"},
                    "n": {"$count": "*"}, "c": {"$collect": {"from": "$record", "select": {"k": "$record.MARK'"}}}},
         "groupBy": ["$record.MARK'\"; DROP TABLE x; --"], "orderBy": {"n": "desc"}})";
     FindQuery q = compile(json);
@@ -125,7 +126,8 @@ TEST(FindCompiler, RefChainsAreBounded) {
 }
 
 TEST(FindCompiler, OrderByTakesRushDbsRecordSpelling) {
-    EXPECT_EQ(compile(R"({"orderBy": {"$record.age": "asc"}})").data_sql, compile(R"({"orderBy": {"age": "asc"}})").data_sql);
+    EXPECT_EQ(compile(R"({"orderBy": {"$record.age": "asc"}})").data_sql,
+              compile(R"({"orderBy": {"age": "asc"}})").data_sql);
     EXPECT_TRUE(contains(error_of(R"({"orderBy": {"$emp.age": "asc"}})"), "only the root record"));
     EXPECT_TRUE(contains(error_of(R"({"orderBy": {"__proptypes": "asc"}})"), "only __id orders"));
     EXPECT_TRUE(contains(error_of(R"({"select": {"t": "$record.__proptypes"}})"), "only __id and __label"));
@@ -143,8 +145,9 @@ TEST(FindCompiler, Errors) {
     EXPECT_TRUE(contains(error_of(R"({"select": {"x": "$friend.name"}})"), "relationships"));
     EXPECT_TRUE(contains(error_of(R"({"select": {"t": {"$timeBucket": {"field": "$record.at", "unit": "hours"}}}})"),
                          "select.t.$timeBucket.size: size (a whole number of hours) is required"));
-    EXPECT_TRUE(contains(error_of(R"({"select": {"n": {"$count": "*"}}, "groupBy": ["$record.k"], "orderBy": {"zz": "asc"}})"),
-                         "orderBy.zz: with groupBy"));
+    EXPECT_TRUE(
+        contains(error_of(R"({"select": {"n": {"$count": "*"}}, "groupBy": ["$record.k"], "orderBy": {"zz": "asc"}})"),
+                 "orderBy.zz: with groupBy"));
     EXPECT_TRUE(contains(error_of(R"({"groupBy": ["$record.k"]})"), "groupBy: groupBy shapes the rows of select"));
     EXPECT_TRUE(contains(error_of(R"({"select": {"a": 1}, "aggregate": {"b": "$record.x"}})"), "not both"));
     std::string many = "{\"select\": {";

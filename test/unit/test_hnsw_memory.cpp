@@ -122,9 +122,8 @@ TEST_P(HnswMemory, RecallAndInvariants) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Metrics, HnswMemory,
-                         ::testing::Values(Case{Metric::l2, 1}, Case{Metric::cosine, 1},
-                                           Case{Metric::inner_product, 1}, Case{Metric::l2, 4},
-                                           Case{Metric::cosine, 3}));
+                         ::testing::Values(Case{Metric::l2, 1}, Case{Metric::cosine, 1}, Case{Metric::inner_product, 1},
+                                           Case{Metric::l2, 4}, Case{Metric::cosine, 3}));
 
 TEST(HnswMemoryBasics, ZeroVectorIsNotIndexedUnderCosine) {
     MemoryGraph g(Metric::cosine, 3, Params{});
@@ -203,8 +202,8 @@ TEST(HnswMemoryBasics, MemoryEstimateCoversActualUse) {
     for (std::size_t i = 0; i < 20000; ++i) g.add(&data[i * 16]);
     ASSERT_TRUE(g.build(2));
     // Chunk rounding aside, the per-element estimate bounds real use.
-    EXPECT_LE(g.memory_used(), 20000 * MemoryGraph::bytes_per_element(16, p) +
-                                   4096 * MemoryGraph::bytes_per_element(16, p));
+    EXPECT_LE(g.memory_used(),
+              20000 * MemoryGraph::bytes_per_element(16, p) + 4096 * MemoryGraph::bytes_per_element(16, p));
 }
 
 TEST(HnswMemoryBasics, DuplicateVectorsStayReachable) {

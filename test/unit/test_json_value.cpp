@@ -108,8 +108,7 @@ TEST(JsonParse, DepthLimit) {
         ADD_FAILURE() << "accepted";
     } catch (const JsonDepthError&) {
         ADD_FAILURE() << "a syntax error reported as too deep";
-    } catch (const JsonParseError&) {
-    }
+    } catch (const JsonParseError&) {}
 }
 
 TEST(JsonParse, ErrorsCarryByteOffsets) {
@@ -124,9 +123,9 @@ TEST(JsonParse, ErrorsCarryByteOffsets) {
     EXPECT_EQ(error_offset("tru"), 0u);
     EXPECT_EQ(error_offset("nul"), 0u);
     EXPECT_EQ(error_offset("\"abc"), 4u);
-    EXPECT_EQ(error_offset("[\"a\tb\"]"), 3u);    // raw control character
-    EXPECT_EQ(error_offset("\"a\\x\""), 2u);      // unknown escape
-    EXPECT_EQ(error_offset("\"\\u12G4\""), 5u);   // bad hex digit
+    EXPECT_EQ(error_offset("[\"a\tb\"]"), 3u);   // raw control character
+    EXPECT_EQ(error_offset("\"a\\x\""), 2u);     // unknown escape
+    EXPECT_EQ(error_offset("\"\\u12G4\""), 5u);  // bad hex digit
     EXPECT_EQ(error_offset("{\"a\":1,\"a\":2}"), 7u);
 
     try {
@@ -138,9 +137,10 @@ TEST(JsonParse, ErrorsCarryByteOffsets) {
 }
 
 TEST(JsonParse, RejectsWhatTheRfcForbids) {
-    for (const char* bad : {"01", "-", "+1", "1.", ".5", "1e", "1e+", "0x10", "NaN", "Infinity", "-Infinity",
-                            "[1,2", "{\"a\":1", "{\"a\"}", "'a'", "[,]", "{,}", "\"\\u12\"", "//c\n1", "1 /*c*/",
-                            "\xEF\xBB\xBF{}", "\v1", "\f1", "True", "[] []"}) {
+    for (const char* bad : {"01",   "-",   "+1",       "1.",        ".5",     "1e",       "1e+",
+                            "0x10", "NaN", "Infinity", "-Infinity", "[1,2",   "{\"a\":1", "{\"a\"}",
+                            "'a'",  "[,]", "{,}",      "\"\\u12\"", "//c\n1", "1 /*c*/",  "\xEF\xBB\xBF{}",
+                            "\v1",  "\f1", "True",     "[] []"}) {
         EXPECT_THROW(parse_json(bad), JsonParseError) << bad;
     }
 }
@@ -204,7 +204,7 @@ TEST(JsonModel, CheckedAccessors) {
 TEST(JsonModel, Equality) {
     EXPECT_EQ(parse_json(R"({"a":[1,"x",null]})"), parse_json(R"( { "a" : [ 1 , "x" , null ] } )"));
     EXPECT_NE(parse_json(R"({"a":1,"b":2})"), parse_json(R"({"b":2,"a":1})"));  // order is kept
-    EXPECT_NE(parse_json("1.0"), parse_json("1"));  // numbers compare by text
+    EXPECT_NE(parse_json("1.0"), parse_json("1"));                              // numbers compare by text
     EXPECT_NE(parse_json("[1]"), parse_json("[1,2]"));
 }
 
@@ -233,9 +233,15 @@ TEST(JsonParse, RandomInputNeverMisbehaves) {
             const std::size_t at = std::uniform_int_distribution<std::size_t>(0, doc.size())(rng);
             const char c = alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(rng)];
             switch (rng() % 3) {
-                case 0: doc.insert(doc.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-                case 1: if (at < doc.size()) doc.erase(at, 1); break;
-                default: if (at < doc.size()) doc[at] = c; break;
+                case 0:
+                    doc.insert(doc.begin() + static_cast<std::ptrdiff_t>(at), c);
+                    break;
+                case 1:
+                    if (at < doc.size()) doc.erase(at, 1);
+                    break;
+                default:
+                    if (at < doc.size()) doc[at] = c;
+                    break;
             }
         }
         try {

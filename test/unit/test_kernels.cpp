@@ -81,17 +81,22 @@ std::vector<size_t> test_dims() {
 // denormal_by_normal: a subnormal, b normal (products about 1e-39).
 // large: squares about 1e30. mixed: subnormal, 1 and 1e12 magnitudes.
 enum class Fill { normal, denormal, tiny, denormal_by_normal, large, mixed };
-constexpr Fill kFills[] = {Fill::normal, Fill::denormal, Fill::tiny, Fill::denormal_by_normal, Fill::large,
-                           Fill::mixed};
+constexpr Fill kFills[] = {Fill::normal, Fill::denormal, Fill::tiny, Fill::denormal_by_normal,
+                           Fill::large,  Fill::mixed};
 
 float draw(std::mt19937& rng, Fill f, bool second) {
     std::normal_distribution<float> nd(0.0f, 1.0f);
     switch (f) {
-        case Fill::normal: return nd(rng);
-        case Fill::denormal: return nd(rng) * 1e-39f;
-        case Fill::tiny: return nd(rng) * 1e-20f;
-        case Fill::denormal_by_normal: return second ? nd(rng) : nd(rng) * 1e-39f;
-        case Fill::large: return nd(rng) * 1e15f;
+        case Fill::normal:
+            return nd(rng);
+        case Fill::denormal:
+            return nd(rng) * 1e-39f;
+        case Fill::tiny:
+            return nd(rng) * 1e-20f;
+        case Fill::denormal_by_normal:
+            return second ? nd(rng) : nd(rng) * 1e-39f;
+        case Fill::large:
+            return nd(rng) * 1e15f;
         case Fill::mixed: {
             float s = (rng() % 3 == 0) ? 1e-40f : (rng() % 2 ? 1e12f : 1.0f);
             return nd(rng) * s;
@@ -191,8 +196,9 @@ TEST(Kernels, ToleranceRejectsAZeroResult) {
         if (f != Fill::denormal) {
             EXPECT_GE(ip_cases, test_dims().size() * 9 / 10);
         }
-        std::printf("[ kernels ] fill %d: a zero result passes %zu of %zu non-negative sums, %zu of %zu inner products\n",
-                    int(f), positive_accepted, positive, ip_accepted, ip_cases);
+        std::printf(
+            "[ kernels ] fill %d: a zero result passes %zu of %zu non-negative sums, %zu of %zu inner products\n",
+            int(f), positive_accepted, positive, ip_accepted, ip_cases);
     }
 }
 

@@ -98,14 +98,14 @@ TEST(LexicalEmbedder, RejectsBadConfig) {
 // A change here means the model changed: it needs a new model key.
 TEST(LexicalEmbedder, PinnedValues16Dims) {
     const LexicalEmbedder e(16);
-    const std::vector<float> hello = {
-        -0.123315953f, 0.0f,          0.249098226f,  -0.124549113f, -0.123315953f, 0.0f,
-        0.0f,          0.123315953f,  0.410657763f,  0.123315953f,  -0.124549113f, -0.124549113f,
-        0.0f,          -0.124549113f, 0.455362827f,  0.662629426f};
-    const std::vector<float> flexible = {
-        -0.145733222f, 0.00273572933f, -0.372682989f, 0.0732255578f, 0.60348922f,  0.146451116f,
-        0.0724933073f, -0.219691038f,  0.14646548f,   0.221141189f,  -0.145733222f, 0.0739578158f,
-        -0.304611862f, -0.0725076646f, 0.441550136f,  0.0725076646f};
+    const std::vector<float> hello = {-0.123315953f, 0.0f,          0.249098226f,  -0.124549113f,
+                                      -0.123315953f, 0.0f,          0.0f,          0.123315953f,
+                                      0.410657763f,  0.123315953f,  -0.124549113f, -0.124549113f,
+                                      0.0f,          -0.124549113f, 0.455362827f,  0.662629426f};
+    const std::vector<float> flexible = {-0.145733222f, 0.00273572933f, -0.372682989f, 0.0732255578f,
+                                         0.60348922f,   0.146451116f,   0.0724933073f, -0.219691038f,
+                                         0.14646548f,   0.221141189f,   -0.145733222f, 0.0739578158f,
+                                         -0.304611862f, -0.0725076646f, 0.441550136f,  0.0725076646f};
     const auto a = e.embed("hello world");
     const auto b = e.embed("FlexibleColumnLayout");
     ASSERT_EQ(a.size(), 16u);
@@ -180,9 +180,9 @@ TEST(LexicalEmbedder, UnitNorm) {
 
 TEST(LexicalEmbedder, ZeroVectorWithoutWords) {
     const LexicalEmbedder e(64);
-    for (std::string t : {std::string(), std::string("   \t\n"), std::string("!!! ... --- ___ ???"),
-                          std::string("\xff\xfe\x80\xc0"), std::string("\xe2\x80\x94 \xe2\x80\x9c\xe2\x80\x9d"),
-                          std::string("\xf0\x9f\x98\x80\xf0\x9f\x8e\x89")}) {
+    for (std::string t :
+         {std::string(), std::string("   \t\n"), std::string("!!! ... --- ___ ???"), std::string("\xff\xfe\x80\xc0"),
+          std::string("\xe2\x80\x94 \xe2\x80\x9c\xe2\x80\x9d"), std::string("\xf0\x9f\x98\x80\xf0\x9f\x8e\x89")}) {
         const auto v = e.embed(t);
         ASSERT_EQ(v.size(), 64u);
         EXPECT_TRUE(all_zero(v)) << "text of " << t.size() << " bytes";
@@ -236,12 +236,14 @@ TEST(LexicalEmbedderWords, LowerCasesUtf8) {
 }
 
 TEST(LexicalEmbedderWords, InvalidBytesSeparateWords) {
-    EXPECT_EQ(words("ab\xff" "cd"), (Words{"ab", "cd"}));
-    EXPECT_EQ(words("ab\xc3"), (Words{"ab"}));               // truncated sequence at the end
-    EXPECT_EQ(words("x\xc0\xafy"), (Words{"x", "y"}));       // overlong '/'
-    EXPECT_EQ(words("x\xed\xa0\x80y"), (Words{"x", "y"}));   // encoded surrogate
+    EXPECT_EQ(words("ab\xff"
+                    "cd"),
+              (Words{"ab", "cd"}));
+    EXPECT_EQ(words("ab\xc3"), (Words{"ab"}));                  // truncated sequence at the end
+    EXPECT_EQ(words("x\xc0\xafy"), (Words{"x", "y"}));          // overlong '/'
+    EXPECT_EQ(words("x\xed\xa0\x80y"), (Words{"x", "y"}));      // encoded surrogate
     EXPECT_EQ(words("x\xf4\x90\x80\x80y"), (Words{"x", "y"}));  // above U+10FFFF
-    EXPECT_EQ(words("caf\xc3\xa9"), (Words{"caf\xc3\xa9"}));   // valid é stays in the word
+    EXPECT_EQ(words("caf\xc3\xa9"), (Words{"caf\xc3\xa9"}));    // valid é stays in the word
 }
 
 TEST(LexicalEmbedderWords, LongWordsAndIdentifiersAreCut) {
@@ -273,11 +275,13 @@ TEST(LexicalEmbedder, CamelCaseMatchesSpacedWords) {
     const auto camel = e.embed("FlexibleColumnLayout");
     EXPECT_NEAR(dot(camel, e.embed("flexible column layout")), 1.0, 1e-5);
     EXPECT_NEAR(dot(camel, e.embed("flexible_column_layout")), 1.0, 1e-5);
-    const auto unsplit = LexicalEmbedder(384, [] {
-                             LexicalEmbedderConfig c;
-                             c.split_identifiers = false;
-                             return c;
-                         }()).embed("FlexibleColumnLayout");
+    const auto unsplit = LexicalEmbedder(384,
+                                         [] {
+                                             LexicalEmbedderConfig c;
+                                             c.split_identifiers = false;
+                                             return c;
+                                         }())
+                             .embed("FlexibleColumnLayout");
     EXPECT_GT(dot(camel, e.embed("flexible column layout")), dot(unsplit, e.embed("flexible column layout")) + 0.3);
     EXPECT_GT(dot(e.embed("Configure the FlexibleColumnLayout of the app"), e.embed("flexible column layout")),
               dot(e.embed("Configure the dynamic page header of the app"), e.embed("flexible column layout")) + 0.3);
@@ -326,9 +330,19 @@ TEST(LexicalEmbedder, SixteenThousandDimensions) {
 TEST(LexicalEmbedder, MultibyteAndInvalidUtf8NeverCrash) {
     const LexicalEmbedder e(96);
     const std::vector<std::string> samples = {
-        "naïve café résumé", "Ωmega ΣΙΣΥΦΟΣ", "Привет, мир!", "日本語のテキスト", "emoji 😀🎉 mixed",
-        "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\x80\x80\x80", std::string("a\0b", 3), "\xef\xbb\xbftext with BOM",
-        std::string(5000, '\xff'), std::string("x\0y", 3),
+        "naïve café résumé",
+        "Ωmega ΣΙΣΥΦΟΣ",
+        "Привет, мир!",
+        "日本語のテキスト",
+        "emoji 😀🎉 mixed",
+        "\xc3",
+        "\xe2\x82",
+        "\xf0\x9f\x98",
+        "\x80\x80\x80",
+        std::string("a\0b", 3),
+        "\xef\xbb\xbftext with BOM",
+        std::string(5000, '\xff'),
+        std::string("x\0y", 3),
     };
     for (const auto& s : samples) {
         const auto v = e.embed(s);
@@ -348,9 +362,12 @@ TEST(LexicalEmbedder, RandomBytesFuzz) {
         std::string s(len, '\0');
         const int mode = iter % 3;
         for (auto& c : s) {
-            if (mode == 0) c = static_cast<char>(rng() & 0xFF);               // any byte
-            else if (mode == 1) c = static_cast<char>(0x80 | (rng() & 0x7F));  // high bytes only
-            else c = alphabet[rng() % alphabet.size()];                        // pieces of valid UTF-8
+            if (mode == 0)
+                c = static_cast<char>(rng() & 0xFF);  // any byte
+            else if (mode == 1)
+                c = static_cast<char>(0x80 | (rng() & 0x7F));  // high bytes only
+            else
+                c = alphabet[rng() % alphabet.size()];  // pieces of valid UTF-8
         }
         const auto v = e.embed(s);
         ASSERT_EQ(v.size(), 48u);

@@ -21,7 +21,7 @@ TEST(NearMiss, SuggestsOnlyPlausibleTypos) {
     EXPECT_EQ(closest_name("limt", keys), "limit");
     EXPECT_EQ(closest_name("propertyname", keys), "propertyName");
     EXPECT_EQ(closest_name("dimension", {"dimensions", "modelKey"}), "dimensions");
-    EXPECT_EQ(closest_name("foo", keys), "");          // 3+ edits from everything
+    EXPECT_EQ(closest_name("foo", keys), "");           // 3+ edits from everything
     EXPECT_EQ(closest_name("ab", {"abc", "xyz"}), "");  // one edit is half of "ab"
     EXPECT_EQ(closest_name("x", keys), "");
 }

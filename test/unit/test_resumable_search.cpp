@@ -27,7 +27,10 @@ struct TestAccess {
     int deleted_every;  // ids divisible by this are "deleted" (route, never returned)
 
     TestAccess(const MemoryGraph& graph, const float* query, int deleted)
-        : g(graph), q(query), seen(graph.size(), 0), dist(GraphDistance::for_metric(graph.metric())),
+        : g(graph),
+          q(query),
+          seen(graph.size(), 0),
+          dist(GraphDistance::for_metric(graph.metric())),
           deleted_every(deleted) {}
     bool visit(Id id) {
         if (seen[id]) return false;
@@ -112,8 +115,8 @@ TEST(ResumableSearch, ExhaustionReturnsEveryUsableNodeOnce) {
         for (std::size_t k = 0; k < end && k < exact.size(); ++k) nearest.insert(exact[k].second);
         std::size_t hits = 0;
         for (std::size_t k = 0; k < end; ++k) hits += nearest.count(all[k]);
-        EXPECT_GE(double(hits), 0.9 * double(end)) << "after " << end << " results, only " << hits
-                                                    << " are among the nearest " << end;
+        EXPECT_GE(double(hits), 0.9 * double(end))
+            << "after " << end << " results, only " << hits << " are among the nearest " << end;
     }
     std::set<std::uint32_t> unique(all.begin(), all.end());
     EXPECT_EQ(unique.size(), all.size()) << "a node was returned twice";

@@ -64,7 +64,7 @@ TEST(UuidV7, IdsAreWellFormedAndSortByCreation) {
     }
     EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
     EXPECT_TRUE(std::adjacent_find(ids.begin(), ids.end()) == ids.end());  // strictly increasing
-    EXPECT_TRUE(std::is_sorted(texts.begin(), texts.end()));                // text sorts the same way
+    EXPECT_TRUE(std::is_sorted(texts.begin(), texts.end()));               // text sorts the same way
     const std::uint64_t wall = system_unix_ms();
     EXPECT_LE(uuid_unix_ms(ids.front()), wall);
     EXPECT_GT(uuid_unix_ms(ids.front()), wall - 60000);
@@ -119,10 +119,12 @@ TEST(UuidV7, FailingRandomSourceLeavesStateUntouched) {
     std::uint64_t now = 1700000000000ull;
     bool fail = false;
     auto rng = std::make_shared<std::mt19937_64>(3);
-    UuidV7Generator gen([&] {
-        if (fail) throw std::runtime_error("no entropy");
-        return (*rng)();
-    }, [&now] { return now; });
+    UuidV7Generator gen(
+        [&] {
+            if (fail) throw std::runtime_error("no entropy");
+            return (*rng)();
+        },
+        [&now] { return now; });
     const Uuid a = gen.next();
     fail = true;
     EXPECT_THROW(gen.next(), std::runtime_error);

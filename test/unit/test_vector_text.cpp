@@ -39,9 +39,8 @@ TEST(VectorText, ParsesSimpleAndWhitespace) {
 
 TEST(VectorText, RejectsMalformed) {
     std::vector<float> v;
-    for (const char* bad : {"[1,2", "[1,,2]", "[1a]", "[1,2]x", "1,2", "[", "", "[,1]", "[1,]",
-                            "[1 2]", "[--1]", "[1e]", "[0x10]", "[1.2.3]", "[-+1]", "[+-1]",
-                            "[+-0.5e1]", "[++1]", "[[1]]"}) {
+    for (const char* bad : {"[1,2", "[1,,2]", "[1a]", "[1,2]x", "1,2", "[", "", "[,1]", "[1,]", "[1 2]", "[--1]",
+                            "[1e]", "[0x10]", "[1.2.3]", "[-+1]", "[+-1]", "[+-0.5e1]", "[++1]", "[[1]]"}) {
         EXPECT_EQ(parse(bad, v).status, ParseStatus::malformed) << bad;
     }
     EXPECT_EQ(parse("[]", v).status, ParseStatus::empty);
@@ -101,7 +100,8 @@ TEST(VectorText, RoundTripsEveryBitPatternSample) {
     ASSERT_EQ(back.size(), v.size());
     for (size_t i = 0; i < v.size(); ++i)
         // Bit for bit (-0 and the exact float), not by value.
-        EXPECT_EQ(std::memcmp(&v[i], &back[i], 4), 0) << i << " " << v[i];  // NOLINT(bugprone-suspicious-memory-comparison)
+        EXPECT_EQ(std::memcmp(&v[i], &back[i], 4), 0)
+            << i << " " << v[i];  // NOLINT(bugprone-suspicious-memory-comparison)
 }
 
 TEST(VectorText, FormatBufferBoundHolds) {

@@ -72,8 +72,11 @@ std::string overlap(const std::string& kind, const std::string& k, const std::st
     const std::string x = "rushdb_internal." + kind + "_range(r.properties, " + k + "::pg_catalog.text)";
     const std::string none = "NULL::pg_catalog." + type;
     return "(" + x + o("&&") + (number ? "pg_catalog.numrange(" : "pg_catalog.tstzrange(") +
-           (lo.empty() ? none : cast_lo ? typed(lo, type) : lo) + ", " + (hi.empty() ? none : typed(hi, type)) +
-           ", '" + (lo_in ? "[" : "(") + (hi_in ? "]" : ")") + "') AND " + x + " IS NOT NULL)";
+           (lo.empty() ? none
+            : cast_lo  ? typed(lo, type)
+                       : lo) +
+           ", " + (hi.empty() ? none : typed(hi, type)) + ", '" + (lo_in ? "[" : "(") + (hi_in ? "]" : ")") +
+           "') AND " + x + " IS NOT NULL)";
 }
 std::string extreme(const std::string& kind, const std::string& k, const std::string& op, const std::string& n,
                     const std::string&) {
@@ -86,12 +89,12 @@ std::string num_cmp(const std::string& k, const std::string& op, const std::stri
 // Equality and <> on instants test each value; ranges use the extremes.
 std::string time_cmp(const std::string& k, const std::string& op, const std::string& t) {
     if (op != "=" && op != "<>") return extreme("instant", k, op, t, "timestamptz");
-    return any_value(k, is_type("string") + " AND rushdb_internal.try_timestamptz(rushdb_e.v" + o("#>>") + "'{}')" + o(op) +
-                            typed(t, "timestamptz"));
+    return any_value(k, is_type("string") + " AND rushdb_internal.try_timestamptz(rushdb_e.v" + o("#>>") + "'{}')" +
+                            o(op) + typed(t, "timestamptz"));
 }
 std::string exists(const std::string& k) {
-    return "(r.properties" + o("?") + k + "::pg_catalog.text AND pg_catalog.jsonb_typeof(r.properties" + o("->") +
-           k + "::pg_catalog.text)" + o("<>") + "'null')";
+    return "(r.properties" + o("?") + k + "::pg_catalog.text AND pg_catalog.jsonb_typeof(r.properties" + o("->") + k +
+           "::pg_catalog.text)" + o("<>") + "'null')";
 }
 const std::string kText = "(rushdb_e.v" + o("#>>") + "'{}')";
 
@@ -105,13 +108,13 @@ FilterError error_of(const std::string& json) {
     return FilterError("", "");
 }
 
-#define EXPECT_FILTER_ERROR(json, expected_path, message_part)                                   \
-    do {                                                                                         \
-        FilterError e_ = error_of(json);                                                         \
-        EXPECT_EQ(e_.path(), expected_path) << json;                                             \
-        EXPECT_NE(e_.message().find(message_part), std::string::npos)                            \
-            << "message: " << e_.message() << "\nwanted: " << (message_part);                   \
-        EXPECT_EQ(std::string(e_.what()), std::string(expected_path) + ": " + e_.message());     \
+#define EXPECT_FILTER_ERROR(json, expected_path, message_part)                               \
+    do {                                                                                     \
+        FilterError e_ = error_of(json);                                                     \
+        EXPECT_EQ(e_.path(), expected_path) << json;                                         \
+        EXPECT_NE(e_.message().find(message_part), std::string::npos)                        \
+            << "message: " << e_.message() << "\nwanted: " << (message_part);                \
+        EXPECT_EQ(std::string(e_.what()), std::string(expected_path) + ": " + e_.message()); \
     } while (0)
 
 }  // namespace
@@ -164,8 +167,7 @@ TEST(WhereCompiler, ParametersFollowTheShapeNotTheValues) {
     // on its shape only, so one prepared plan serves every filter of a shape.
     CompiledFilter f = compile(R"({"$or": [{"a": 1}, {"a": 1}, {"a": "1"}]})");
     EXPECT_EQ(f.sql, "(" + eq("$1", "$2") + " OR " + eq("$3", "$4") + " OR " + eq("$5", "$6") + ")");
-    EXPECT_EQ(f.params, (std::vector<Param>{text("a"), jsonb("1"), text("a"), jsonb("1"), text("a"),
-                                            jsonb("\"1\"")}));
+    EXPECT_EQ(f.params, (std::vector<Param>{text("a"), jsonb("1"), text("a"), jsonb("1"), text("a"), jsonb("\"1\"")}));
     EXPECT_EQ(compile(R"({"$or": [{"x": 2}, {"y": "z"}, {"w": true}]})").sql, f.sql);
     EXPECT_EQ(compile(R"({"k": {"$contains": "k"}})").sql, compile(R"({"k": {"$contains": "j"}})").sql);
     // One property's conditions share its name's parameter.
@@ -204,11 +206,11 @@ TEST(WhereCompiler, EqIsThePlainValue) {
 
 TEST(WhereCompiler, PlainArrayNeedsEveryElement) {
     CompiledFilter f = compile(R"({"tags": ["a", {"$startsWith": "b"}]})");
-    EXPECT_EQ(f.sql, "(" + eq("$1", "$2") + " AND " +
-                         any_value("$1", is_type("string") + " AND pg_catalog.left(" + kText +
-                                             ", pg_catalog.length($3::pg_catalog.text))" + o("=") +
-                                             "$3::pg_catalog.text") +
-                         ")");
+    EXPECT_EQ(f.sql,
+              "(" + eq("$1", "$2") + " AND " +
+                  any_value("$1", is_type("string") + " AND pg_catalog.left(" + kText +
+                                      ", pg_catalog.length($3::pg_catalog.text))" + o("=") + "$3::pg_catalog.text") +
+                  ")");
 }
 
 // Two bounds: one overlap with the window when it is not empty, else the
@@ -225,15 +227,16 @@ std::string window(const std::string& kind, const std::string& k, const std::str
 }
 
 TEST(WhereCompiler, RangesWithoutAnIndexTestEachValue) {
-    const std::string number = any_value("$1", "CASE WHEN " + is_type("number") + " THEN rushdb_e.v::pg_catalog.numeric" +
-                                                   o(">") + "$2::pg_catalog.numeric ELSE FALSE END");
+    const std::string number =
+        any_value("$1", "CASE WHEN " + is_type("number") + " THEN rushdb_e.v::pg_catalog.numeric" + o(">") +
+                            "$2::pg_catalog.numeric ELSE FALSE END");
     EXPECT_EQ(compile(R"({"plain": {"$gt": 5}})").sql, number);
     const std::string lt = any_value("$1", "CASE WHEN " + is_type("number") + " THEN rushdb_e.v::pg_catalog.numeric" +
                                                o("<") + "$3::pg_catalog.numeric ELSE FALSE END");
     EXPECT_EQ(compile(R"({"plain": {"$gt": 5, "$lt": 9}})").sql, "(" + number + " AND " + lt + ")");
     EXPECT_EQ(compile(R"({"plain": {"$gte": "2024-01-01"}})").sql,
-              any_value("$1", is_type("string") + " AND rushdb_internal.try_timestamptz(rushdb_e.v" + o("#>>") + "'{}')" +
-                                  o(">=") + typed("$2", "timestamptz")));
+              any_value("$1", is_type("string") + " AND rushdb_internal.try_timestamptz(rushdb_e.v" + o("#>>") +
+                                  "'{}')" + o(">=") + typed("$2", "timestamptz")));
 }
 
 TEST(WhereCompiler, TwoBoundsAreOneWindow) {
@@ -318,17 +321,17 @@ TEST(WhereCompiler, StringOperatorsUseStrposLeftRight) {
         return "pg_catalog.translate(" + x + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
     };
     EXPECT_EQ(c.sql, any_value("$1", is_type("string") + " AND pg_catalog.strpos(" + fold(kText) + ", " +
-                                          fold("$2::pg_catalog.text") + ")" + o(">") + "0"));
+                                         fold("$2::pg_catalog.text") + ")" + o(">") + "0"));
     EXPECT_EQ(c.params, (std::vector<Param>{text("name"), text("%_")}));
 
     CompiledFilter s = compile(R"({"name": {"$startsWith": "Jo"}})");
     EXPECT_EQ(s.sql, any_value("$1", is_type("string") + " AND pg_catalog.left(" + kText +
-                                          ", pg_catalog.length($2::pg_catalog.text))" + o("=") + "$2::pg_catalog.text"));
+                                         ", pg_catalog.length($2::pg_catalog.text))" + o("=") + "$2::pg_catalog.text"));
     EXPECT_EQ(s.params, (std::vector<Param>{text("name"), text("Jo")}));
 
     CompiledFilter e = compile(R"({"email": {"$endsWith": "@x.org"}})");
     EXPECT_EQ(e.sql, any_value("$1", is_type("string") + " AND pg_catalog.right(" + kText +
-                                          ", pg_catalog.length($2::pg_catalog.text))" + o("=") + "$2::pg_catalog.text"));
+                                         ", pg_catalog.length($2::pg_catalog.text))" + o("=") + "$2::pg_catalog.text"));
     EXPECT_EQ(e.params, (std::vector<Param>{text("email"), text("@x.org")}));
 }
 
@@ -358,8 +361,8 @@ TEST(WhereCompiler, LogicalOperators) {
     CompiledFilter mixed = compile(R"({"$or": [{"age": {"$lt": 18}}, {"$not": {"x": "y"}}], "z": true})");
     EXPECT_EQ(mixed.sql,
               "((" + num_cmp("$1", "<", "$2") + " OR (NOT " + eq("$3", "$4") + ")) AND " + eq("$5", "$6") + ")");
-    EXPECT_EQ(mixed.params, (std::vector<Param>{text("age"), numeric("18"), text("x"), jsonb("\"y\""), text("z"),
-                                                jsonb("true")}));
+    EXPECT_EQ(mixed.params,
+              (std::vector<Param>{text("age"), numeric("18"), text("x"), jsonb("\"y\""), text("z"), jsonb("true")}));
 }
 
 TEST(WhereCompiler, PropertyNamesAreAlwaysParameters) {
@@ -446,7 +449,8 @@ TEST(WhereCompilerLogical, InsideAProperty) {
 TEST(WhereCompilerType, ChecksTheRecordedType) {
     CompiledFilter f = compile(R"({"born": {"$type": "datetime"}})");
     // Containment: never NULL, even when the key is missing.
-    EXPECT_EQ(f.sql, "(r.proptypes" + o("@>") + "pg_catalog.jsonb_build_object($1::pg_catalog.text, $2::pg_catalog.text))");
+    EXPECT_EQ(f.sql,
+              "(r.proptypes" + o("@>") + "pg_catalog.jsonb_build_object($1::pg_catalog.text, $2::pg_catalog.text))");
     EXPECT_EQ(f.params, (std::vector<Param>{text("born"), text("datetime")}));
     EXPECT_EQ(compile(R"({"born": {"$type": "null"}})").sql, "(NOT " + exists("$1") + ")");
 }
@@ -484,7 +488,8 @@ TEST(WhereCompilerDatetime, ComponentObjectsAreInstantsInUtc) {
     EXPECT_EQ(b.sql, time_cmp("$1", ">=", "$2"));
     EXPECT_EQ(b.params[1], timestamptz("2024-02-29T23:59:58.005006007Z"));
     EXPECT_EQ(compile(R"({"t": {"$lt": {"$year": 1, "$month": 1, "$day": 1, "$hour": 0, "$minute": 0, "$second": 0,
-                                          "$microsecond": 999999}}})").params[1],
+                                          "$microsecond": 999999}}})")
+                  .params[1],
               timestamptz("0001-01-01T00:00:00.999999000Z"));
     // In $in.
     EXPECT_EQ(compile(R"({"born": {"$in": [{"$year": 2024}, "x"]}})").sql,
@@ -594,8 +599,7 @@ TEST(WhereCompilerErrors, PropertyValueShapes) {
 TEST(WhereCompilerErrors, ReservedRecordFields) {
     for (const char* key : {"__id", "__label", "__proptypes", "__score", "__vectors"}) {
         const std::string k = key;
-        EXPECT_FILTER_ERROR("{\"" + k + "\": \"x\"}", "where." + k,
-                            "\"" + k + "\" is a record field, not a property");
+        EXPECT_FILTER_ERROR("{\"" + k + "\": \"x\"}", "where." + k, "\"" + k + "\" is a record field, not a property");
     }
     EXPECT_FILTER_ERROR(R"({"$or": [{"__id": {"$in": ["x"]}}]})", "where.$or[0].__id", "record field");
 }
@@ -742,8 +746,8 @@ TEST(WhereCompilerErrors, PathsQuoteUnusualNames) {
 
 TEST(WhereCompilerErrors, InvalidOptionsAreProgrammingErrors) {
     const JsonValue f = parse_json(R"({"a": 1})");
-    for (const char* expr : {"", "r.", ".r", "r properties", "r.properties; DROP", "\"r\".p", "a.b.c.d", "1r",
-                             "rushdb_e.v", "RUSHDB_E"}) {
+    for (const char* expr :
+         {"", "r.", ".r", "r properties", "r.properties; DROP", "\"r\".p", "a.b.c.d", "1r", "rushdb_e.v", "RUSHDB_E"}) {
         CompileOptions o;
         o.properties_expr = expr;
         EXPECT_THROW(compile_where(f, o), std::invalid_argument) << expr;
@@ -799,12 +803,18 @@ public:
         const int n = pick(0, 3);
         for (int i = 0; i < n; ++i) {
             const int r = pick(0, 11);
-            if (depth < 4 && r == 0) f.add("$and", list(depth));
-            else if (depth < 4 && r == 1) f.add("$or", list(depth));
-            else if (depth < 4 && r == 2) f.add("$not", filter(depth + 1));
-            else if (depth < 4 && r == 3) f.add("$nor", list(depth));
-            else if (depth < 4 && r == 4) f.add("$xor", pick(0, 1) ? list(depth) : filter(depth + 1));
-            else f.add(marker() + std::to_string(counter_++), property());
+            if (depth < 4 && r == 0)
+                f.add("$and", list(depth));
+            else if (depth < 4 && r == 1)
+                f.add("$or", list(depth));
+            else if (depth < 4 && r == 2)
+                f.add("$not", filter(depth + 1));
+            else if (depth < 4 && r == 3)
+                f.add("$nor", list(depth));
+            else if (depth < 4 && r == 4)
+                f.add("$xor", pick(0, 1) ? list(depth) : filter(depth + 1));
+            else
+                f.add(marker() + std::to_string(counter_++), property());
         }
         return f;
     }
@@ -822,9 +832,12 @@ private:
 
     JsonValue scalar() {
         switch (pick(0, 3)) {
-            case 0: return JsonValue::number(pick(-1000, 1000) / 8.0);
-            case 1: return JsonValue::boolean(pick(0, 1) == 1);
-            default: return JsonValue::string(marker());
+            case 0:
+                return JsonValue::number(pick(-1000, 1000) / 8.0);
+            case 1:
+                return JsonValue::boolean(pick(0, 1) == 1);
+            default:
+                return JsonValue::string(marker());
         }
     }
 
@@ -837,8 +850,10 @@ private:
         for (int i = 0; i < n; ++i) {
             const std::string op = kOps[pick(0, 11)];
             if (ops.find(op)) continue;
-            if (op == "$ne" || op == "$eq") ops.add(op, scalar());
-            else if (op == "$exists") ops.add(op, JsonValue::boolean(pick(0, 1) == 1));
+            if (op == "$ne" || op == "$eq")
+                ops.add(op, scalar());
+            else if (op == "$exists")
+                ops.add(op, JsonValue::boolean(pick(0, 1) == 1));
             else if (op == "$in" || op == "$nin") {
                 JsonValue a = JsonValue::array();
                 const int m = pick(0, 4);
@@ -863,7 +878,8 @@ private:
 // (datetimes, booleans and operators kept: they are part of the shape).
 JsonValue relabel(const JsonValue& v) {
     switch (v.type()) {
-        case rushdb::json::JsonType::number: return JsonValue::number(7);
+        case rushdb::json::JsonType::number:
+            return JsonValue::number(7);
         case rushdb::json::JsonType::string: {
             const std::string& s = v.as_string();
             if (s.size() >= 10 && std::isdigit(static_cast<unsigned char>(s[0]))) return v;  // a datetime
@@ -881,30 +897,36 @@ JsonValue relabel(const JsonValue& v) {
                 o.add(!m.key.empty() && m.key[0] == '$' ? m.key : "renamed" + std::to_string(n++), relabel(m.value));
             return o;
         }
-        default: return v;
+        default:
+            return v;
     }
 }
 
 // Splits SQL into words, quoted literals, placeholders and punctuation, and
 // checks each against the compiler's fixed vocabulary.
-void check_sql_vocabulary(const std::string& sql, const std::string& properties_expr, int first,
-                          std::size_t nparams) {
+void check_sql_vocabulary(const std::string& sql, const std::string& properties_expr, int first, std::size_t nparams) {
     static const std::set<std::string> kWords = {
-        "SELECT", "FROM", "WHERE", "EXISTS", "AS", "AND", "OR", "NOT", "TRUE", "FALSE", "CASE", "WHEN", "THEN",
-        "ELSE", "END", "IS", "NULL", "LEAST", "rushdb_internal.prop_values", "rushdb_internal.try_timestamptz",
-        "rushdb_internal.number_range", "rushdb_internal.instant_range", "pg_catalog.numrange",
-        "pg_catalog.tstzrange", "rushdb_e", "rushdb_e.v", "v",
-        "pg_catalog.jsonb_typeof", "pg_catalog.jsonb_build_object", "pg_catalog.jsonb_build_array",
-        "pg_catalog.strpos", "pg_catalog.left", "pg_catalog.right", "pg_catalog.length", "pg_catalog.text",
-        "pg_catalog.numeric", "pg_catalog.jsonb", "pg_catalog.timestamptz", "pg_catalog.translate",
+        "SELECT", "FROM", "WHERE", "EXISTS", "AS", "AND", "OR", "NOT", "TRUE", "FALSE", "CASE", "WHEN", "THEN", "ELSE",
+        "END", "IS", "NULL", "LEAST", "rushdb_internal.prop_values", "rushdb_internal.try_timestamptz",
+        "rushdb_internal.number_range", "rushdb_internal.instant_range", "pg_catalog.numrange", "pg_catalog.tstzrange",
+        "rushdb_e", "rushdb_e.v", "v", "pg_catalog.jsonb_typeof", "pg_catalog.jsonb_build_object",
+        "pg_catalog.jsonb_build_array", "pg_catalog.strpos", "pg_catalog.left", "pg_catalog.right", "pg_catalog.length",
+        "pg_catalog.text", "pg_catalog.numeric", "pg_catalog.jsonb", "pg_catalog.timestamptz", "pg_catalog.translate",
         // OPERATOR(pg_catalog.op): the word, "(", "pg_catalog." and the operator.
         "OPERATOR", "pg_catalog."};
-    static const std::set<std::string> kLiterals = {"'number'", "'string'", "'null'", "'{}'", "'[)'", "'(]'", "'[]'",
+    static const std::set<std::string> kLiterals = {"'number'",
+                                                    "'string'",
+                                                    "'null'",
+                                                    "'{}'",
+                                                    "'[)'",
+                                                    "'(]'",
+                                                    "'[]'",
                                                     "'()'",
-                                                    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'", "'abcdefghijklmnopqrstuvwxyz'"};
+                                                    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'",
+                                                    "'abcdefghijklmnopqrstuvwxyz'"};
     static const std::set<std::string> kNumbers = {"0", "1"};
-    static const std::set<std::string> kPunctuation = {"(", ")", ",", "::", "@>", "?", "->", "#>>", "=", "<>",
-                                                       ">", ">=", "<", "<=", "&&"};
+    static const std::set<std::string> kPunctuation = {"(", ")",  ",", "::", "@>", "?",  "->", "#>>",
+                                                       "=", "<>", ">", ">=", "<",  "<=", "&&"};
     std::vector<bool> used(nparams, false);
     std::size_t i = 0;
     while (i < sql.size()) {
@@ -913,7 +935,8 @@ void check_sql_vocabulary(const std::string& sql, const std::string& properties_
             ++i;
         } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
             std::size_t j = i;
-            while (j < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_' || sql[j] == '.'))
+            while (j < sql.size() &&
+                   (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_' || sql[j] == '.'))
                 ++j;
             const std::string word = sql.substr(i, j - i);
             EXPECT_TRUE(kWords.count(word) || word == properties_expr) << "word '" << word << "' in " << sql;
@@ -990,16 +1013,21 @@ TEST(WhereCompilerProperty, CallerStringsOnlyEverReachParameters) {
 TEST(WhereCompilerProperty, ArbitraryJsonCompilesOrFailsCleanly) {
     std::mt19937 rng(20240601);
     auto pick = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    static const char* kKeys[] = {"$and", "$or", "$not", "$in", "$nin", "$gt", "$lte", "$exists", "$contains",
-                                  "$ne", "$regex", "__id", "name", "MARK'x", ""};
+    static const char* kKeys[] = {"$and",      "$or", "$not",   "$in",  "$nin", "$gt",    "$lte", "$exists",
+                                  "$contains", "$ne", "$regex", "__id", "name", "MARK'x", ""};
     std::function<JsonValue(int)> any = [&](int depth) -> JsonValue {
         const int r = pick(0, depth > 5 ? 4 : 7);
         switch (r) {
-            case 0: return JsonValue::null();
-            case 1: return JsonValue::boolean(pick(0, 1));
-            case 2: return JsonValue::number(pick(-9, 9));
-            case 3: return JsonValue::string(pick(0, 1) ? "MARK'; --" : "2024-01-01");
-            case 4: return JsonValue::string("x");
+            case 0:
+                return JsonValue::null();
+            case 1:
+                return JsonValue::boolean(pick(0, 1));
+            case 2:
+                return JsonValue::number(pick(-9, 9));
+            case 3:
+                return JsonValue::string(pick(0, 1) ? "MARK'; --" : "2024-01-01");
+            case 4:
+                return JsonValue::string("x");
             case 5: {
                 JsonValue a = JsonValue::array();
                 for (int i = pick(0, 3); i > 0; --i) a.push_back(any(depth + 1));

@@ -29,12 +29,8 @@ struct Entry {
 
 bool always() noexcept { return true; }
 #if defined(__x86_64__)
-bool has_avx2_fma() noexcept {
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-bool has_avx512() noexcept {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-}
+bool has_avx2_fma() noexcept { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+bool has_avx512() noexcept { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"); }
 #endif
 
 constexpr Entry kEntries[] = {

@@ -53,15 +53,11 @@ bool select_by_name(const char* name) noexcept;
 double cosine_distance_from(const DotAndNorms& r) noexcept;
 
 // Convenience wrappers through the active set.
-inline float l2_squared(const float* a, const float* b, std::size_t n) noexcept {
-    return active().l2_squared(a, b, n);
-}
+inline float l2_squared(const float* a, const float* b, std::size_t n) noexcept { return active().l2_squared(a, b, n); }
 inline float inner_product(const float* a, const float* b, std::size_t n) noexcept {
     return active().inner_product(a, b, n);
 }
-inline float l1(const float* a, const float* b, std::size_t n) noexcept {
-    return active().l1(a, b, n);
-}
+inline float l1(const float* a, const float* b, std::size_t n) noexcept { return active().l1(a, b, n); }
 inline double cosine_distance(const float* a, const float* b, std::size_t n) noexcept {
     return cosine_distance_from(active().dot_and_norms(a, b, n));
 }

@@ -54,13 +54,10 @@ struct Kernels {
         for (; i + kUnroll * W <= n; i += kUnroll * W) {
             s0 = xsimd::fma(Batch::load_unaligned(a + i), Batch::load_unaligned(b + i), s0);
             s1 = xsimd::fma(Batch::load_unaligned(a + i + W), Batch::load_unaligned(b + i + W), s1);
-            s2 = xsimd::fma(Batch::load_unaligned(a + i + 2 * W),
-                            Batch::load_unaligned(b + i + 2 * W), s2);
-            s3 = xsimd::fma(Batch::load_unaligned(a + i + 3 * W),
-                            Batch::load_unaligned(b + i + 3 * W), s3);
+            s2 = xsimd::fma(Batch::load_unaligned(a + i + 2 * W), Batch::load_unaligned(b + i + 2 * W), s2);
+            s3 = xsimd::fma(Batch::load_unaligned(a + i + 3 * W), Batch::load_unaligned(b + i + 3 * W), s3);
         }
-        for (; i + W <= n; i += W)
-            s0 = xsimd::fma(Batch::load_unaligned(a + i), Batch::load_unaligned(b + i), s0);
+        for (; i + W <= n; i += W) s0 = xsimd::fma(Batch::load_unaligned(a + i), Batch::load_unaligned(b + i), s0);
         float sum = xsimd::hadd((s0 + s1) + (s2 + s3));
         for (; i < n; ++i) sum += a[i] * b[i];
         return sum;
@@ -72,13 +69,10 @@ struct Kernels {
         for (; i + kUnroll * W <= n; i += kUnroll * W) {
             s0 += xsimd::abs(Batch::load_unaligned(a + i) - Batch::load_unaligned(b + i));
             s1 += xsimd::abs(Batch::load_unaligned(a + i + W) - Batch::load_unaligned(b + i + W));
-            s2 += xsimd::abs(Batch::load_unaligned(a + i + 2 * W) -
-                             Batch::load_unaligned(b + i + 2 * W));
-            s3 += xsimd::abs(Batch::load_unaligned(a + i + 3 * W) -
-                             Batch::load_unaligned(b + i + 3 * W));
+            s2 += xsimd::abs(Batch::load_unaligned(a + i + 2 * W) - Batch::load_unaligned(b + i + 2 * W));
+            s3 += xsimd::abs(Batch::load_unaligned(a + i + 3 * W) - Batch::load_unaligned(b + i + 3 * W));
         }
-        for (; i + W <= n; i += W)
-            s0 += xsimd::abs(Batch::load_unaligned(a + i) - Batch::load_unaligned(b + i));
+        for (; i + W <= n; i += W) s0 += xsimd::abs(Batch::load_unaligned(a + i) - Batch::load_unaligned(b + i));
         float sum = xsimd::hadd((s0 + s1) + (s2 + s3));
         for (; i < n; ++i) sum += std::fabs(a[i] - b[i]);
         return sum;
@@ -105,8 +99,7 @@ struct Kernels {
             na0 = xsimd::fma(x, x, na0);
             nb0 = xsimd::fma(y, y, nb0);
         }
-        DotAndNorms r{xsimd::hadd(d0 + d1), xsimd::hadd(na0 + na1),
-                      xsimd::hadd(nb0 + nb1)};
+        DotAndNorms r{xsimd::hadd(d0 + d1), xsimd::hadd(na0 + na1), xsimd::hadd(nb0 + nb1)};
         for (; i < n; ++i) {
             r.dot += a[i] * b[i];
             r.norm_a_sq += a[i] * a[i];

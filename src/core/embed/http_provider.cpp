@@ -73,8 +73,7 @@ void set_option(CURL* h, CURLoption option, T value) {
     const CURLcode rc = curl_easy_setopt(h, option, value);
     if (rc != CURLE_OK)
         throw ProviderError(ProviderErrorKind::configuration,
-                            std::string("libcurl does not support a required option: ") +
-                                curl_easy_strerror(rc));
+                            std::string("libcurl does not support a required option: ") + curl_easy_strerror(rc));
 }
 
 // ------------------------------------------------------------------ strings --
@@ -223,9 +222,8 @@ bool url_has_userinfo(std::string_view url) noexcept {
     const std::size_t scheme_end = url.find("://");
     const std::size_t authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
     const std::size_t authority_end = url.find_first_of("/?#", authority);
-    const std::string_view host_part = url.substr(authority, authority_end == std::string_view::npos
-                                                                 ? std::string_view::npos
-                                                                 : authority_end - authority);
+    const std::string_view host_part = url.substr(
+        authority, authority_end == std::string_view::npos ? std::string_view::npos : authority_end - authority);
     return host_part.find('@') != std::string_view::npos;
 }
 
@@ -264,10 +262,10 @@ struct HttpProvider::Impl {
     std::string model_key;
     std::size_t dims = 0;
     ProviderSettings settings;
-    std::string url;          // what is requested
-    std::string shown_url;    // what messages show
-    std::string url_userinfo; // "user:password" of the endpoint, masked in messages
-    std::string url_query;    // query string of the endpoint (may hold a token), likewise
+    std::string url;           // what is requested
+    std::string shown_url;     // what messages show
+    std::string url_userinfo;  // "user:password" of the endpoint, masked in messages
+    std::string url_query;     // query string of the endpoint (may hold a token), likewise
 
     // Declared before the handles, so they outlive the easy handle that
     // points to them.
@@ -452,8 +450,7 @@ struct HttpProvider::Impl {
         json::JsonValue doc = json::JsonValue::object();
         doc.add("model", json::JsonValue::string(model_key));
         doc.add("input", std::move(input));
-        if (settings.send_dimensions)
-            doc.add("dimensions", json::JsonValue::number_from_text(std::to_string(dims)));
+        if (settings.send_dimensions) doc.add("dimensions", json::JsonValue::number_from_text(std::to_string(dims)));
         return json::to_json(doc);
     }
 
@@ -466,16 +463,15 @@ struct HttpProvider::Impl {
             doc = json::parse_json(text);
         } catch (const json::JsonParseError& e) {
             fail(ProviderErrorKind::permanent, prefix + "a response that is not valid JSON (" + e.reason() +
-                                                   " at byte " + std::to_string(e.offset()) +
-                                                   "): " + quoted(text));
+                                                   " at byte " + std::to_string(e.offset()) + "): " + quoted(text));
         }
         const json::JsonValue* data = doc.find("data");
         if (data == nullptr || !data->is_array())
             fail(ProviderErrorKind::permanent, prefix + "no \"data\" array: " + quoted(text));
         const json::JsonArray& items = data->as_array();
         if (items.size() != n)
-            fail(ProviderErrorKind::permanent, prefix + plural(items.size(), "embedding", "embeddings") +
-                                                   " for " + plural(n, "input", "inputs"));
+            fail(ProviderErrorKind::permanent,
+                 prefix + plural(items.size(), "embedding", "embeddings") + " for " + plural(n, "input", "inputs"));
 
         std::vector<std::vector<float>> out(n);
         std::vector<bool> seen(n, false);
@@ -483,8 +479,8 @@ struct HttpProvider::Impl {
             const json::JsonValue& item = items[pos];
             const std::string where = "data[" + std::to_string(pos) + "]";
             if (!item.is_object())
-                fail(ProviderErrorKind::permanent, prefix + "a " + json::type_name(item.type()) + " as " + where +
-                                                       ", not an object");
+                fail(ProviderErrorKind::permanent,
+                     prefix + "a " + json::type_name(item.type()) + " as " + where + ", not an object");
             std::size_t index = pos;
             const json::JsonValue* ix = item.find("index");
             if (ix != nullptr && !ix->is_null()) {
@@ -495,16 +491,14 @@ struct HttpProvider::Impl {
                              " in " + where + " for a request of " + plural(n, "input", "inputs"));
                 index = static_cast<std::size_t>(d);
             }
-            if (seen[index])
-                fail(ProviderErrorKind::permanent, prefix + "index " + std::to_string(index) + " twice");
+            if (seen[index]) fail(ProviderErrorKind::permanent, prefix + "index " + std::to_string(index) + " twice");
             seen[index] = true;
 
             const json::JsonValue* emb = item.find("embedding");
-            if (emb == nullptr)
-                fail(ProviderErrorKind::permanent, prefix + "no \"embedding\" in " + where);
+            if (emb == nullptr) fail(ProviderErrorKind::permanent, prefix + "no \"embedding\" in " + where);
             if (!emb->is_array())
-                fail(ProviderErrorKind::permanent, prefix + "a " + json::type_name(emb->type()) +
-                                                       " as embedding in " + where + ", not an array of numbers");
+                fail(ProviderErrorKind::permanent, prefix + "a " + json::type_name(emb->type()) + " as embedding in " +
+                                                       where + ", not an array of numbers");
             const json::JsonArray& nums = emb->as_array();
             if (nums.size() != dims)
                 fail(ProviderErrorKind::permanent, prefix + std::to_string(nums.size()) +
@@ -514,8 +508,8 @@ struct HttpProvider::Impl {
             v.resize(dims);
             for (std::size_t k = 0; k < dims; ++k) {
                 if (!nums[k].is_number())
-                    fail(ProviderErrorKind::permanent, prefix + "a " + json::type_name(nums[k].type()) +
-                                                           " in the embedding of " + where);
+                    fail(ProviderErrorKind::permanent,
+                         prefix + "a " + json::type_name(nums[k].type()) + " in the embedding of " + where);
                 v[k] = static_cast<float>(nums[k].as_number());
                 if (!std::isfinite(v[k]))
                     fail(ProviderErrorKind::permanent, prefix + "the non-finite (as float) number " +
@@ -564,9 +558,9 @@ struct HttpProvider::Impl {
             }
 
             if (attempt >= attempts)
-                fail(ProviderErrorKind::transient, "embedding endpoint " + shown_url + " failed after " +
-                                                       plural(attempts, "attempt", "attempts") +
-                                                       " (last error: " + cause + ")",
+                fail(ProviderErrorKind::transient,
+                     "embedding endpoint " + shown_url + " failed after " + plural(attempts, "attempt", "attempts") +
+                         " (last error: " + cause + ")",
                      status);
             long delay = backoff_ms(attempt - 1);
             if ((status == 429 || status == 503) && r.retry_after_s >= 0)
@@ -592,10 +586,8 @@ HttpProvider::HttpProvider(std::string model_key, std::size_t dimensions, Provid
     if (s.model_key.empty()) config_error("the embedding model name is empty");
     if (!json::is_valid_utf8(s.model_key)) config_error("the embedding model name is not valid UTF-8");
     if (cfg.request_batch == 0) config_error("the embedding request batch size must be at least 1");
-    if (cfg.timeout_ms < 0 || cfg.connect_timeout_ms < 0)
-        config_error("embedding timeouts must not be negative");
-    if (cfg.max_retries < 0 || cfg.retry_base_ms < 0)
-        config_error("embedding retry settings must not be negative");
+    if (cfg.timeout_ms < 0 || cfg.connect_timeout_ms < 0) config_error("embedding timeouts must not be negative");
+    if (cfg.max_retries < 0 || cfg.retry_base_ms < 0) config_error("embedding retry settings must not be negative");
     for (char c : cfg.api_key) {
         // A line break would let the key inject HTTP headers.
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
@@ -649,8 +641,7 @@ HttpProvider::HttpProvider(std::string model_key, std::size_t dimensions, Provid
         if (at != std::string::npos && at >= authority) s.url_userinfo = base.substr(authority, at - authority);
     }
 
-    if (global_init() != CURLE_OK)
-        throw ProviderError(ProviderErrorKind::transient, "could not initialise libcurl");
+    if (global_init() != CURLE_OK) throw ProviderError(ProviderErrorKind::transient, "could not initialise libcurl");
 
     UrlPtr parsed(curl_url());
     if (!parsed) throw std::bad_alloc();

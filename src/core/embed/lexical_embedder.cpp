@@ -30,9 +30,9 @@ using u32 = std::uint32_t;
 
 constexpr u64 kFnvOffset = 0xcbf29ce484222325ULL;
 constexpr u64 kFnvPrime = 0x100000001b3ULL;
-constexpr u64 kSeedUnigram = 0x55;  // 'U'
-constexpr u64 kSeedChargram = 0x43; // 'C'
-constexpr u64 kSaltBigram = 0x42;   // 'B'
+constexpr u64 kSeedUnigram = 0x55;   // 'U'
+constexpr u64 kSeedChargram = 0x43;  // 'C'
+constexpr u64 kSaltBigram = 0x42;    // 'B'
 
 inline u64 fmix64(u64 k) noexcept {
     k ^= k >> 33;
@@ -57,9 +57,7 @@ inline u64 hash_bytes(u64 seed, const char* p, std::size_t n) noexcept {
 
 inline u64 rotl64(u64 x, int r) noexcept { return (x << r) | (x >> (64 - r)); }
 
-inline u64 bigram_key(u64 first, u64 second) noexcept {
-    return fmix64(first ^ rotl64(second, 29) ^ kSaltBigram);
-}
+inline u64 bigram_key(u64 first, u64 second) noexcept { return fmix64(first ^ rotl64(second, 29) ^ kSaltBigram); }
 
 // ------------------------------------------------- deterministic 1 + ln tf --
 
@@ -119,13 +117,17 @@ inline char32_t decode_utf8(const unsigned char* p, std::size_t n, std::size_t& 
     } else if (b0 >= 0xE0 && b0 <= 0xEF) {
         len = 3;
         cp = b0 & 0x0F;
-        if (b0 == 0xE0) lo = 0xA0;       // no overlong forms
-        else if (b0 == 0xED) hi = 0x9F;  // no surrogates
+        if (b0 == 0xE0)
+            lo = 0xA0;  // no overlong forms
+        else if (b0 == 0xED)
+            hi = 0x9F;  // no surrogates
     } else if (b0 >= 0xF0 && b0 <= 0xF4) {
         len = 4;
         cp = b0 & 0x07;
-        if (b0 == 0xF0) lo = 0x90;       // no overlong forms
-        else if (b0 == 0xF4) hi = 0x8F;  // at most U+10FFFF
+        if (b0 == 0xF0)
+            lo = 0x90;  // no overlong forms
+        else if (b0 == 0xF4)
+            hi = 0x8F;  // at most U+10FFFF
     } else {
         ++i;
         return kInvalid;
@@ -227,12 +229,11 @@ inline bool is_lower(char32_t c) noexcept { return !is_digit(c) && !is_upper(c);
 
 // Sorted (byte order) so lookup is a binary search.
 constexpr std::string_view kStopwords[] = {
-    "a",    "an",    "and",   "are",  "as",   "at",    "be",   "been",  "but",   "by",
-    "can",  "do",    "does",  "for",  "from", "had",   "has",  "have",  "he",    "her",
-    "his",  "i",     "if",    "in",   "into", "is",    "it",   "its",   "of",    "on",
-    "or",   "our",   "she",   "so",   "than", "that",  "the",  "their", "them",  "then",
-    "there", "these", "they", "this", "those", "to",   "us",   "was",   "we",    "were",
-    "what", "when",  "where", "which", "who", "will",  "with", "would", "you",   "your",
+    "a",    "an",    "and",  "are",  "as",    "at",    "be",   "been", "but",   "by",    "can",  "do",
+    "does", "for",   "from", "had",  "has",   "have",  "he",   "her",  "his",   "i",     "if",   "in",
+    "into", "is",    "it",   "its",  "of",    "on",    "or",   "our",  "she",   "so",    "than", "that",
+    "the",  "their", "them", "then", "there", "these", "they", "this", "those", "to",    "us",   "was",
+    "we",   "were",  "what", "when", "where", "which", "who",  "will", "with",  "would", "you",  "your",
 };
 
 bool is_stopword(std::string_view w) noexcept {
@@ -265,8 +266,10 @@ public:
 
     void clear() {
         entries_.clear();
-        if (slots_.size() != kInitialSlots) slots_.assign(kInitialSlots, 0);
-        else std::fill(slots_.begin(), slots_.end(), 0u);
+        if (slots_.size() != kInitialSlots)
+            slots_.assign(kInitialSlots, 0);
+        else
+            std::fill(slots_.begin(), slots_.end(), 0u);
     }
 
     void add(u64 key, double tf, u32 first) {
@@ -407,8 +410,8 @@ private:
 // embedding backend does not keep megabytes per thread.
 void release_if_large(Scratch& s) {
     constexpr std::size_t kKeepBytes = std::size_t{1} << 20;
-    if (s.bytes.capacity() + s.tokens.capacity() * sizeof(Token) + s.uni.memory() + s.bi.memory() +
-            s.chr.memory() > kKeepBytes)
+    if (s.bytes.capacity() + s.tokens.capacity() * sizeof(Token) + s.uni.memory() + s.bi.memory() + s.chr.memory() >
+        kKeepBytes)
         s = Scratch{};
 }
 
@@ -432,8 +435,10 @@ void apply_family(std::vector<FeatureTable::Entry>& feats, double weight, std::v
     for (const auto& f : feats) {
         const double v = scale * f.tf;
         const std::size_t idx = static_cast<std::size_t>(((f.key >> 32) * dims) >> 32);
-        if (f.key & 1) acc[idx] -= v;
-        else acc[idx] += v;
+        if (f.key & 1)
+            acc[idx] -= v;
+        else
+            acc[idx] += v;
     }
 }
 
@@ -467,14 +472,13 @@ void add_chargrams(Scratch& s, std::string_view word, double tf, int min_n, int 
 
 bool operator==(const LexicalEmbedderConfig& a, const LexicalEmbedderConfig& b) {
     return a.unigram_weight == b.unigram_weight && a.bigram_weight == b.bigram_weight &&
-           a.chargram_weight == b.chargram_weight && a.min_ngram == b.min_ngram &&
-           a.max_ngram == b.max_ngram && a.drop_stopwords == b.drop_stopwords &&
-           a.split_identifiers == b.split_identifiers && a.identifier_as_word == b.identifier_as_word &&
-           a.position_pivot == b.position_pivot && a.max_words == b.max_words;
+           a.chargram_weight == b.chargram_weight && a.min_ngram == b.min_ngram && a.max_ngram == b.max_ngram &&
+           a.drop_stopwords == b.drop_stopwords && a.split_identifiers == b.split_identifiers &&
+           a.identifier_as_word == b.identifier_as_word && a.position_pivot == b.position_pivot &&
+           a.max_words == b.max_words;
 }
 
-LexicalEmbedder::LexicalEmbedder(std::size_t dimensions)
-    : LexicalEmbedder(dimensions, LexicalEmbedderConfig{}) {}
+LexicalEmbedder::LexicalEmbedder(std::size_t dimensions) : LexicalEmbedder(dimensions, LexicalEmbedderConfig{}) {}
 
 LexicalEmbedder::LexicalEmbedder(std::size_t dimensions, const LexicalEmbedderConfig& config)
     : dimensions_(dimensions), config_(config) {

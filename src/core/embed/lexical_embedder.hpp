@@ -114,16 +114,16 @@ namespace rushdb::embed {
 // above); anything else is for experiments (test/bench/embed/eval_fiori) and
 // reports a different model key.
 struct LexicalEmbedderConfig {
-    double unigram_weight = 1.0;    // W_U
-    double bigram_weight = 0.6;     // W_B
-    double chargram_weight = 0.8;   // W_C
-    int min_ngram = 3;              // character n-gram sizes, in code points
+    double unigram_weight = 1.0;   // W_U
+    double bigram_weight = 0.6;    // W_B
+    double chargram_weight = 0.8;  // W_C
+    int min_ngram = 3;             // character n-gram sizes, in code points
     int max_ngram = 5;
     bool drop_stopwords = true;
-    bool split_identifiers = true;  // camelCase splitting ('_' / '-' always split)
+    bool split_identifiers = true;    // camelCase splitting ('_' / '-' always split)
     bool identifier_as_word = false;  // also keep a split identifier whole, as one more word
-    double position_pivot = 100;    // P: word at position p weighs P/(P+p); 0 = no position weight
-    std::size_t max_words = 8192;   // read only the first max_words words; 0 = all
+    double position_pivot = 100;      // P: word at position p weighs P/(P+p); 0 = no position weight
+    std::size_t max_words = 8192;     // read only the first max_words words; 0 = all
 
     friend bool operator==(const LexicalEmbedderConfig& a, const LexicalEmbedderConfig& b);
 };

@@ -43,9 +43,7 @@ private:
 
 }  // namespace
 
-bool is_builtin_model(std::string_view model_key) noexcept {
-    return model_key == LexicalEmbedder::kModelKey;
-}
+bool is_builtin_model(std::string_view model_key) noexcept { return model_key == LexicalEmbedder::kModelKey; }
 
 std::unique_ptr<Provider> make_provider(const std::string& model_key, std::size_t dimensions,
                                         const ProviderSettings& settings) {
@@ -54,21 +52,18 @@ std::unique_ptr<Provider> make_provider(const std::string& model_key, std::size_
     // anyway; failing here names the setting instead.
     if (dimensions < LexicalEmbedder::kMinDimensions || dimensions > LexicalEmbedder::kMaxDimensions)
         throw ProviderError(ProviderErrorKind::configuration,
-                            "embedding dimensions must be between " +
-                                std::to_string(LexicalEmbedder::kMinDimensions) + " and " +
-                                std::to_string(LexicalEmbedder::kMaxDimensions) + ", not " +
+                            "embedding dimensions must be between " + std::to_string(LexicalEmbedder::kMinDimensions) +
+                                " and " + std::to_string(LexicalEmbedder::kMaxDimensions) + ", not " +
                                 std::to_string(dimensions));
-    if (is_builtin_model(model_key))
-        return std::make_unique<BuiltinProvider>(model_key, dimensions);
+    if (is_builtin_model(model_key)) return std::make_unique<BuiltinProvider>(model_key, dimensions);
     // The "builtin-" namespace is reserved: sending such a key to a remote
     // server would hide a typo behind a confusing HTTP error (or none at all,
     // if the server ignores the model name).
     if (starts_with(model_key, kBuiltinPrefix))
-        throw ProviderError(ProviderErrorKind::configuration,
-                            "unknown built-in embedding model \"" + model_key +
-                                "\": the built-in model is \"" + LexicalEmbedder::kModelKey + "\"");
-    if (model_key.empty())
-        throw ProviderError(ProviderErrorKind::configuration, "the embedding model name is empty");
+        throw ProviderError(ProviderErrorKind::configuration, "unknown built-in embedding model \"" + model_key +
+                                                                  "\": the built-in model is \"" +
+                                                                  LexicalEmbedder::kModelKey + "\"");
+    if (model_key.empty()) throw ProviderError(ProviderErrorKind::configuration, "the embedding model name is empty");
     return std::make_unique<HttpProvider>(model_key, dimensions, settings);
 }
 

@@ -44,14 +44,14 @@ private:
 
 // Settings of the HTTP provider (ignored by built-in ones).
 struct ProviderSettings {
-    std::string endpoint;             // base URL, e.g. "http://127.0.0.1:11434/v1"
-    std::string api_key;              // sent as "Authorization: Bearer ..."; empty = none; never in messages
-    long timeout_ms = 30000;          // whole-request timeout per attempt
+    std::string endpoint;     // base URL, e.g. "http://127.0.0.1:11434/v1"
+    std::string api_key;      // sent as "Authorization: Bearer ..."; empty = none; never in messages
+    long timeout_ms = 30000;  // whole-request timeout per attempt
     long connect_timeout_ms = 5000;
-    int max_retries = 3;              // extra attempts after a transient failure
-    long retry_base_ms = 500;         // backoff before retry i (0-based): base * 2^i, capped at 30 s
-    std::size_t request_batch = 64;   // inputs per HTTP request
-    bool send_dimensions = true;      // include "dimensions" in the request body
+    int max_retries = 3;             // extra attempts after a transient failure
+    long retry_base_ms = 500;        // backoff before retry i (0-based): base * 2^i, capped at 30 s
+    std::size_t request_batch = 64;  // inputs per HTTP request
+    bool send_dimensions = true;     // include "dimensions" in the request body
     // Polled at least every 100 ms during transfers and backoff sleeps; when
     // it returns true the call stops and throws ProviderError(aborted).
     std::function<bool()> should_abort;

@@ -18,12 +18,18 @@ using json::JsonValue;
 
 const char* sql_type_name(ParamKind kind) noexcept {
     switch (kind) {
-        case ParamKind::text: return "text";
-        case ParamKind::numeric: return "numeric";
-        case ParamKind::boolean: return "boolean";
-        case ParamKind::jsonb: return "jsonb";
-        case ParamKind::timestamptz: return "timestamptz";
-        case ParamKind::uuid: return "uuid";
+        case ParamKind::text:
+            return "text";
+        case ParamKind::numeric:
+            return "numeric";
+        case ParamKind::boolean:
+            return "boolean";
+        case ParamKind::jsonb:
+            return "jsonb";
+        case ParamKind::timestamptz:
+            return "timestamptz";
+        case ParamKind::uuid:
+            return "uuid";
     }
     return "text";
 }
@@ -36,20 +42,18 @@ namespace {
 constexpr const char* kPropertyOperators =
     "$eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $contains, $startsWith, $endsWith, $exists, $type";
 constexpr std::array<std::string_view, 13> kPropertyOperatorNames = {
-    "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$contains", "$startsWith", "$endsWith", "$exists",
-    "$type"};
+    "$eq",  "$ne",       "$gt",         "$gte",      "$lt",     "$lte", "$in",
+    "$nin", "$contains", "$startsWith", "$endsWith", "$exists", "$type"};
 
 bool is_property_operator(const std::string& key) {
-    return std::find(kPropertyOperatorNames.begin(), kPropertyOperatorNames.end(), key) !=
-           kPropertyOperatorNames.end();
+    return std::find(kPropertyOperatorNames.begin(), kPropertyOperatorNames.end(), key) != kPropertyOperatorNames.end();
 }
 bool is_logical_operator(const std::string& key) {
     return key == "$and" || key == "$or" || key == "$not" || key == "$nor" || key == "$xor";
 }
 // Datetime component objects ({"$year": 2024, "$month": 5}), coarsest first.
-constexpr std::array<std::string_view, 9> kDatetimeKeys = {"$year",   "$month",       "$day",
-                                                           "$hour",   "$minute",      "$second",
-                                                           "$millisecond", "$microsecond", "$nanosecond"};
+constexpr std::array<std::string_view, 9> kDatetimeKeys = {
+    "$year", "$month", "$day", "$hour", "$minute", "$second", "$millisecond", "$microsecond", "$nanosecond"};
 int datetime_key_rank(const std::string& key) {
     for (std::size_t i = 0; i < kDatetimeKeys.size(); ++i)
         if (kDatetimeKeys[i] == key) return static_cast<int>(i);
@@ -90,9 +94,10 @@ std::optional<std::string> datetime_object(const json::JsonObject& obj, const st
     for (const json::JsonMember& m : obj) (datetime_key_rank(m.key) >= 0 ? any : other) = true;
     if (!any) return std::nullopt;
     if (other)
-        throw FilterError(path, "a datetime component object takes only $year, $month, $day, $hour, $minute, "
-                                "$second, $millisecond, $microsecond and $nanosecond; to compare with a datetime, "
-                                "use it as the operand of an operator, such as {\"$gt\": {\"$year\": 2024}}");
+        throw FilterError(path,
+                          "a datetime component object takes only $year, $month, $day, $hour, $minute, "
+                          "$second, $millisecond, $microsecond and $nanosecond; to compare with a datetime, "
+                          "use it as the operand of an operator, such as {\"$gt\": {\"$year\": 2024}}");
     long long v[kDatetimeKeys.size()] = {};
     bool has[kDatetimeKeys.size()] = {};
     for (const json::JsonMember& m : obj) {
@@ -186,15 +191,15 @@ void check_column_expr(const char* option, const std::string& expr) {
     for (;;) {
         const std::size_t dot = expr.find('.', start);
         const std::string part = expr.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-        if (part.empty() || (part[0] >= '0' && part[0] <= '9'))
-            bad("must be one to three dotted unquoted identifiers");
+        if (part.empty() || (part[0] >= '0' && part[0] <= '9')) bad("must be one to three dotted unquoted identifiers");
         std::string folded;  // as PostgreSQL folds an unquoted identifier
         for (const char c : part) {
             const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
             if (!ok) bad("must be one to three dotted unquoted identifiers");
             folded += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
         }
-        if (folded == kElementAlias) bad(std::string("must not use the name ") + kElementAlias + ", which the filter's subqueries use");
+        if (folded == kElementAlias)
+            bad(std::string("must not use the name ") + kElementAlias + ", which the filter's subqueries use");
         if (++parts > 3) bad("must be one to three dotted unquoted identifiers");
         if (dot == std::string::npos) return;
         start = dot + 1;
@@ -265,8 +270,8 @@ private:
     // A property's condition: a plain value, null, an array of conditions
     // or an object of operators (or a datetime component object).
     std::string condition(Key& key, const JsonValue& value, const std::string& path, std::size_t depth);
-    std::string property_operator(Key& key, const std::string& op, const JsonValue& operand,
-                                  const std::string& path, std::size_t depth);
+    std::string property_operator(Key& key, const std::string& op, const JsonValue& operand, const std::string& path,
+                                  std::size_t depth);
     // The logical operators inside a property: over that property's conditions.
     std::string property_logical(Key& key, const std::string& op, const JsonValue& operand, const std::string& path,
                                  std::size_t depth);
@@ -387,7 +392,8 @@ std::string Compiler::filter(const JsonValue& f, const std::string& path, std::s
     check_depth(depth, path);
     node(path);
     std::vector<std::string> parts;
-    for (const json::JsonMember& m : f.as_object()) parts.push_back(member(m.key, m.value, path_member(path, m.key), depth));
+    for (const json::JsonMember& m : f.as_object())
+        parts.push_back(member(m.key, m.value, path_member(path, m.key), depth));
     return combine(parts, true, path);
 }
 
@@ -400,8 +406,10 @@ std::string Compiler::member(const std::string& key, const JsonValue& value, con
         return id_condition(value, path);
     }
     if (is_property_operator(key))
-        throw FilterError(path, key + " applies to a property; write it inside one, such as "
-                                      "{\"age\": {\"" + key + "\": ...}}");
+        throw FilterError(path, key +
+                                    " applies to a property; write it inside one, such as "
+                                    "{\"age\": {\"" +
+                                    key + "\": ...}}");
     throw FilterError(path, "unknown logical operator \"" + key +
                                 "\"; at this level use $and, $or, $not, $nor, $xor, $id or a property name");
 }
@@ -440,8 +448,8 @@ std::string Compiler::logical(const std::string& op, const JsonValue& operand, c
             parts.push_back(member(m.key, m.value, member_path, depth + 1));
         }
     } else {
-        throw FilterError(path, op + " takes an array of filter objects or one object of conditions, such as {\"" +
-                                    op + "\": [{\"a\": 1}, {\"b\": 2}]} or {\"" + op + "\": {\"a\": 1, \"b\": 2}}, not " +
+        throw FilterError(path, op + " takes an array of filter objects or one object of conditions, such as {\"" + op +
+                                    "\": [{\"a\": 1}, {\"b\": 2}]} or {\"" + op + "\": {\"a\": 1, \"b\": 2}}, not " +
                                     a_type(operand.type()));
     }
     if (parts.empty()) throw FilterError(path, op + " needs at least one condition");
@@ -453,8 +461,9 @@ std::string Compiler::id_condition(const JsonValue& operand, const std::string& 
     auto one = [&](const JsonValue& v, const std::string& p) {
         const std::optional<std::string> u = v.is_string() ? canonical_uuid(v.as_string()) : std::nullopt;
         if (!u)
-            throw FilterError(p, "$id takes a record id (a UUID such as \"0190c4a2-7b3e-7c1d-9a2b-3c4d5e6f7a8b\")" +
-                                     std::string(v.is_string() ? ", and this string is not one" : ", not " + a_type(v.type())));
+            throw FilterError(
+                p, "$id takes a record id (a UUID such as \"0190c4a2-7b3e-7c1d-9a2b-3c4d5e6f7a8b\")" +
+                       std::string(v.is_string() ? ", and this string is not one" : ", not " + a_type(v.type())));
         return param(ParamKind::uuid, *u, p);
     };
     auto compare_id = [&](const char* sql_op, const JsonValue& v, const std::string& p) {
@@ -478,12 +487,17 @@ std::string Compiler::id_condition(const JsonValue& operand, const std::string& 
     for (const json::JsonMember& m : operand.as_object()) {
         const std::string op_path = path_member(path, m.key);
         node(op_path);
-        if (m.key == "$eq") parts.push_back(compare_id("=", m.value, op_path));
-        else if (m.key == "$ne") parts.push_back(compare_id("<>", m.value, op_path));
-        else if (m.key == "$in") parts.push_back(list(m.value, op_path, m.key));
-        else if (m.key == "$nin") parts.push_back(negate(list(m.value, op_path, m.key)));
+        if (m.key == "$eq")
+            parts.push_back(compare_id("=", m.value, op_path));
+        else if (m.key == "$ne")
+            parts.push_back(compare_id("<>", m.value, op_path));
+        else if (m.key == "$in")
+            parts.push_back(list(m.value, op_path, m.key));
+        else if (m.key == "$nin")
+            parts.push_back(negate(list(m.value, op_path, m.key)));
         else
-            throw FilterError(op_path, "unsupported operator \"" + m.key + "\" on $id; $id takes $eq, $ne, $in and $nin");
+            throw FilterError(op_path,
+                              "unsupported operator \"" + m.key + "\" on $id; $id takes $eq, $ne, $in and $nin");
     }
     return combine(parts, true, path);
 }
@@ -491,8 +505,9 @@ std::string Compiler::id_condition(const JsonValue& operand, const std::string& 
 std::string Compiler::property(const std::string& key, const JsonValue& value, const std::string& path,
                                std::size_t depth) {
     if (key == "__id" || key == "__label" || key == "__proptypes" || key == "__score" || key == "__vectors")
-        throw FilterError(path, "\"" + key + "\" is a record field, not a property, and cannot be filtered "
-                                "in where (filter ids with $id; select labels with the search's own arguments)");
+        throw FilterError(path, "\"" + key +
+                                    "\" is a record field, not a property, and cannot be filtered "
+                                    "in where (filter ids with $id; select labels with the search's own arguments)");
     // Writes refuse an empty name, so no record could match it.
     if (key.empty()) throw FilterError(path, "property names cannot be empty");
     check_text(key, path);
@@ -506,9 +521,13 @@ std::string Compiler::condition(Key& k, const JsonValue& value, const std::strin
     switch (value.type()) {
         case JsonType::string:
         case JsonType::number:
-        case JsonType::boolean: node(path); return equals(k, value, path);
+        case JsonType::boolean:
+            node(path);
+            return equals(k, value, path);
         // A null property is unset: null matches records without it.
-        case JsonType::null: node(path); return negate(exists(k));
+        case JsonType::null:
+            node(path);
+            return negate(exists(k));
         case JsonType::array: {
             // Every element's condition holds: {"tags": ["a", "b"]} has both.
             const json::JsonArray& items = value.as_array();
@@ -522,12 +541,13 @@ std::string Compiler::condition(Key& k, const JsonValue& value, const std::strin
             }
             return combine(parts, true, path);
         }
-        case JsonType::object: break;
+        case JsonType::object:
+            break;
     }
     const json::JsonObject& ops = value.as_object();
     if (ops.empty())
-        throw FilterError(path, "an operator object needs at least one operator (" + std::string(kPropertyOperators) +
-                                    ")");
+        throw FilterError(path,
+                          "an operator object needs at least one operator (" + std::string(kPropertyOperators) + ")");
     if (std::optional<std::string> iso = datetime_object(ops, path)) {
         node(path);
         return instant(k, "=", *iso, path);
@@ -549,8 +569,8 @@ std::string Compiler::condition(Key& k, const JsonValue& value, const std::strin
     return combine(parts, true, path);
 }
 
-std::string Compiler::property_logical(Key& k, const std::string& op, const JsonValue& operand,
-                                       const std::string& path, std::size_t depth) {
+std::string Compiler::property_logical(Key& k, const std::string& op, const JsonValue& operand, const std::string& path,
+                                       std::size_t depth) {
     check_depth(depth + 1, path);
     std::vector<std::string> parts;
     if (operand.is_array()) {
@@ -576,10 +596,13 @@ std::string Compiler::property_logical(Key& k, const std::string& op, const Json
         }
     } else {
         // {"$not": 5}: not equal to 5 (absent properties match, unlike $ne).
-        if (op == "$not" && (is_scalar(operand) || operand.is_null())) parts.push_back(condition(k, operand, path, depth + 1));
+        if (op == "$not" && (is_scalar(operand) || operand.is_null()))
+            parts.push_back(condition(k, operand, path, depth + 1));
         else
-            throw FilterError(path, op + " inside a property takes an array of values or operator objects, or one "
-                                         "object of operators, not " + a_type(operand.type()));
+            throw FilterError(path, op +
+                                        " inside a property takes an array of values or operator objects, or one "
+                                        "object of operators, not " +
+                                        a_type(operand.type()));
     }
     if (parts.empty()) throw FilterError(path, op + " needs at least one condition");
     return apply_logical(op, parts, path);
@@ -604,8 +627,7 @@ std::string Compiler::property_operator(Key& key, const std::string& op, const J
     }
     if (op == "$gt" || op == "$gte" || op == "$lt" || op == "$lte") return compare(key, op, operand, path);
     if (op == "$in" || op == "$nin") return any_of(key, operand, op, path);
-    if (op == "$contains" || op == "$startsWith" || op == "$endsWith")
-        return string_match(key, op, operand, path);
+    if (op == "$contains" || op == "$startsWith" || op == "$endsWith") return string_match(key, op, operand, path);
     if (op == "$exists") {
         if (!operand.is_bool()) throw FilterError(path, "$exists takes true or false, not " + a_type(operand.type()));
         return operand.as_bool() ? exists(key) : negate(exists(key));
@@ -655,8 +677,10 @@ std::string Compiler::instant(Key& key, const char* sql_op, const std::string& i
 
 std::string Compiler::any_of(Key& key, const JsonValue& list, const std::string& op, const std::string& path) {
     if (!list.is_array())
-        throw FilterError(path, op + " takes an array of strings, numbers, booleans, nulls or datetime component "
-                                     "objects, not " + a_type(list.type()));
+        throw FilterError(path, op +
+                                    " takes an array of strings, numbers, booleans, nulls or datetime component "
+                                    "objects, not " +
+                                    a_type(list.type()));
     const json::JsonArray& items = list.as_array();
     std::vector<std::string> parts;
     bool absent = false;  // null in the list: "the property is absent"
@@ -672,8 +696,10 @@ std::string Compiler::any_of(Key& key, const JsonValue& list, const std::string&
             continue;
         }
         if (!is_scalar(items[i]))
-            throw FilterError(item_path, op + " values must be strings, numbers, booleans, null or datetime component "
-                                              "objects, not " + a_type(items[i].type()));
+            throw FilterError(item_path, op +
+                                             " values must be strings, numbers, booleans, null or datetime component "
+                                             "objects, not " +
+                                             a_type(items[i].type()));
         parts.push_back(equals(key, items[i], item_path));
     }
     // Nothing is in the empty set: $in [] is FALSE.
@@ -699,17 +725,19 @@ std::string Compiler::compare(Key& key, const std::string& o, const JsonValue& o
     if (operand.is_string()) {
         const std::optional<std::string> iso = records::normalize_iso8601(operand.as_string());
         if (!iso)
-            throw FilterError(path, o + " compares numbers or ISO-8601 datetimes, and this string is neither "
-                                        "(datetimes are written " + kIsoForms + ")");
+            throw FilterError(path, o +
+                                        " compares numbers or ISO-8601 datetimes, and this string is neither "
+                                        "(datetimes are written " +
+                                        kIsoForms + ")");
         return instant(key, sql_op, *iso, path);
     }
     if (std::optional<std::string> iso = datetime_operand(operand, path)) return instant(key, sql_op, *iso, path);
-    throw FilterError(path, o + " takes a number, an ISO-8601 datetime string or a datetime component object, not " +
-                                (operand.is_object() ? std::string("an object of other keys") : a_type(operand.type())));
+    throw FilterError(path,
+                      o + " takes a number, an ISO-8601 datetime string or a datetime component object, not " +
+                          (operand.is_object() ? std::string("an object of other keys") : a_type(operand.type())));
 }
 
-std::string Compiler::string_match(Key& key, const std::string& o, const JsonValue& operand,
-                                   const std::string& path) {
+std::string Compiler::string_match(Key& key, const std::string& o, const JsonValue& operand, const std::string& path) {
     if (!operand.is_string()) throw FilterError(path, o + " takes a string, not " + a_type(operand.type()));
     const std::string k = key_param(key);
     const std::string s = text_param(operand.as_string(), path);
@@ -733,8 +761,8 @@ std::string Compiler::string_match(Key& key, const std::string& o, const JsonVal
 
 // The type __proptypes records for the property ("null": absent).
 std::string Compiler::type_is(Key& key, const JsonValue& operand, const std::string& path) {
-    const bool known = operand.is_string() && std::find(kTypeNames.begin(), kTypeNames.end(), operand.as_string()) !=
-                                                  kTypeNames.end();
+    const bool known =
+        operand.is_string() && std::find(kTypeNames.begin(), kTypeNames.end(), operand.as_string()) != kTypeNames.end();
     if (!known)
         throw FilterError(path, "$type takes \"string\", \"number\", \"boolean\", \"datetime\" or \"null\", not " +
                                     (operand.is_string() ? json::to_json(operand) : a_type(operand.type())));
@@ -772,11 +800,13 @@ std::string Compiler::overlap(const std::string& k, const char* kind, const std:
     const std::string none = number ? "NULL::pg_catalog.numeric" : "NULL::pg_catalog.timestamptz";
     const std::string flags = std::string("'") + (lower_inclusive ? "[" : "(") + (upper_inclusive ? "]" : ")") + "'";
     const std::string range = std::string(number ? "pg_catalog.numrange(" : "pg_catalog.tstzrange(") +
-                              (lower.empty() ? none : lower) + ", " + (upper.empty() ? none : upper) + ", " + flags + ")";
+                              (lower.empty() ? none : lower) + ", " + (upper.empty() ? none : upper) + ", " + flags +
+                              ")";
     return "(" + x + qop("&&") + range + " AND " + x + " IS NOT NULL)";
 }
 
-std::string Compiler::one_sided(const std::string& k, const char* kind, const char* sql_op, const std::string& operand) {
+std::string Compiler::one_sided(const std::string& k, const char* kind, const char* sql_op,
+                                const std::string& operand) {
     const bool inclusive = sql_op[1] == '=';
     if (sql_op[0] == '>') return overlap(k, kind, operand, inclusive, "", false);
     return overlap(k, kind, "", false, operand, inclusive);
@@ -808,8 +838,8 @@ std::optional<std::string> Compiler::two_sided(Key& k, const json::JsonObject& o
             this_kind = "number";
             text = v.number_text();
         } else {
-            std::optional<std::string> iso = v.is_string() ? records::normalize_iso8601(v.as_string())
-                                                           : datetime_operand(v, path_member(path, op));
+            std::optional<std::string> iso =
+                v.is_string() ? records::normalize_iso8601(v.as_string()) : datetime_operand(v, path_member(path, op));
             if (!iso) return std::nullopt;  // compare() reports it
             this_kind = "instant";
             text = *iso;

@@ -17,16 +17,12 @@ struct Candidate {
 
 template <class Id>
 struct CloserFirst {  // heap comparator: the top is the closest
-    bool operator()(const Candidate<Id>& a, const Candidate<Id>& b) const noexcept {
-        return a.distance > b.distance;
-    }
+    bool operator()(const Candidate<Id>& a, const Candidate<Id>& b) const noexcept { return a.distance > b.distance; }
 };
 
 template <class Id>
 struct FartherFirst {  // heap comparator: the top is the farthest
-    bool operator()(const Candidate<Id>& a, const Candidate<Id>& b) const noexcept {
-        return a.distance < b.distance;
-    }
+    bool operator()(const Candidate<Id>& a, const Candidate<Id>& b) const noexcept { return a.distance < b.distance; }
 };
 
 template <class Id, class Compare>

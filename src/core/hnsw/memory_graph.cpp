@@ -91,13 +91,9 @@ private:
 };
 
 MemoryGraph::MemoryGraph(Metric metric, std::size_t dims, Params params, std::uint64_t seed)
-    : metric_(metric),
-      dims_(dims),
-      params_(params),
-      distance_(GraphDistance::for_metric(metric)),
-      rng_(seed) {
-    record_bytes_ = dims_ * sizeof(float) + sizeof(std::uint32_t) +
-                    static_cast<std::size_t>(params_.max_links(0)) * sizeof(Link);
+    : metric_(metric), dims_(dims), params_(params), distance_(GraphDistance::for_metric(metric)), rng_(seed) {
+    record_bytes_ =
+        dims_ * sizeof(float) + sizeof(std::uint32_t) + static_cast<std::size_t>(params_.max_links(0)) * sizeof(Link);
     // Keep records 4-byte aligned (they are: floats, u32 and 8-byte links
     // whose members are 4-byte types).
 }
@@ -105,21 +101,20 @@ MemoryGraph::MemoryGraph(Metric metric, std::size_t dims, Params params, std::ui
 MemoryGraph::~MemoryGraph() = default;
 
 std::size_t MemoryGraph::bytes_per_element(std::size_t dims, const Params& p) noexcept {
-    std::size_t record = dims * sizeof(float) + sizeof(std::uint32_t) +
-                         static_cast<std::size_t>(p.max_links(0)) * sizeof(Link);
+    std::size_t record =
+        dims * sizeof(float) + sizeof(std::uint32_t) + static_cast<std::size_t>(p.max_links(0)) * sizeof(Link);
     // Expected upper-layer slots per node: sum_{l>=1} M^-l * (1 + m) ~ (1 + m) / (M - 1).
     std::size_t upper = (static_cast<std::size_t>(p.m) + 1) * sizeof(Link) / (p.m - 1) + sizeof(Link);
     return record + upper + sizeof(std::uint8_t) + sizeof(std::size_t) + 1 /* lock */;
 }
 
 std::size_t MemoryGraph::memory_used() const noexcept {
-    return chunks_.size() * kChunkNodes * record_bytes_ + upper_.capacity() * sizeof(Link) +
-           levels_.capacity() + upper_offset_.capacity() * sizeof(std::size_t) + locks_size_;
+    return chunks_.size() * kChunkNodes * record_bytes_ + upper_.capacity() * sizeof(Link) + levels_.capacity() +
+           upper_offset_.capacity() * sizeof(std::size_t) + locks_size_;
 }
 
 const float* MemoryGraph::vector(Id id) const noexcept {
-    return reinterpret_cast<const float*>(chunks_[id / kChunkNodes].get() +
-                                          (id % kChunkNodes) * record_bytes_);
+    return reinterpret_cast<const float*>(chunks_[id / kChunkNodes].get() + (id % kChunkNodes) * record_bytes_);
 }
 
 float* MemoryGraph::vector_mut(Id id) noexcept { return const_cast<float*>(vector(id)); }
@@ -135,8 +130,8 @@ std::uint32_t* MemoryGraph::count_ptr(Id id, int level) noexcept {
 
 Link* MemoryGraph::links_mut(Id id, int level) noexcept {
     if (level == 0)
-        return reinterpret_cast<Link*>(reinterpret_cast<unsigned char*>(vector_mut(id)) +
-                                       dims_ * sizeof(float) + sizeof(std::uint32_t));
+        return reinterpret_cast<Link*>(reinterpret_cast<unsigned char*>(vector_mut(id)) + dims_ * sizeof(float) +
+                                       sizeof(std::uint32_t));
     return &upper_[upper_offset_[id] + static_cast<std::size_t>(level - 1) * (params_.m + 1) + 1];
 }
 
@@ -160,8 +155,7 @@ void MemoryGraph::unlock(Id id) noexcept { locks_[id].store(0, std::memory_order
 MemoryGraph::Id MemoryGraph::add(const float* v) {
     if (count_ >= static_cast<std::size_t>(kNone) - 1) throw std::length_error("too many HNSW elements");
     Id id = static_cast<Id>(count_);
-    if (id % kChunkNodes == 0)
-        chunks_.emplace_back(new unsigned char[kChunkNodes * record_bytes_]);
+    if (id % kChunkNodes == 0) chunks_.emplace_back(new unsigned char[kChunkNodes * record_bytes_]);
     float* dst = vector_mut(id);
     std::memcpy(dst, v, dims_ * sizeof(float));
     if (!prepare_vector(metric_, dst, dims_)) return kNone;  // slot is reused by the next add
@@ -411,8 +405,7 @@ std::size_t MemoryGraph::ensure_reachable() {
 // links to u (see there). False when no reachable node near u could.
 bool MemoryGraph::relink_unreachable(Id u, const std::vector<char>& reached) {
     std::size_t max0 = static_cast<std::size_t>(params_.max_links(0));
-    auto near = search_prepared(vector(u), static_cast<std::size_t>(params_.ef_construction),
-                                params_.ef_construction);
+    auto near = search_prepared(vector(u), static_cast<std::size_t>(params_.ef_construction), params_.ef_construction);
     for (const auto& c : near) {
         Id r = c.id;
         if (r == u || !reached[r]) continue;
@@ -449,8 +442,8 @@ bool MemoryGraph::relink_unreachable(Id u, const std::vector<char>& reached) {
                 if (slot < 0) {
                     ul[un] = Link{w.id, uw};
                     *uc = pack_list(un + 1, list_kept(*uc));
-                }
-                else ul[slot] = Link{w.id, uw};
+                } else
+                    ul[slot] = Link{w.id, uw};
             }
             rl[victim] = Link{u, c.distance};
         }
@@ -459,15 +452,13 @@ bool MemoryGraph::relink_unreachable(Id u, const std::vector<char>& reached) {
     return false;
 }
 
-std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search(const float* query, std::size_t k,
-                                                           int ef) const {
+std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search(const float* query, std::size_t k, int ef) const {
     std::vector<float> q(query, query + dims_);
     if (!prepare_vector(metric_, q.data(), dims_)) return {};
     return search_prepared(q.data(), k, ef);
 }
 
-std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search_prepared(const float* query,
-                                                                    std::size_t k, int ef) const {
+std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search_prepared(const float* query, std::size_t k, int ef) const {
     std::vector<Candidate<Id>> result;
     if (count_ == 0 || entry_ == kNone) return result;
     thread_local Scratch s;

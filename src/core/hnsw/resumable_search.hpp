@@ -72,9 +72,7 @@ public:
     }
 
     // True when nothing measured is left to expand or to return.
-    bool exhausted() const noexcept {
-        return frontier_.empty() && pending_.empty() && evicted_.empty();
-    }
+    bool exhausted() const noexcept { return frontier_.empty() && pending_.empty() && evicted_.empty(); }
     std::size_t returned_count() const noexcept { return returned_.size(); }
     int ef() const noexcept { return ef_; }
 
@@ -125,7 +123,7 @@ private:
     FarHeap<Id> found_;
     std::vector<Candidate<Id>> pending_;  // measured, not expanded, beyond the bound
     std::vector<Candidate<Id>> evicted_;  // usable results pushed out of found_
-    std::vector<Id> returned_;  // sorted
+    std::vector<Id> returned_;            // sorted
     std::vector<Candidate<Id>> batch_;
     std::vector<Id> ids_;
     std::vector<float> dists_;

@@ -40,8 +40,7 @@ void measure_neighbors(Access& g, typename Access::Id id, int level, bool only_n
 
 // Greedy descent with ef = 1 on upper layers: returns the closest node found.
 template <class Access>
-Candidate<typename Access::Id> greedy_closest(Access& g, Candidate<typename Access::Id> start,
-                                              int level) {
+Candidate<typename Access::Id> greedy_closest(Access& g, Candidate<typename Access::Id> start, int level) {
     using Id = typename Access::Id;
     Candidate<Id> best = start;
     std::vector<Id> ids;
@@ -64,9 +63,8 @@ Candidate<typename Access::Id> greedy_closest(Access& g, Candidate<typename Acce
 // Expands from `entry` (already visited and measured) and leaves the best
 // `ef` usable nodes in `found` (a far-first heap). `frontier` is scratch.
 template <class Access>
-void search_layer(Access& g, const std::vector<Candidate<typename Access::Id>>& entry, int ef,
-                  int level, NearHeap<typename Access::Id>& frontier,
-                  FarHeap<typename Access::Id>& found) {
+void search_layer(Access& g, const std::vector<Candidate<typename Access::Id>>& entry, int ef, int level,
+                  NearHeap<typename Access::Id>& frontier, FarHeap<typename Access::Id>& found) {
     using Id = typename Access::Id;
     frontier.clear();
     found.clear();
@@ -80,16 +78,16 @@ void search_layer(Access& g, const std::vector<Candidate<typename Access::Id>>& 
     std::vector<float> dists;
     while (!frontier.empty()) {
         Candidate<Id> current = frontier.top();
-        float bound = static_cast<int>(found.size()) >= ef ? found.top().distance
-                                                           : std::numeric_limits<float>::infinity();
+        float bound =
+            static_cast<int>(found.size()) >= ef ? found.top().distance : std::numeric_limits<float>::infinity();
         if (current.distance > bound) break;
         frontier.pop();
         measure_neighbors(g, current.id, level, /*only_new=*/true, ids, dists);
         for (std::size_t i = 0; i < ids.size(); ++i) {
             Id n = ids[i];
             float d = dists[i];
-            float limit = static_cast<int>(found.size()) >= ef ? found.top().distance
-                                                               : std::numeric_limits<float>::infinity();
+            float limit =
+                static_cast<int>(found.size()) >= ef ? found.top().distance : std::numeric_limits<float>::infinity();
             if (d < limit) {
                 // Deleted nodes still route the search but are never results.
                 frontier.push(Candidate<Id>{d, n});

@@ -33,8 +33,7 @@ struct SelectRule {
 // pruned ones. Returns how many the heuristic kept.
 template <class Id, class PairDistance>
 std::size_t select_neighbors(const std::vector<Candidate<Id>>& sorted, std::size_t max_count,
-                             PairDistance&& pair_distance, std::vector<Candidate<Id>>& out,
-                             SelectRule rule = {}) {
+                             PairDistance&& pair_distance, std::vector<Candidate<Id>>& out, SelectRule rule = {}) {
     out.clear();
     thread_local std::vector<Candidate<Id>> pruned;
     pruned.clear();
@@ -47,8 +46,10 @@ std::size_t select_neighbors(const std::vector<Candidate<Id>>& sorted, std::size
                 break;
             }
         }
-        if (keep) out.push_back(c);
-        else if (rule.keep_pruned) pruned.push_back(c);
+        if (keep)
+            out.push_back(c);
+        else if (rule.keep_pruned)
+            pruned.push_back(c);
     }
     std::size_t kept = out.size();
     if (rule.keep_pruned) {
@@ -73,8 +74,8 @@ std::size_t select_neighbors(const std::vector<Candidate<Id>>& sorted, std::size
 //     entry when there is none (x itself, possibly).
 // Returns false when x was not added. `list` is reordered.
 template <class Id, class PairDistance>
-bool admit_neighbor(std::vector<Candidate<Id>>& list, std::size_t& kept, std::size_t max_count,
-                    Candidate<Id> x, PairDistance&& pair_distance, SelectRule rule) {
+bool admit_neighbor(std::vector<Candidate<Id>>& list, std::size_t& kept, std::size_t max_count, Candidate<Id> x,
+                    PairDistance&& pair_distance, SelectRule rule) {
     for (const auto& c : list)
         if (c.id == x.id) return false;
     thread_local std::vector<char> demote;
@@ -94,8 +95,7 @@ bool admit_neighbor(std::vector<Candidate<Id>>& list, std::size_t& kept, std::si
     thread_local std::vector<Candidate<Id>> keep_part, fill_part;
     keep_part.clear();
     fill_part.clear();
-    for (std::size_t i = 0; i < list.size(); ++i)
-        (i < kept && !demote[i] ? keep_part : fill_part).push_back(list[i]);
+    for (std::size_t i = 0; i < list.size(); ++i) (i < kept && !demote[i] ? keep_part : fill_part).push_back(list[i]);
     (x_kept ? keep_part : fill_part).push_back(x);
     if (keep_part.size() + fill_part.size() > max_count) {
         auto& from = fill_part.empty() ? keep_part : fill_part;

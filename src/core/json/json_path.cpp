@@ -6,8 +6,8 @@ bool is_plain_name(const std::string& key) {
     if (key.empty()) return false;
     for (std::size_t i = 0; i < key.size(); ++i) {
         const char c = key[i];
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' ||
-                        (i > 0 && c >= '0' && c <= '9');
+        const bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' || (i > 0 && c >= '0' && c <= '9');
         if (!ok) return false;
     }
     return true;

@@ -15,12 +15,18 @@ namespace rushdb::json {
 
 const char* type_name(JsonType t) noexcept {
     switch (t) {
-        case JsonType::null: return "null";
-        case JsonType::boolean: return "boolean";
-        case JsonType::number: return "number";
-        case JsonType::string: return "string";
-        case JsonType::array: return "array";
-        case JsonType::object: return "object";
+        case JsonType::null:
+            return "null";
+        case JsonType::boolean:
+            return "boolean";
+        case JsonType::number:
+            return "number";
+        case JsonType::string:
+            return "string";
+        case JsonType::array:
+            return "array";
+        case JsonType::object:
+            return "object";
     }
     return "unknown";
 }
@@ -42,8 +48,10 @@ double out_of_range_value(std::string_view text) noexcept {
     if (i < text.size() && text[i] == '.') {
         for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
             if (seen_significant) continue;
-            if (text[i] != '0') seen_significant = true;
-            else --exponent;
+            if (text[i] != '0')
+                seen_significant = true;
+            else
+                --exponent;
         }
     }
     if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
@@ -85,8 +93,7 @@ JsonValue JsonValue::number(double v) {
 }
 
 JsonValue JsonValue::number_from_text(std::string_view text) {
-    if (!is_json_number(text))
-        throw std::invalid_argument("not a JSON number: \"" + std::string(text) + "\"");
+    if (!is_json_number(text)) throw std::invalid_argument("not a JSON number: \"" + std::string(text) + "\"");
     return JsonValue(Storage(Number{number_value(text), std::string(text)}));
 }
 
@@ -156,11 +163,16 @@ void JsonValue::add(std::string key, JsonValue value) {
 bool operator==(const JsonValue& a, const JsonValue& b) {
     if (a.type() != b.type()) return false;
     switch (a.type()) {
-        case JsonType::null: return true;
-        case JsonType::boolean: return a.as_bool() == b.as_bool();
-        case JsonType::number: return a.number_text() == b.number_text();
-        case JsonType::string: return a.as_string() == b.as_string();
-        case JsonType::array: return a.as_array() == b.as_array();
+        case JsonType::null:
+            return true;
+        case JsonType::boolean:
+            return a.as_bool() == b.as_bool();
+        case JsonType::number:
+            return a.number_text() == b.number_text();
+        case JsonType::string:
+            return a.as_string() == b.as_string();
+        case JsonType::array:
+            return a.as_array() == b.as_array();
         case JsonType::object: {
             const JsonObject& x = a.as_object();
             const JsonObject& y = b.as_object();
@@ -266,9 +278,7 @@ bool is_valid_utf8(std::string_view s) noexcept {
     return true;
 }
 
-bool is_json_number(std::string_view text) noexcept {
-    return !text.empty() && scan_number(text) == text.size();
-}
+bool is_json_number(std::string_view text) noexcept { return !text.empty() && scan_number(text) == text.size(); }
 
 // ---------------------------------------------------------------------------
 // Parser: recursive descent over the input bytes; recursion depth is bounded
@@ -286,8 +296,7 @@ public:
     explicit Parser(std::string_view text) : text_(text) {}
 
     JsonValue parse_document() {
-        if (text_.size() >= 3 && text_.substr(0, 3) == "\xEF\xBB\xBF")
-            fail("byte-order mark is not allowed", 0);
+        if (text_.size() >= 3 && text_.substr(0, 3) == "\xEF\xBB\xBF") fail("byte-order mark is not allowed", 0);
         skip_whitespace();
         if (at_end()) fail("expected a JSON value, found end of input");
         JsonValue v = parse_value(0);
@@ -298,9 +307,7 @@ public:
 
 private:
     [[noreturn]] void fail(const std::string& reason) const { fail(reason, pos_); }
-    [[noreturn]] void fail(const std::string& reason, std::size_t at) const {
-        throw JsonParseError(reason, at);
-    }
+    [[noreturn]] void fail(const std::string& reason, std::size_t at) const { throw JsonParseError(reason, at); }
 
     bool at_end() const noexcept { return pos_ >= text_.size(); }
     char peek() const noexcept { return text_[pos_]; }
@@ -318,13 +325,23 @@ private:
     JsonValue parse_value(std::size_t depth) {
         if (at_end()) fail("expected a JSON value, found end of input");
         switch (peek()) {
-            case '{': return parse_object(depth + 1);
-            case '[': return parse_array(depth + 1);
-            case '"': return JsonValue::string(parse_string());
-            case 't': expect_literal("true"); return JsonValue::boolean(true);
-            case 'f': expect_literal("false"); return JsonValue::boolean(false);
-            case 'n': expect_literal("null"); return JsonValue::null();
-            default: break;
+            case '{':
+                return parse_object(depth + 1);
+            case '[':
+                return parse_array(depth + 1);
+            case '"':
+                return JsonValue::string(parse_string());
+            case 't':
+                expect_literal("true");
+                return JsonValue::boolean(true);
+            case 'f':
+                expect_literal("false");
+                return JsonValue::boolean(false);
+            case 'n':
+                expect_literal("null");
+                return JsonValue::null();
+            default:
+                break;
         }
         const std::size_t len = scan_number(text_.substr(pos_));
         if (len == 0) {
@@ -412,10 +429,14 @@ private:
         for (int k = 0; k < 4; ++k) {
             const char c = text_[pos_];
             v <<= 4;
-            if (c >= '0' && c <= '9') v |= static_cast<std::uint32_t>(c - '0');
-            else if (c >= 'a' && c <= 'f') v |= static_cast<std::uint32_t>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') v |= static_cast<std::uint32_t>(c - 'A' + 10);
-            else fail("invalid hex digit in \\u escape");
+            if (c >= '0' && c <= '9')
+                v |= static_cast<std::uint32_t>(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v |= static_cast<std::uint32_t>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                v |= static_cast<std::uint32_t>(c - 'A' + 10);
+            else
+                fail("invalid hex digit in \\u escape");
             ++pos_;
         }
         return v;
@@ -426,12 +447,10 @@ private:
         const std::uint32_t unit = parse_hex4();
         if (unit >= 0xDC00 && unit <= 0xDFFF) fail("unpaired low surrogate in \\u escape", escape_at);
         if (unit < 0xD800 || unit > 0xDBFF) return unit;
-        if (text_.substr(pos_, 2) != "\\u")
-            fail("high surrogate must be followed by a \\u low surrogate", escape_at);
+        if (text_.substr(pos_, 2) != "\\u") fail("high surrogate must be followed by a \\u low surrogate", escape_at);
         pos_ += 2;
         const std::uint32_t low = parse_hex4();
-        if (low < 0xDC00 || low > 0xDFFF)
-            fail("high surrogate must be followed by a \\u low surrogate", escape_at);
+        if (low < 0xDC00 || low > 0xDFFF) fail("high surrogate must be followed by a \\u low surrogate", escape_at);
         return 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
     }
 
@@ -453,16 +472,35 @@ private:
                 const char e = peek();
                 ++pos_;
                 switch (e) {
-                    case '"': out += '"'; break;
-                    case '\\': out += '\\'; break;
-                    case '/': out += '/'; break;
-                    case 'b': out += '\b'; break;
-                    case 'f': out += '\f'; break;
-                    case 'n': out += '\n'; break;
-                    case 'r': out += '\r'; break;
-                    case 't': out += '\t'; break;
-                    case 'u': append_utf8(out, parse_unicode_escape(escape_at)); break;
-                    default: fail("invalid escape sequence", escape_at);
+                    case '"':
+                        out += '"';
+                        break;
+                    case '\\':
+                        out += '\\';
+                        break;
+                    case '/':
+                        out += '/';
+                        break;
+                    case 'b':
+                        out += '\b';
+                        break;
+                    case 'f':
+                        out += '\f';
+                        break;
+                    case 'n':
+                        out += '\n';
+                        break;
+                    case 'r':
+                        out += '\r';
+                        break;
+                    case 't':
+                        out += '\t';
+                        break;
+                    case 'u':
+                        append_utf8(out, parse_unicode_escape(escape_at));
+                        break;
+                    default:
+                        fail("invalid escape sequence", escape_at);
                 }
                 continue;
             }
@@ -493,13 +531,27 @@ void write_string(std::string& out, const std::string& s) {
     for (const char ch : s) {
         const unsigned char c = static_cast<unsigned char>(ch);
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20) {
                     out += "\\u00";
@@ -515,10 +567,18 @@ void write_string(std::string& out, const std::string& s) {
 
 void write_value(std::string& out, const JsonValue& v) {
     switch (v.type()) {
-        case JsonType::null: out += "null"; return;
-        case JsonType::boolean: out += v.as_bool() ? "true" : "false"; return;
-        case JsonType::number: out += v.number_text(); return;
-        case JsonType::string: write_string(out, v.as_string()); return;
+        case JsonType::null:
+            out += "null";
+            return;
+        case JsonType::boolean:
+            out += v.as_bool() ? "true" : "false";
+            return;
+        case JsonType::number:
+            out += v.number_text();
+            return;
+        case JsonType::string:
+            write_string(out, v.as_string());
+            return;
         case JsonType::array: {
             out += '[';
             bool first = true;

@@ -99,7 +99,7 @@ constexpr std::size_t kMaxJsonDepth = 128;
 class JsonParseError : public std::runtime_error {
 public:
     JsonParseError(const std::string& reason, std::size_t offset);
-    std::size_t offset() const noexcept { return offset_; }   // byte offset in the input
+    std::size_t offset() const noexcept { return offset_; }         // byte offset in the input
     const std::string& reason() const noexcept { return reason_; }  // without the offset
 
 private:

@@ -20,8 +20,8 @@ FindError::FindError(std::string path, std::string message)
     : std::runtime_error(path + ": " + message), path_(std::move(path)), message_(std::move(message)) {}
 
 const std::vector<std::string>& find_keys() {
-    static const std::vector<std::string> keys = {"labels", "where",     "orderBy", "skip",
-                                                  "limit",  "select",    "aggregate", "groupBy"};
+    static const std::vector<std::string> keys = {"labels", "where",  "orderBy",   "skip",
+                                                  "limit",  "select", "aggregate", "groupBy"};
     return keys;
 }
 
@@ -34,9 +34,8 @@ constexpr const char* kEmptyArray = "'[]'::pg_catalog.jsonb";
 
 // Units of $timeBucket; the plural ones take a size.
 const std::vector<std::string>& bucket_units() {
-    static const std::vector<std::string> units = {"day",   "week",    "month",   "quarter", "year",
-                                                   "hour",  "minute",  "second",  "months",  "hours",
-                                                   "minutes", "seconds", "years"};
+    static const std::vector<std::string> units = {"day",    "week",   "month", "quarter", "year",    "hour", "minute",
+                                                   "second", "months", "hours", "minutes", "seconds", "years"};
     return units;
 }
 bool plural_unit(const std::string& u) {
@@ -50,8 +49,7 @@ long long whole_number(const JsonValue& v, long long lo, long long hi, const std
                     v.as_number() >= static_cast<double>(lo) && v.as_number() <= static_cast<double>(hi);
     if (!ok)
         throw FindError(path, what + " must be a whole number from " + std::to_string(lo) + " to " +
-                                  std::to_string(hi) + ", not " +
-                                  (v.is_number() ? v.number_text() : a_type(v.type())));
+                                  std::to_string(hi) + ", not " + (v.is_number() ? v.number_text() : a_type(v.type())));
     return static_cast<long long>(v.as_number());
 }
 
@@ -69,12 +67,13 @@ void check_members(const JsonValue& obj, const std::vector<std::string>& accepte
 std::string direction(const JsonValue& v, const std::string& path) {
     if (v.is_string()) {
         std::string d = v.as_string();
-        std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::transform(d.begin(), d.end(), d.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         if (d == "asc") return "ASC";
         if (d == "desc") return "DESC";
     }
-    throw FindError(path, "a sort direction is \"asc\" or \"desc\", not " +
-                              (v.is_string() ? json::to_json(v) : a_type(v.type())));
+    throw FindError(
+        path, "a sort direction is \"asc\" or \"desc\", not " + (v.is_string() ? json::to_json(v) : a_type(v.type())));
 }
 
 // A compiled select expression.
@@ -125,8 +124,9 @@ private:
         params_.push_back(text);
         const std::size_t n = o_.filter_params + params_.size();
         if (n > 65535)
-            throw FindLimitError("find", "the request needs more parameters than PostgreSQL allows in one statement "
-                                         "(65535); use fewer select keys, labels or values");
+            throw FindLimitError("find",
+                                 "the request needs more parameters than PostgreSQL allows in one statement "
+                                 "(65535); use fewer select keys, labels or values");
         return "$" + std::to_string(n);
     }
 
@@ -226,8 +226,10 @@ std::string Compiler::field_name(const std::string& ref, const std::string& path
         return name;
     }
     if (!ref.empty() && ref[0] == '$')
-        throw FindError(path, "only the root record (\"$record\") can be referenced here: aliases of related "
-                              "records need relationships, which are not available yet (" + json::to_json(JsonValue::string(ref)) + ")");
+        throw FindError(path,
+                        "only the root record (\"$record\") can be referenced here: aliases of related "
+                        "records need relationships, which are not available yet (" +
+                            json::to_json(JsonValue::string(ref)) + ")");
     throw FindError(path, "a string here is a field reference such as \"$record.name\", not " +
                               json::to_json(JsonValue::string(ref)));
 }
@@ -257,8 +259,9 @@ JsonValue Compiler::legacy_aggregate(const JsonValue& aggregate) {
         const std::string ref = fieldv ? std::string(kRecordAlias) + "." + fieldv->as_string() : "";
         JsonValue e = JsonValue::object();
         if (f == "sum" || f == "min" || f == "max" || f == "avg") {
-            check_members(m.value, f == "avg" ? std::vector<std::string>{"fn", "field", "alias", "precision"}
-                                              : std::vector<std::string>{"fn", "field", "alias"},
+            check_members(m.value,
+                          f == "avg" ? std::vector<std::string>{"fn", "field", "alias", "precision"}
+                                     : std::vector<std::string>{"fn", "field", "alias"},
                           path);
             if (ref.empty()) throw FindError(path, "\"field\" is required for " + f);
             e.add("$" + f, JsonValue::string(ref));
@@ -266,7 +269,8 @@ JsonValue Compiler::legacy_aggregate(const JsonValue& aggregate) {
         } else if (f == "count") {
             check_members(m.value, {"fn", "field", "alias", "unique"}, path);
             if (const JsonValue* u = m.value.find("unique"); u && !(u->is_bool() && u->as_bool()))
-                throw FindError(path_member(path, "unique"), "counts are always of distinct values; use select with $count");
+                throw FindError(path_member(path, "unique"),
+                                "counts are always of distinct values; use select with $count");
             e.add("$count", JsonValue::string(ref.empty() ? "*" : ref));
         } else if (f == "collect") {
             check_members(m.value, {"fn", "alias", "orderBy", "limit", "skip", "unique"}, path);
@@ -284,8 +288,9 @@ JsonValue Compiler::legacy_aggregate(const JsonValue& aggregate) {
             if (const JsonValue* s = m.value.find("size")) t.add("size", *s);
             e.add("$timeBucket", std::move(t));
         } else if (f == "vector.similarity.cosine" || f == "vector.similarity.euclidean") {
-            throw FindError(path_member(path, "fn"), "vector similarity is rushdb.search's job: search an embedding "
-                                                     "index with queryVector (its __score is the similarity)");
+            throw FindError(path_member(path, "fn"),
+                            "vector similarity is rushdb.search's job: search an embedding "
+                            "index with queryVector (its __score is the similarity)");
         } else {
             throw FindError(path_member(path, "fn"), "unknown aggregate function " + json::to_json(*fn) +
                                                          "; accepted: sum, avg, min, max, count, collect, timeBucket");
@@ -300,7 +305,8 @@ void Compiler::parse_select(const JsonValue& q) {
     const JsonValue* aggregate = q.find("aggregate");
     const auto non_empty = [](const JsonValue* v) { return v && v->is_object() && !v->as_object().empty(); };
     for (const auto& [v, name] : {std::pair{select, "select"}, std::pair{aggregate, "aggregate"}})
-        if (v && !v->is_object()) throw FindError(name, std::string("\"") + name + "\" must be an object, not " + a_type(v->type()));
+        if (v && !v->is_object())
+            throw FindError(name, std::string("\"") + name + "\" must be an object, not " + a_type(v->type()));
     if (non_empty(select) && non_empty(aggregate))
         throw FindError("select", "give \"select\" or the deprecated \"aggregate\", not both");
     JsonValue legacy;
@@ -314,8 +320,9 @@ void Compiler::parse_select(const JsonValue& q) {
         throw FindError("select", "at most " + std::to_string(kMaxSelectKeys) + " keys");
     for (const auto& m : map->as_object()) {
         if (m.key.empty() || m.key.compare(0, 2, "__") == 0)
-            throw FindError(path_member("select", m.key), "a select key must be non-empty and must not start with "
-                                                          "\"__\" (the record's own __id, __label, __proptypes)");
+            throw FindError(path_member("select", m.key),
+                            "a select key must be non-empty and must not start with "
+                            "\"__\" (the record's own __id, __label, __proptypes)");
         keys_.push_back(m.key);
         exprs_.emplace(m.key, m.value);
     }
@@ -360,9 +367,10 @@ Value Compiler::expr_unchecked(const JsonValue& e, const std::string& path, std:
         return v;
     }
     if (!e.is_object() || e.as_object().empty())
-        throw FindError(path, "a select expression is a field reference (\"$record.name\"), a number, a boolean or "
-                              "an operator object such as {\"$sum\": \"$record.amount\"}, not " +
-                              (e.is_object() ? std::string("an empty object") : a_type(e.type())));
+        throw FindError(path,
+                        "a select expression is a field reference (\"$record.name\"), a number, a boolean or "
+                        "an operator object such as {\"$sum\": \"$record.amount\"}, not " +
+                            (e.is_object() ? std::string("an empty object") : a_type(e.type())));
     const std::string& op = e.as_object().front().key;
     const JsonValue& operand = e.as_object().front().value;
     const std::string p = path_member(path, op);
@@ -408,15 +416,16 @@ Value Compiler::expr_unchecked(const JsonValue& e, const std::string& path, std:
     }
     if (op == "$timeBucket") return time_bucket(operand, p, alias);
     if (op == "$collect") throw FindError(p, "$collect is a select key's whole expression, not part of one");
-    throw FindError(p, "unknown select operator; accepted: $sum, $avg, $count, $min, $max, $add, $subtract, "
-                       "$multiply, $divide, $ref, $collect, $timeBucket");
+    throw FindError(p,
+                    "unknown select operator; accepted: $sum, $avg, $count, $min, $max, $add, $subtract, "
+                    "$multiply, $divide, $ref, $collect, $timeBucket");
 }
 
 // Grouped mode aggregates; per-row mode (no groupBy) evaluates the same
 // function over the one record of each row, as RushDB's per-record
 // aggregation over $record does.
-Value Compiler::aggregate_of(const std::string& op, const JsonValue& e, const JsonValue& whole,
-                             const std::string& path, std::size_t depth, const std::string& alias) {
+Value Compiler::aggregate_of(const std::string& op, const JsonValue& e, const JsonValue& whole, const std::string& path,
+                             std::size_t depth, const std::string& alias) {
     const bool grouped = !group_by_.empty();
     Value v;
     v.aggregate = grouped;
@@ -430,7 +439,8 @@ Value Compiler::aggregate_of(const std::string& op, const JsonValue& e, const Js
     if (op == "$count") {
         const std::string x = "NULLIF(" + as_json(inner) + ", 'null'::pg_catalog.jsonb)";
         v.kind = Value::Kind::number;
-        v.sql = grouped ? "pg_catalog.count(DISTINCT " + x + ")" : "(CASE WHEN " + x + " IS NULL THEN 0 ELSE 1 END)::pg_catalog.int8";
+        v.sql = grouped ? "pg_catalog.count(DISTINCT " + x + ")"
+                        : "(CASE WHEN " + x + " IS NULL THEN 0 ELSE 1 END)::pg_catalog.int8";
         return v;
     }
     if (op == "$sum") {
@@ -468,7 +478,8 @@ Value Compiler::time_bucket(const JsonValue& spec, const std::string& path, cons
     check_members(spec, {"field", "unit", "size"}, path);
     const JsonValue* f = spec.find("field");
     const JsonValue* u = spec.find("unit");
-    if (f == nullptr || !f->is_string()) throw FindError(path_member(path, "field"), "a field reference such as \"$record.createdAt\" is required");
+    if (f == nullptr || !f->is_string())
+        throw FindError(path_member(path, "field"), "a field reference such as \"$record.createdAt\" is required");
     const std::string name = field_name(f->as_string(), path_member(path, "field"), false);
     const auto& units = bucket_units();
     auto it = u && u->is_string() ? std::find(units.begin(), units.end(), u->as_string()) : units.end();
@@ -480,11 +491,15 @@ Value Compiler::time_bucket(const JsonValue& spec, const std::string& path, cons
     long long size = 1;
     const JsonValue* s = spec.find("size");
     if (plural_unit(*it)) {
-        if (s == nullptr) throw FindError(path_member(path, "size"), "size (a whole number of " + *it + ") is required with unit \"" + *it + "\"");
+        if (s == nullptr)
+            throw FindError(path_member(path, "size"),
+                            "size (a whole number of " + *it + ") is required with unit \"" + *it + "\"");
         size = whole_number(*s, 1, 1000000, path_member(path, "size"), "size");
     } else if (s != nullptr) {
-        throw FindError(path_member(path, "size"), "size goes with the plural units (months, hours, minutes, "
-                                                   "seconds, years); \"" + *it + "\" is one " + *it);
+        throw FindError(path_member(path, "size"),
+                        "size goes with the plural units (months, hours, minutes, "
+                        "seconds, years); \"" +
+                            *it + "\" is one " + *it);
     }
     Value v;
     v.kind = Value::Kind::number;
@@ -499,21 +514,26 @@ Value Compiler::time_bucket(const JsonValue& spec, const std::string& path, cons
 CollectSpec Compiler::collect(const std::string& key, const JsonValue& spec, const std::string& path) {
     if (!spec.is_object()) throw FindError(path, "$collect takes {from, select, orderBy, limit, skip, unique}");
     if (spec.find("label") != nullptr || spec.find("where") != nullptr)
-        throw FindError(path, "$collect with \"label\" traverses related records, which need relationships (not "
-                              "available yet); collect the group's own records with {\"from\": \"$record\"}");
+        throw FindError(path,
+                        "$collect with \"label\" traverses related records, which need relationships (not "
+                        "available yet); collect the group's own records with {\"from\": \"$record\"}");
     check_members(spec, {"from", "select", "orderBy", "limit", "skip", "unique"}, path);
     CollectSpec c;
     c.key = key;
     const JsonValue* from = spec.find("from");
-    if (from == nullptr || !from->is_string()) throw FindError(path_member(path, "from"), "\"from\" (\"$record\") is required");
+    if (from == nullptr || !from->is_string())
+        throw FindError(path_member(path, "from"), "\"from\" (\"$record\") is required");
     (void)field_name(from->as_string(), path_member(path, "from"), true);
-    if (from->as_string() != kRecordAlias) throw FindError(path_member(path, "from"), "\"from\" takes an alias: \"$record\"");
+    if (from->as_string() != kRecordAlias)
+        throw FindError(path_member(path, "from"), "\"from\" takes an alias: \"$record\"");
     if (const JsonValue* sel = spec.find("select")) {
-        if (!sel->is_object() || sel->as_object().empty()) throw FindError(path_member(path, "select"), "select must be an object of field references");
+        if (!sel->is_object() || sel->as_object().empty())
+            throw FindError(path_member(path, "select"), "select must be an object of field references");
         c.projected = true;
         for (const auto& m : sel->as_object()) {
             const std::string p = path_member(path_member(path, "select"), m.key);
-            if (!m.value.is_string()) throw FindError(p, "select inside $collect takes field references such as \"$record.name\"");
+            if (!m.value.is_string())
+                throw FindError(p, "select inside $collect takes field references such as \"$record.name\"");
             c.select.emplace_back(m.key, field_name(m.value.as_string(), p, false));
         }
     }
@@ -533,8 +553,10 @@ CollectSpec Compiler::collect(const std::string& key, const JsonValue& spec, con
             throw FindError(p, "orderBy is \"asc\", \"desc\" or {field: direction}");
         }
     }
-    if (const JsonValue* l = spec.find("limit")) c.limit = whole_number(*l, 1, kMaxLimit, path_member(path, "limit"), "limit");
-    if (const JsonValue* s = spec.find("skip")) c.skip = whole_number(*s, 0, 2147483647, path_member(path, "skip"), "skip");
+    if (const JsonValue* l = spec.find("limit"))
+        c.limit = whole_number(*l, 1, kMaxLimit, path_member(path, "limit"), "limit");
+    if (const JsonValue* s = spec.find("skip"))
+        c.skip = whole_number(*s, 0, 2147483647, path_member(path, "skip"), "skip");
     if (const JsonValue* u = spec.find("unique")) {
         if (!u->is_bool()) throw FindError(path_member(path, "unique"), "unique is true or false");
         c.unique = u->as_bool();
@@ -546,7 +568,8 @@ std::string Compiler::projection(const CollectSpec& c, const std::string& alias)
     if (!c.projected) return "rushdb_internal.record_json(" + alias + ")";
     std::string sql;
     for (const auto& [k, f] : c.select)
-        sql += (sql.empty() ? "" : qop("||")) + "pg_catalog.jsonb_build_object(" + param(k) + ", " + field_sql(alias, f) + ")";
+        sql += (sql.empty() ? "" : qop("||")) + "pg_catalog.jsonb_build_object(" + param(k) + ", " +
+               field_sql(alias, f) + ")";
     return "(" + sql + ")";
 }
 
@@ -585,10 +608,10 @@ std::string Compiler::collect_grouped(const CollectSpec& c) {
         // Equal projections once, each where it first comes in the order.
         rows = "SELECT DISTINCT ON (z.j) z.* FROM (" + rows + ") z ORDER BY z.j, " + order_inner;
     }
-    rows = "SELECT * FROM (" + rows + ") y ORDER BY " + order_inner + " LIMIT " + std::to_string(c.limit) +
-           " OFFSET " + std::to_string(c.skip);
-    return "(SELECT COALESCE(pg_catalog.jsonb_agg(x.j ORDER BY " + order_outer + "), " + kEmptyArray +
-           ") FROM (" + rows + ") x)";
+    rows = "SELECT * FROM (" + rows + ") y ORDER BY " + order_inner + " LIMIT " + std::to_string(c.limit) + " OFFSET " +
+           std::to_string(c.skip);
+    return "(SELECT COALESCE(pg_catalog.jsonb_agg(x.j ORDER BY " + order_outer + "), " + kEmptyArray + ") FROM (" +
+           rows + ") x)";
 }
 
 std::string Compiler::per_row_query() {
@@ -617,7 +640,8 @@ std::string Compiler::per_row_query() {
                     key = oa + ".id " + dir;
                     by_id = true;
                 } else if (exprs_.count(name) != 0 && m.key.compare(0, 1, "$") != 0) {
-                    if (collects_.count(name) != 0) throw FindError(path_member("orderBy", m.key), "cannot order by a $collect");
+                    if (collects_.count(name) != 0)
+                        throw FindError(path_member("orderBy", m.key), "cannot order by a $collect");
                     const Value v = select_value(name, oa);
                     key = sort_key(as_json(v), v.type_sql) + " " + dir;
                 } else {
@@ -635,7 +659,8 @@ std::string Compiler::per_row_query() {
         const std::string v = c != collects_.end() ? collect_per_row(c->second, ra) : as_json(select_value(k, ra));
         out += qop("||") + "pg_catalog.jsonb_build_object(" + key_params_[i] + ", " + v + ")";
     }
-    const std::string page = " ORDER BY " + order + " LIMIT " + std::to_string(limit_) + " OFFSET " + std::to_string(skip_);
+    const std::string page =
+        " ORDER BY " + order + " LIMIT " + std::to_string(limit_) + " OFFSET " + std::to_string(skip_);
     const std::string rows = fenced ? "SELECT f.r FROM (SELECT r FROM rushdb.records r WHERE " +
                                           base_where("r", o_.filter_r) + " OFFSET 0) f" + page
                                     : "SELECT r FROM rushdb.records r WHERE " + base_where("r", o_.filter_r) + page;
@@ -673,8 +698,9 @@ std::string Compiler::grouped_query() {
         const Value v = select_value(k, "r");
         if (v.aggregate) {
             if (v.bare_field)
-                throw FindError(path_member("select", k), "mixes an aggregate with a field of each record; with groupBy, "
-                                                          "read fields through $sum/$min/... or group by them");
+                throw FindError(path_member("select", k),
+                                "mixes an aggregate with a field of each record; with groupBy, "
+                                "read fields through $sum/$min/... or group by them");
             aggregates.push_back(k);
         } else {
             add_dim(Dim{k, as_json(v), as_json(select_value(k, "c")),
@@ -688,8 +714,7 @@ std::string Compiler::grouped_query() {
                  (dims_[i].type_r.empty() ? "NULL::pg_catalog.text" : dims_[i].type_r) + " AS t" + n;
         group += (group.empty() ? "" : ", ") + dims_[i].sql_r;
     }
-    for (std::size_t i = 0; i < aggregates.size(); ++i)
-    {
+    for (std::size_t i = 0; i < aggregates.size(); ++i) {
         const Value& v = values_.at({aggregates[i], "r"});
         inner += std::string(inner.empty() ? "" : ", ") + as_json(v) + " AS a" + std::to_string(i + 1);
         // $min / $max: their sort key, so the rows order as the values do.
@@ -698,7 +723,8 @@ std::string Compiler::grouped_query() {
     if (inner.empty()) inner = "pg_catalog.count(*) AS n";
     std::string out;
     auto append = [&](const std::string& key_param, const std::string& value) {
-        out += std::string(out.empty() ? "" : qop("||")) + "pg_catalog.jsonb_build_object(" + key_param + ", " + value + ")";
+        out += std::string(out.empty() ? "" : qop("||")) + "pg_catalog.jsonb_build_object(" + key_param + ", " + value +
+               ")";
     };
     std::map<std::string, std::string> column;  // output key -> its g column, for orderBy
     std::map<std::string, std::string> column_type;
@@ -728,19 +754,22 @@ std::string Compiler::grouped_query() {
     std::string order;
     if (order_by_ != nullptr) {
         if (order_by_->is_string())
-            throw FindError("orderBy", "with groupBy, orderBy names a select key or a groupBy field: {\"count\": \"desc\"}");
+            throw FindError("orderBy",
+                            "with groupBy, orderBy names a select key or a groupBy field: {\"count\": \"desc\"}");
         for (const auto& m : order_by_->as_object()) {
             const std::string dir = direction(m.value, path_member("orderBy", m.key));
             const std::string key = order_key_name(m.key, path_member("orderBy", m.key));
             auto col = column.find(key);
             if (col == column.end())
-                throw FindError(path_member("orderBy", m.key), "with groupBy, orderBy names a select key (not a $collect) "
-                                                                "or a groupBy field of the result rows");
+                throw FindError(path_member("orderBy", m.key),
+                                "with groupBy, orderBy names a select key (not a $collect) "
+                                "or a groupBy field of the result rows");
             auto t = column_type.find(key);
             auto k = column_key.find(key);
-            order += std::string(order.empty() ? "" : ", ") +
-                     (k != column_key.end() ? k->second : sort_key(col->second, t == column_type.end() ? "" : t->second)) +
-                     " " + dir;
+            order +=
+                std::string(order.empty() ? "" : ", ") +
+                (k != column_key.end() ? k->second : sort_key(col->second, t == column_type.end() ? "" : t->second)) +
+                " " + dir;
         }
     }
     // Stable under ties: then by the grouping values.
@@ -757,16 +786,20 @@ std::string Compiler::grouped_query() {
 }
 
 FindQuery Compiler::run(const JsonValue& q) {
-    if (!q.is_object()) throw FindError("find", "find takes a JSON object {labels, where, orderBy, skip, limit, select, groupBy}");
+    if (!q.is_object())
+        throw FindError("find", "find takes a JSON object {labels, where, orderBy, skip, limit, select, groupBy}");
     check_members(q, find_keys(), "find");
     if (const JsonValue* w = q.find("where"); w && !w->is_object())
         throw FindError("where", "\"where\" must be an object of conditions, not " + a_type(w->type()));
     if (const JsonValue* l = q.find("labels")) {
-        if (!l->is_array()) throw FindError("labels", "\"labels\" must be an array of label names, not " + a_type(l->type()));
-        if (l->as_array().size() > kMaxLabels) throw FindError("labels", "at most " + std::to_string(kMaxLabels) + " labels");
+        if (!l->is_array())
+            throw FindError("labels", "\"labels\" must be an array of label names, not " + a_type(l->type()));
+        if (l->as_array().size() > kMaxLabels)
+            throw FindError("labels", "at most " + std::to_string(kMaxLabels) + " labels");
         for (std::size_t i = 0; i < l->as_array().size(); ++i) {
             const JsonValue& x = l->as_array()[i];
-            if (!x.is_string() || x.as_string().empty()) throw FindError(path_index("labels", i), "a label is a non-empty string");
+            if (!x.is_string() || x.as_string().empty())
+                throw FindError(path_index("labels", i), "a label is a non-empty string");
             labels_sql_ += (labels_sql_.empty() ? "" : ", ") + param(x.as_string());
             ++labels_;
         }
@@ -774,26 +807,31 @@ FindQuery Compiler::run(const JsonValue& q) {
     if (const JsonValue* l = q.find("limit")) limit_ = whole_number(*l, 1, kMaxLimit, "limit", "limit");
     if (const JsonValue* s = q.find("skip")) skip_ = whole_number(*s, 0, 2147483647, "skip", "skip");
     if (const JsonValue* ob = q.find("orderBy")) {
-        if (!ob->is_string() && !ob->is_object()) throw FindError("orderBy", "orderBy is \"asc\", \"desc\" or {field: direction}");
+        if (!ob->is_string() && !ob->is_object())
+            throw FindError("orderBy", "orderBy is \"asc\", \"desc\" or {field: direction}");
         if (ob->is_string()) (void)direction(*ob, "orderBy");
         if (ob->is_string() || !ob->as_object().empty()) order_by_ = ob;
     }
     if (const JsonValue* g = q.find("groupBy")) {
-        if (!g->is_array()) throw FindError("groupBy", "groupBy is an array of fields (\"$record.status\") or select keys");
+        if (!g->is_array())
+            throw FindError("groupBy", "groupBy is an array of fields (\"$record.status\") or select keys");
         for (std::size_t i = 0; i < g->as_array().size(); ++i) {
             const JsonValue& x = g->as_array()[i];
-            if (!x.is_string() || x.as_string().empty()) throw FindError(path_index("groupBy", i), "a groupBy entry is a non-empty string");
+            if (!x.is_string() || x.as_string().empty())
+                throw FindError(path_index("groupBy", i), "a groupBy entry is a non-empty string");
             group_by_.push_back(x.as_string());
         }
     }
     parse_select(q);
     if (!group_by_.empty() && keys_.empty())
-        throw FindError("groupBy", "groupBy shapes the rows of select: add select, e.g. {\"count\": {\"$count\": \"*\"}}");
+        throw FindError("groupBy",
+                        "groupBy shapes the rows of select: add select, e.g. {\"count\": {\"$count\": \"*\"}}");
     for (const std::string& k : keys_) {
         key_params_.push_back(param(k));
         const JsonValue& e = exprs_.at(k);
         if (e.is_object() && e.as_object().size() == 1 && e.as_object().front().key == "$collect")
-            collects_.emplace(k, collect(k, e.as_object().front().value, path_member(path_member("select", k), "$collect")));
+            collects_.emplace(
+                k, collect(k, e.as_object().front().value, path_member(path_member("select", k), "$collect")));
     }
     // Compile every other key now, so errors do not depend on the mode.
     for (const std::string& k : keys_)

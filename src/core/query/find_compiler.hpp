@@ -53,8 +53,8 @@ public:
     using FindError::FindError;
 };
 
-constexpr int kDefaultLimit = 100;   // RushDB's default page
-constexpr int kMaxLimit = 1000;      // and its largest
+constexpr int kDefaultLimit = 100;  // RushDB's default page
+constexpr int kMaxLimit = 1000;     // and its largest
 constexpr std::size_t kMaxLabels = 100;
 constexpr std::size_t kMaxSelectKeys = 100;
 constexpr std::size_t kMaxExprDepth = 16;  // also counted through $ref

@@ -10,10 +10,14 @@ using json::JsonValue;
 
 const char* type_name(PropertyType t) noexcept {
     switch (t) {
-        case PropertyType::string: return "string";
-        case PropertyType::number: return "number";
-        case PropertyType::boolean: return "boolean";
-        case PropertyType::datetime: return "datetime";
+        case PropertyType::string:
+            return "string";
+        case PropertyType::number:
+            return "number";
+        case PropertyType::boolean:
+            return "boolean";
+        case PropertyType::datetime:
+            return "datetime";
     }
     return "unknown";
 }
@@ -52,17 +56,16 @@ int days_in_month(int y, int m) noexcept {
 struct Iso8601Parts {
     bool has_time = false;
     bool has_seconds = false;
-    std::size_t time_end = 0;     // end of HH:MM[:SS[.f]]
-    std::size_t offset_begin = 0; // start of Z / +HH:MM (== size when absent)
+    std::size_t time_end = 0;      // end of HH:MM[:SS[.f]]
+    std::size_t offset_begin = 0;  // start of Z / +HH:MM (== size when absent)
 };
 
 std::optional<Iso8601Parts> split_iso8601(std::string_view t) noexcept {
     int year, month, day;
-    if (!read_digits(t, 0, 4, year) || t.size() < 10 || t[4] != '-' || !read_digits(t, 5, 2, month) ||
-        t[7] != '-' || !read_digits(t, 8, 2, day))
+    if (!read_digits(t, 0, 4, year) || t.size() < 10 || t[4] != '-' || !read_digits(t, 5, 2, month) || t[7] != '-' ||
+        !read_digits(t, 8, 2, day))
         return std::nullopt;
-    if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
-        return std::nullopt;
+    if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
     Iso8601Parts parts;
     if (t.size() == 10) {
         parts.offset_begin = parts.time_end = 10;
@@ -89,8 +92,8 @@ std::optional<Iso8601Parts> split_iso8601(std::string_view t) noexcept {
     if (i == t.size()) return parts;
     if (t[i] == 'Z') return i + 1 == t.size() ? std::optional<Iso8601Parts>(parts) : std::nullopt;
     int off_hour, off_minute;
-    if ((t[i] != '+' && t[i] != '-') || t.size() != i + 6 || !read_digits(t, i + 1, 2, off_hour) ||
-        t[i + 3] != ':' || !read_digits(t, i + 4, 2, off_minute) || off_hour > 14 || off_minute > 59)
+    if ((t[i] != '+' && t[i] != '-') || t.size() != i + 6 || !read_digits(t, i + 1, 2, off_hour) || t[i + 3] != ':' ||
+        !read_digits(t, i + 4, 2, off_minute) || off_hour > 14 || off_minute > 59)
         return std::nullopt;
     return parts;
 }
@@ -117,11 +120,12 @@ void check_writable_key(std::string_view key) {
     const std::string k(key);
     if (key.empty()) throw PropertyError(k, "property names cannot be empty");
     if (key[0] == '$')
-        throw PropertyError(k, "property name \"" + k +
-                                   "\" starts with '$', which marks operators in filters; rename the property");
+        throw PropertyError(
+            k, "property name \"" + k + "\" starts with '$', which marks operators in filters; rename the property");
     if (key == "__vectors")
-        throw PropertyError(k, "\"__vectors\" carries vectors for embedding indexes and is not a property; "
-                               "it must be taken out of the properties before they are stored");
+        throw PropertyError(k,
+                            "\"__vectors\" carries vectors for embedding indexes and is not a property; "
+                            "it must be taken out of the properties before they are stored");
     if (key == "__id" || key == "__label" || key == "__proptypes" || key == "__score")
         throw PropertyError(k, "\"" + k + "\" is a reserved record field and cannot be a property name");
 }
@@ -130,11 +134,14 @@ namespace {
 
 PropertyType scalar_type(const JsonValue& v) {
     switch (v.type()) {
-        case JsonType::boolean: return PropertyType::boolean;
-        case JsonType::number: return PropertyType::number;
+        case JsonType::boolean:
+            return PropertyType::boolean;
+        case JsonType::number:
+            return PropertyType::number;
         case JsonType::string:
             return is_iso8601_datetime(v.as_string()) ? PropertyType::datetime : PropertyType::string;
-        default: break;
+        default:
+            break;
     }
     throw std::logic_error("scalar_type called on a non-scalar");
 }
@@ -179,8 +186,8 @@ PropertyType array_type(const std::string& key, const json::JsonArray& items) {
 
 PropertyTypes infer_property_types(const JsonValue& properties) {
     if (!properties.is_object())
-        throw PropertyError("", std::string("record properties must be a JSON object, not ") +
-                                    json::type_name(properties.type()));
+        throw PropertyError(
+            "", std::string("record properties must be a JSON object, not ") + json::type_name(properties.type()));
     const json::JsonObject& members = properties.as_object();
     PropertyTypes types;
     std::unordered_set<std::string_view> seen;
@@ -191,13 +198,17 @@ PropertyTypes infer_property_types(const JsonValue& properties) {
         // jsonb and parse_json never produce duplicates; a hand-built value might.
         if (!seen.insert(key).second) throw PropertyError(key, "property \"" + key + "\" appears twice");
         switch (value.type()) {
-            case JsonType::null: continue;  // unset
-            case JsonType::object: throw PropertyError(key, flat_error(key, "holds an object"));
+            case JsonType::null:
+                continue;  // unset
+            case JsonType::object:
+                throw PropertyError(key, flat_error(key, "holds an object"));
             case JsonType::array:
                 if (value.as_array().empty()) continue;  // untyped, see the header
                 types.push_back({key, array_type(key, value.as_array())});
                 continue;
-            default: types.push_back({key, scalar_type(value)}); continue;
+            default:
+                types.push_back({key, scalar_type(value)});
+                continue;
         }
     }
     return types;

@@ -18,8 +18,7 @@ constexpr std::uint16_t kCounterSeedMask = 0x07FF;
 
 std::uint64_t system_unix_ms() {
     using namespace std::chrono;
-    return static_cast<std::uint64_t>(
-        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+    return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
 UuidV7Generator::UuidV7Generator(RandomSource random, MillisecondClock clock)

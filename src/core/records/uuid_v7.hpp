@@ -65,8 +65,8 @@ void format_uuid(const Uuid& id, char (&out)[kUuidTextLength]) noexcept;  // no 
 std::string format_uuid(const Uuid& id);
 
 // The fields of an id, for checks and tests.
-std::uint64_t uuid_unix_ms(const Uuid& id) noexcept;   // bits 0-47
-unsigned uuid_version(const Uuid& id) noexcept;        // bits 48-51
-unsigned uuid_variant_bits(const Uuid& id) noexcept;   // bits 64-65 (0b10 for RFC 9562)
+std::uint64_t uuid_unix_ms(const Uuid& id) noexcept;  // bits 0-47
+unsigned uuid_version(const Uuid& id) noexcept;       // bits 48-51
+unsigned uuid_variant_bits(const Uuid& id) noexcept;  // bits 64-65 (0b10 for RFC 9562)
 
 }  // namespace rushdb::records

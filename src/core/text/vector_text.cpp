@@ -10,9 +10,7 @@
 namespace rushdb::text {
 namespace {
 
-bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
+bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 const char* skip_space(const char* p) noexcept {
     while (is_space(*p)) ++p;
@@ -68,8 +66,7 @@ ParseResult parse_vector(const char* text, float* out, std::size_t cap) noexcept
 
         float value = 0.0f;
         auto res = std::from_chars(num, end, value, std::chars_format::general);
-        if (res.ec == std::errc::invalid_argument || res.ptr == num)
-            return fail(ParseStatus::malformed, start);
+        if (res.ec == std::errc::invalid_argument || res.ptr == num) return fail(ParseStatus::malformed, start);
         if (res.ec == std::errc::result_out_of_range) {
             // Distinguish overflow (error) from underflow (accepted as 0 or a
             // denormal, like float4 input): strtof tells the two apart.
@@ -117,12 +114,18 @@ std::size_t format_vector(const float* v, std::size_t n, char* buf) noexcept {
 
 const char* describe(ParseStatus s) noexcept {
     switch (s) {
-        case ParseStatus::ok: return "ok";
-        case ParseStatus::malformed: return "malformed vector literal";
-        case ParseStatus::empty: return "vector must have at least 1 dimension";
-        case ParseStatus::not_finite: return "NaN and Infinity are not allowed in a vector";
-        case ParseStatus::out_of_range: return "value is out of range for type real";
-        case ParseStatus::too_many_dims: return "too many dimensions";
+        case ParseStatus::ok:
+            return "ok";
+        case ParseStatus::malformed:
+            return "malformed vector literal";
+        case ParseStatus::empty:
+            return "vector must have at least 1 dimension";
+        case ParseStatus::not_finite:
+            return "NaN and Infinity are not allowed in a vector";
+        case ParseStatus::out_of_range:
+            return "value is out of range for type real";
+        case ParseStatus::too_many_dims:
+            return "too many dimensions";
     }
     return "unknown error";
 }

@@ -37,9 +37,7 @@ constexpr std::size_t kMaxFloatChars = 24;
 std::size_t format_float(float v, char* buf) noexcept;
 
 // Buffer size that always fits format_vector's output for n elements.
-constexpr std::size_t max_formatted_size(std::size_t n) noexcept {
-    return 3 + n * (kMaxFloatChars + 1);
-}
+constexpr std::size_t max_formatted_size(std::size_t n) noexcept { return 3 + n * (kMaxFloatChars + 1); }
 
 // Writes "[a,b,c]" followed by a NUL into a buffer of max_formatted_size(n)
 // bytes; returns the length without the NUL.

@@ -71,18 +71,16 @@ namespace dist = rushdb::distance;
 constexpr int kFormatVersion = 1;
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 constexpr std::uint64_t kPointsPerCentre = 500;
-constexpr std::size_t kRowsPerBlock = 16384;  // rows per independent random stream
-constexpr std::size_t kQueryBlock = 16;       // queries kept hot in L1/L2 together
-constexpr std::size_t kTileBytes = 256 * 1024; // base rows scanned per tile
+constexpr std::size_t kRowsPerBlock = 16384;    // rows per independent random stream
+constexpr std::size_t kQueryBlock = 16;         // queries kept hot in L1/L2 together
+constexpr std::size_t kTileBytes = 256 * 1024;  // base rows scanned per tile
 
 // Random stream identifiers (second word of the seed sequence).
 enum Stream : std::uint32_t { kStreamCentres = 0, kStreamBase = 1, kStreamQueries = 2 };
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 [[noreturn]] void die(const std::string& msg) {
     std::fprintf(stderr, "gen_clustered: error: %s\n", msg.c_str());
@@ -93,9 +91,8 @@ double seconds_since(Clock::time_point t0) {
 // Random numbers
 
 std::mt19937_64 make_engine(std::uint64_t seed, std::uint32_t stream, std::uint64_t block) {
-    std::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
-                      stream, static_cast<std::uint32_t>(block),
-                      static_cast<std::uint32_t>(block >> 32)};
+    std::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), stream,
+                      static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(block >> 32)};
     return std::mt19937_64(seq);
 }
 
@@ -127,8 +124,8 @@ private:
 
 // Uniform integer in [0, m), m >= 1, by rejection (no modulo bias).
 std::uint64_t uniform_below(std::mt19937_64& eng, std::uint64_t m) {
-    const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
-                                std::numeric_limits<std::uint64_t>::max() % m;
+    const std::uint64_t limit =
+        std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % m;
     std::uint64_t x;
     do {
         x = eng();
@@ -146,9 +143,8 @@ std::vector<float> make_centres(std::uint64_t seed, std::size_t count, std::size
 
 // Fills rows [0, rows) of `out`: block b (rows b*kRowsPerBlock ...) uses its own
 // engine, so blocks can be generated in parallel with identical results.
-void make_points(std::uint64_t seed, Stream stream, const std::vector<float>& centres,
-                 std::size_t n_centres, std::size_t dims, std::size_t rows, float* out,
-                 unsigned threads) {
+void make_points(std::uint64_t seed, Stream stream, const std::vector<float>& centres, std::size_t n_centres,
+                 std::size_t dims, std::size_t rows, float* out, unsigned threads) {
     const std::size_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
@@ -218,9 +214,7 @@ public:
     }
 
 private:
-    static bool less(const Item& a, const Item& b) {
-        return a.dist < b.dist || (a.dist == b.dist && a.id < b.id);
-    }
+    static bool less(const Item& a, const Item& b) { return a.dist < b.dist || (a.dist == b.dist && a.id < b.id); }
     std::size_t k_;
     std::vector<Item> heap_;
 };
@@ -230,16 +224,14 @@ struct GroundTruth {
     std::vector<std::int32_t> cosine;  // queries * k
 };
 
-GroundTruth brute_force(const std::vector<float>& base, std::size_t n,
-                        const std::vector<float>& queries, std::size_t nq, std::size_t dims,
-                        std::size_t k, unsigned threads) {
+GroundTruth brute_force(const std::vector<float>& base, std::size_t n, const std::vector<float>& queries,
+                        std::size_t nq, std::size_t dims, std::size_t k, unsigned threads) {
     const dist::KernelSet& ks = dist::active();
     GroundTruth gt;
     gt.l2.resize(nq * k);
     gt.cosine.resize(nq * k);
 
-    const std::size_t tile_rows =
-        std::max<std::size_t>(16, kTileBytes / (dims * sizeof(float)));
+    const std::size_t tile_rows = std::max<std::size_t>(16, kTileBytes / (dims * sizeof(float)));
     const std::size_t qblocks = (nq + kQueryBlock - 1) / kQueryBlock;
     std::atomic<std::size_t> next_block{0};
     std::atomic<std::size_t> queries_done{0};
@@ -292,8 +284,7 @@ GroundTruth brute_force(const std::vector<float>& base, std::size_t n,
             std::size_t done = queries_done.load();
             double el = seconds_since(t0);
             double eta = done ? el * static_cast<double>(nq - done) / static_cast<double>(done) : 0.0;
-            std::fprintf(stderr, "  ground truth: %zu/%zu queries, %.1f s elapsed, ~%.0f s left\n",
-                         done, nq, el, eta);
+            std::fprintf(stderr, "  ground truth: %zu/%zu queries, %.1f s elapsed, ~%.0f s left\n", done, nq, el, eta);
         }
     }
     for (auto& th : pool) th.join();
@@ -336,8 +327,7 @@ private:
     std::FILE* f_ = nullptr;
 };
 
-void write_fvecs(const std::string& path, const std::vector<float>& v, std::size_t rows,
-                 std::size_t dims) {
+void write_fvecs(const std::string& path, const std::vector<float>& v, std::size_t rows, std::size_t dims) {
     Writer w(path);
     const auto d = static_cast<std::int32_t>(dims);
     for (std::size_t r = 0; r < rows; ++r) {
@@ -347,8 +337,7 @@ void write_fvecs(const std::string& path, const std::vector<float>& v, std::size
     w.commit();
 }
 
-void write_ivecs(const std::string& path, const std::vector<std::int32_t>& v, std::size_t rows,
-                 std::size_t k) {
+void write_ivecs(const std::string& path, const std::vector<std::int32_t>& v, std::size_t rows, std::size_t k) {
     Writer w(path);
     const auto kk = static_cast<std::int32_t>(k);
     for (std::size_t r = 0; r < rows; ++r) {
@@ -360,8 +349,7 @@ void write_ivecs(const std::string& path, const std::vector<std::int32_t>& v, st
 
 // "id<TAB>[v1,...,vd]\n" with id = row + 1, vectors in the extension's own
 // output format (shortest round-trip float text), which its input accepts.
-void write_csv(const std::string& path, const std::vector<float>& v, std::size_t rows,
-               std::size_t dims) {
+void write_csv(const std::string& path, const std::vector<float>& v, std::size_t rows, std::size_t dims) {
     Writer w(path);
     std::vector<char> line(32 + rushdb::text::max_formatted_size(dims));
     for (std::size_t r = 0; r < rows; ++r) {
@@ -403,8 +391,7 @@ std::uint64_t parse_u64(const char* flag, const char* s) {
     errno = 0;
     char* end = nullptr;
     unsigned long long v = std::strtoull(s, &end, 10);
-    if (errno || end == s || *end != '\0' || s[0] == '-')
-        die(std::string("bad value for ") + flag + ": '" + s + "'");
+    if (errno || end == s || *end != '\0' || s[0] == '-') die(std::string("bad value for ") + flag + ": '" + s + "'");
     return v;
 }
 
@@ -497,8 +484,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "gen_clustered: n=%zu dims=%zu queries=%zu seed=%llu k=%zu centres=%zu "
                  "threads=%u kernel=%s\n",
-                 n, dims, nq, static_cast<unsigned long long>(o.seed), k, n_centres, threads,
-                 dist::active().name);
+                 n, dims, nq, static_cast<unsigned long long>(o.seed), k, n_centres, threads, dist::active().name);
     auto t_all = Clock::now();
 
     auto t = Clock::now();
@@ -528,8 +514,7 @@ int main(int argc, char** argv) {
     write_ivecs(dir + "gt_cosine.ivecs", gt.cosine, nq, k);
     std::fprintf(stderr, "  ground truth done in %.2f s\n", gt_seconds);
 
-    std::string files =
-        "\"base.fvecs\", \"queries.fvecs\", \"gt_l2.ivecs\", \"gt_cosine.ivecs\"";
+    std::string files = "\"base.fvecs\", \"queries.fvecs\", \"gt_l2.ivecs\", \"gt_cosine.ivecs\"";
     if (o.csv) files += ", \"base.csv\", \"queries.csv\"";
     char buf[2048];
     std::snprintf(buf, sizeof buf,
@@ -549,13 +534,12 @@ int main(int argc, char** argv) {
                   "  \"csv_ids\": \"1-based (row + 1)\",\n"
                   "  \"files\": [%s]\n"
                   "}\n",
-                  kFormatVersion, n, dims, nq, static_cast<unsigned long long>(o.seed), k,
-                  n_centres, json_escape(dist::active().name).c_str(), files.c_str());
+                  kFormatVersion, n, dims, nq, static_cast<unsigned long long>(o.seed), k, n_centres,
+                  json_escape(dist::active().name).c_str(), files.c_str());
     Writer meta(dir + "meta.json");
     meta.write(std::string(buf));
     meta.commit();
 
-    std::fprintf(stderr, "gen_clustered: done in %.2f s -> %s\n", seconds_since(t_all),
-                 o.out.c_str());
+    std::fprintf(stderr, "gen_clustered: done in %.2f s -> %s\n", seconds_since(t_all), o.out.c_str());
     return 0;
 }

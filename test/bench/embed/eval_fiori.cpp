@@ -190,8 +190,7 @@ Speed throughput(const LexicalEmbedder& e, const std::vector<std::string>& texts
         ++passes;
         secs = std::chrono::duration<double>(Clock::now() - start).count();
     } while (secs < 1.0);
-    return Speed{static_cast<double>(passes * texts.size()) / secs,
-                 static_cast<double>(passes * bytes) / secs / 1e6};
+    return Speed{static_cast<double>(passes * texts.size()) / secs, static_cast<double>(passes * bytes) / secs / 1e6};
 }
 
 struct Named {
@@ -257,20 +256,34 @@ int main(int argc, char** argv) {
             }
             return argv[++i];
         };
-        if (a == "--data") path = next();
-        else if (a == "--dims") dims = std::strtoul(next(), nullptr, 10);
-        else if (a == "--sweep") sweep = true;
-        else if (a == "--no-speed") speed = false;
-        else if (a == "--uw") cfg.unigram_weight = std::atof(next());
-        else if (a == "--bw") cfg.bigram_weight = std::atof(next());
-        else if (a == "--cw") cfg.chargram_weight = std::atof(next());
-        else if (a == "--min-n") cfg.min_ngram = std::atoi(next());
-        else if (a == "--max-n") cfg.max_ngram = std::atoi(next());
-        else if (a == "--no-stop") cfg.drop_stopwords = false;
-        else if (a == "--no-split") cfg.split_identifiers = false;
-        else if (a == "--whole") cfg.identifier_as_word = true;
-        else if (a == "--pivot") cfg.position_pivot = std::atof(next());
-        else if (a == "--max-words") cfg.max_words = std::strtoul(next(), nullptr, 10);
+        if (a == "--data")
+            path = next();
+        else if (a == "--dims")
+            dims = std::strtoul(next(), nullptr, 10);
+        else if (a == "--sweep")
+            sweep = true;
+        else if (a == "--no-speed")
+            speed = false;
+        else if (a == "--uw")
+            cfg.unigram_weight = std::atof(next());
+        else if (a == "--bw")
+            cfg.bigram_weight = std::atof(next());
+        else if (a == "--cw")
+            cfg.chargram_weight = std::atof(next());
+        else if (a == "--min-n")
+            cfg.min_ngram = std::atoi(next());
+        else if (a == "--max-n")
+            cfg.max_ngram = std::atoi(next());
+        else if (a == "--no-stop")
+            cfg.drop_stopwords = false;
+        else if (a == "--no-split")
+            cfg.split_identifiers = false;
+        else if (a == "--whole")
+            cfg.identifier_as_word = true;
+        else if (a == "--pivot")
+            cfg.position_pivot = std::atof(next());
+        else if (a == "--max-words")
+            cfg.max_words = std::strtoul(next(), nullptr, 10);
         else {
             std::fprintf(stderr, "eval_fiori: unknown option %s (see the comment at the top of eval_fiori.cpp)\n",
                          a.c_str());
@@ -298,14 +311,14 @@ int main(int argc, char** argv) {
         n_mid += !mid.back().empty();
         corpus_bytes += c.text.size();
     }
-    std::printf("data: %s, %zu chunks, %.1f MB of text, %zu dimensions\n\n", path.c_str(), n, corpus_bytes / 1e6,
-                dims);
+    std::printf("data: %s, %zu chunks, %.1f MB of text, %zu dimensions\n\n", path.c_str(), n, corpus_bytes / 1e6, dims);
 
     const std::vector<Named> configs = sweep ? sweep_configs() : std::vector<Named>{Named{"this run", cfg}};
 
-    std::printf("Share of queries whose own chunk ranks in the top k of %zu, and MRR. Queries: the chunk's title\n"
-                "(%zu), or a line from the second half of its text (%zu chunks have one).\n\n",
-                n, n, n_mid);
+    std::printf(
+        "Share of queries whose own chunk ranks in the top k of %zu, and MRR. Queries: the chunk's title\n"
+        "(%zu), or a line from the second half of its text (%zu chunks have one).\n\n",
+        n, n, n_mid);
     std::printf("| %-32s | %-11s | %-12s | %7s | %7s | %7s | %6s |\n", "configuration", "query", "documents", "top-1",
                 "top-5", "top-10", "MRR");
     std::printf("|%s|%s|%s|%s|%s|%s|%s|\n", std::string(34, '-').c_str(), std::string(13, '-').c_str(),
@@ -332,7 +345,8 @@ int main(int argc, char** argv) {
                     std::string(12, '-').c_str(), std::string(10, '-').c_str());
         const Speed s2 = throughput(e, small);
         char label[64];
-        std::snprintf(label, sizeof label, "2 KB pieces (avg %zu B)", small_bytes / std::max<std::size_t>(1, small.size()));
+        std::snprintf(label, sizeof label, "2 KB pieces (avg %zu B)",
+                      small_bytes / std::max<std::size_t>(1, small.size()));
         std::printf("| %-34s | %8zu | %10.0f | %8.1f |\n", label, small.size(), s2.texts_per_s, s2.mb_per_s);
         const Speed sc = throughput(e, text);
         std::snprintf(label, sizeof label, "whole chunks (avg %zu B)", corpus_bytes / n);

@@ -41,8 +41,8 @@ int main(int argc, char** argv) {
     auto t1 = Clock::now();
     g.build(threads);
     auto t2 = Clock::now();
-    std::printf("n=%zu d=%zu m=%d efc=%d threads=%d: add %.2f s, build %.2f s, memory %.1f MB\n", n, d,
-                p.m, p.ef_construction, threads, std::chrono::duration<double>(t1 - t0).count(),
+    std::printf("n=%zu d=%zu m=%d efc=%d threads=%d: add %.2f s, build %.2f s, memory %.1f MB\n", n, d, p.m,
+                p.ef_construction, threads, std::chrono::duration<double>(t1 - t0).count(),
                 std::chrono::duration<double>(t2 - t1).count(), g.memory_used() / 1e6);
 
     // Exact top-10 for the queries.
@@ -64,8 +64,7 @@ int main(int argc, char** argv) {
             for (auto& c : r) hits += truth[q].count(c.id);
         }
         double secs = std::chrono::duration<double>(Clock::now() - s0).count();
-        std::printf("ef_search=%3d recall@10 %.3f  %.0f queries/s (1 thread)\n", ef, hits / (10.0 * nq),
-                    nq / secs);
+        std::printf("ef_search=%3d recall@10 %.3f  %.0f queries/s (1 thread)\n", ef, hits / (10.0 * nq), nq / secs);
     }
     return 0;
 }

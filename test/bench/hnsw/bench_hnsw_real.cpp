@@ -103,9 +103,10 @@ int main(int argc, char** argv) {
     g.build(threads);
     double build_s = std::chrono::duration<double>(Clock::now() - t0).count();
     double degree = 0;
-    for (std::size_t i = 0; i < g.size(); ++i) degree += static_cast<double>(g.link_count(static_cast<MemoryGraph::Id>(i), 0));
-    std::printf("%s: n=%zu d=%zu m=%d efc=%d keep_pruned=%d threads=%d\n", dir.c_str(), n, d, p.m,
-                p.ef_construction, p.keep_pruned ? 1 : 0, threads);
+    for (std::size_t i = 0; i < g.size(); ++i)
+        degree += static_cast<double>(g.link_count(static_cast<MemoryGraph::Id>(i), 0));
+    std::printf("%s: n=%zu d=%zu m=%d efc=%d keep_pruned=%d threads=%d\n", dir.c_str(), n, d, p.m, p.ef_construction,
+                p.keep_pruned ? 1 : 0, threads);
     std::printf("build %.2f s, %.0f distances/insert, memory %.1f MB, mean layer-0 degree %.2f\n", build_s,
                 static_cast<double>(g.build_distance_evaluations()) / static_cast<double>(g.size()),
                 g.memory_used() / 1e6, degree / static_cast<double>(g.size()));

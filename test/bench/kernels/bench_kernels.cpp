@@ -36,20 +36,28 @@ std::vector<float> random_vector(size_t n, unsigned seed) {
 enum class Kind { l2, ip, cosine, l1 };
 const char* kind_name(Kind k) {
     switch (k) {
-        case Kind::l2: return "l2_squared";
-        case Kind::ip: return "inner_product";
-        case Kind::cosine: return "cosine";
-        case Kind::l1: return "l1";
+        case Kind::l2:
+            return "l2_squared";
+        case Kind::ip:
+            return "inner_product";
+        case Kind::cosine:
+            return "cosine";
+        case Kind::l1:
+            return "l1";
     }
     return "?";
 }
 
 float run_once(const KernelSet& k, Kind kind, const float* a, const float* b, size_t n) {
     switch (kind) {
-        case Kind::l2: return k.l2_squared(a, b, n);
-        case Kind::ip: return k.inner_product(a, b, n);
-        case Kind::cosine: return float(cosine_distance_from(k.dot_and_norms(a, b, n)));
-        case Kind::l1: return k.l1(a, b, n);
+        case Kind::l2:
+            return k.l2_squared(a, b, n);
+        case Kind::ip:
+            return k.inner_product(a, b, n);
+        case Kind::cosine:
+            return float(cosine_distance_from(k.dot_and_norms(a, b, n)));
+        case Kind::l1:
+            return k.l1(a, b, n);
     }
     return 0;
 }
@@ -114,15 +122,16 @@ int main(int argc, char** argv) {
         for (int r = 0; r < 5; ++r) peak = std::max(peak, fma_peak_per_ns_avx2(50'000'000));
         double cycle_ns = 2.0 / peak;  // 2 FMA ports
         std::printf("\n== roofline summary (768 dims) ==\n");
-        std::printf("peak AVX2 FMA rate: %.2f FMA/ns -> cycle %.3f ns (%.2f GHz, 2 FMA ports)\n",
-                    peak, cycle_ns, 1.0 / cycle_ns);
+        std::printf("peak AVX2 FMA rate: %.2f FMA/ns -> cycle %.3f ns (%.2f GHz, 2 FMA ports)\n", peak, cycle_ns,
+                    1.0 / cycle_ns);
         for (Kind kind : {Kind::l2, Kind::ip, Kind::cosine, Kind::l1}) {
             double fp_ops = kind == Kind::ip ? 1 : kind == Kind::cosine ? 3 : 2;
             double bound = 768.0 / 8.0 * std::max(1.0, fp_ops / 2.0) * cycle_ns;
             double s = time_ns(*scalar, kind, 768), v = time_ns(*avx2, kind, 768);
-            std::printf("%-14s scalar %7.1f ns  avx2+fma %6.1f ns  speedup %5.1fx  "
-                        "L1 bound %5.1f ns  ratio %.2fx\n",
-                        kind_name(kind), s, v, s / v, bound, v / bound);
+            std::printf(
+                "%-14s scalar %7.1f ns  avx2+fma %6.1f ns  speedup %5.1fx  "
+                "L1 bound %5.1f ns  ratio %.2fx\n",
+                kind_name(kind), s, v, s / v, bound, v / bound);
         }
     }
 #endif
