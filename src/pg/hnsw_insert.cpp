@@ -150,21 +150,16 @@ struct MetaUpdate {
 };
 
 void update_meta(Relation index, const MetaUpdate& u) {
-    Buffer buf = ReadBuffer(index, kMetaBlock);
-    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-    GenericXLogState* state = GenericXLogStart(index);
-    Page page = GenericXLogRegisterBuffer(state, buf, 0);
-    MetaPageData* meta = meta_for_write(page);
-    if (u.set_dims) meta->dims = u.dims;
-    if (u.set_entry) {
-        meta->entry = u.entry;
-        meta->entry_level = u.entry_level;
-    }
-    if (u.insert_page != InvalidBlockNumber) meta->insert_page = u.insert_page;
-    if (u.chunk_page != InvalidBlockNumber) meta->chunk_page = u.chunk_page;
-    meta->element_count += 1;
-    GenericXLogFinish(state);
-    UnlockReleaseBuffer(buf);
+    modify_meta(index, [&](MetaPageData* meta) {
+        if (u.set_dims) meta->dims = u.dims;
+        if (u.set_entry) {
+            meta->entry = u.entry;
+            meta->entry_level = u.entry_level;
+        }
+        if (u.insert_page != InvalidBlockNumber) meta->insert_page = u.insert_page;
+        if (u.chunk_page != InvalidBlockNumber) meta->chunk_page = u.chunk_page;
+        meta->element_count += 1;
+    });
 }
 
 // The graph work of one insert, run inside guarded(): C++ containers live

@@ -376,21 +376,16 @@ double relink_unreachable(Relation index, const ElementLayout& layout, Layer0Sna
 }
 
 void set_entry(Relation index, bool valid, Id entry, int level, double live) {
-    Buffer buf = ReadBuffer(index, kMetaBlock);
-    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-    GenericXLogState* state = GenericXLogStart(index);
-    Page page = GenericXLogRegisterBuffer(state, buf, 0);
-    MetaPageData* meta = meta_for_write(page);
-    if (valid) {
-        meta->entry = unpack_tid(entry);
-        meta->entry_level = static_cast<int16>(level);
-    } else {
-        ItemPointerSetInvalid(&meta->entry);
-        meta->entry_level = -1;
-    }
-    meta->element_count = static_cast<uint64>(live);
-    GenericXLogFinish(state);
-    UnlockReleaseBuffer(buf);
+    modify_meta(index, [&](MetaPageData* meta) {
+        if (valid) {
+            meta->entry = unpack_tid(entry);
+            meta->entry_level = static_cast<int16>(level);
+        } else {
+            ItemPointerSetInvalid(&meta->entry);
+            meta->entry_level = -1;
+        }
+        meta->element_count = static_cast<uint64>(live);
+    });
 }
 
 // The reachability pass on its own (nothing to remove): the map is built

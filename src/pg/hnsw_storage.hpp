@@ -3,7 +3,7 @@
 // verify share. hnsw_page.hpp says what a page holds (layout, in-page
 // accessors, no buffer I/O); this unit pins, locks and WAL-logs pages:
 //
-//   metapage        read_meta
+//   metapage        read_meta, modify_meta
 //   new pages       extend_index, append_built_page (CREATE INDEX only)
 //   tuples          place_tuple (an element or chunk on a page with room)
 //   vector chunks   write_vector_chunks, read_chunked_vector,
@@ -45,6 +45,20 @@ void append_built_page(Relation index, const char* image, BlockNumber expected);
 
 // Reads the metapage into `out` (share lock held only during the copy).
 void read_meta(Relation index, MetaPageData* out);
+
+// Changes the metapage alone in one WAL record: f(meta) runs under its
+// exclusive lock. (Changes that must land with other pages in the same
+// record, such as the pending list's, register the metapage themselves.)
+// Plain PostgreSQL code: call it inside pg_call from C++.
+template <class F>
+void modify_meta(Relation index, F&& f) {
+    Buffer buf = ReadBuffer(index, kMetaBlock);
+    LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+    GenericXLogState* state = GenericXLogStart(index);
+    f(meta_for_write(GenericXLogRegisterBuffer(state, buf, 0)));
+    GenericXLogFinish(state);
+    UnlockReleaseBuffer(buf);
+}
 
 // Adds `size` bytes of `data` to a page of `kind` with room, starting at the
 // metapage hint `hint`; extends the index when none has room. WAL-logged.
