@@ -98,10 +98,13 @@ TEST(VectorText, RoundTripsEveryBitPatternSample) {
     std::vector<float> back;
     ASSERT_EQ(parse(s, back).status, ParseStatus::ok);
     ASSERT_EQ(back.size(), v.size());
-    for (size_t i = 0; i < v.size(); ++i)
-        // Bit for bit (-0 and the exact float), not by value.
-        EXPECT_EQ(std::memcmp(&v[i], &back[i], 4), 0)
-            << i << " " << v[i];  // NOLINT(bugprone-suspicious-memory-comparison)
+    // Bit for bit (-0 and the exact float), not by value.
+    auto bits_of = [](float f) {
+        uint32_t b;
+        std::memcpy(&b, &f, 4);
+        return b;
+    };
+    for (size_t i = 0; i < v.size(); ++i) EXPECT_EQ(bits_of(v[i]), bits_of(back[i])) << i << " " << v[i];
 }
 
 TEST(VectorText, FormatBufferBoundHolds) {
