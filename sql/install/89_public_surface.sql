@@ -18,6 +18,11 @@ CREATE OR REPLACE FUNCTION rushdb.hnsw_index_info(index regclass,
     AS 'MODULE_PATHNAME', 'rushdb_hnsw_index_info' LANGUAGE C STRICT;
 CREATE OR REPLACE FUNCTION rushdb.hnsw_merge_pending(index regclass) RETURNS bigint
     AS 'MODULE_PATHNAME', 'rushdb_hnsw_merge_pending' LANGUAGE C STRICT;
+-- This backend's cache of element vectors for scans (rushdb.hnsw_element_cache).
+CREATE OR REPLACE FUNCTION rushdb.hnsw_element_cache(
+    OUT index_relfilenode oid, OUT entries bigint, OUT capacity bigint, OUT memory_bytes bigint,
+    OUT hits bigint, OUT misses bigint)
+    AS 'MODULE_PATHNAME', 'rushdb_hnsw_element_cache' LANGUAGE C VOLATILE;
 
 COMMENT ON TYPE rushdb.vector IS 'float32 vector, 1 to 16000 dimensions (typmod = dimensions); pgvector''s binary format';
 COMMENT ON FUNCTION rushdb.vector(rushdb.vector, integer, boolean) IS 'Checks a vector against a typmod (the cast to vector(n))';
@@ -59,6 +64,8 @@ COMMENT ON FUNCTION rushdb.hnsw_index_info(regclass) IS
     'Parameters, graph size and pending list of a rushdb_hnsw index (elements counts deleted ones until VACUUM removes them)';
 COMMENT ON FUNCTION rushdb.hnsw_merge_pending(regclass) IS
     'Merges the pending list of a rushdb_hnsw index into its graph now (VACUUM does too); returns the rows merged';
+COMMENT ON FUNCTION rushdb.hnsw_element_cache() IS
+    'This backend''s cache of rushdb_hnsw element vectors (rushdb.hnsw_element_cache): the index it serves, entries, memory, hits and misses (a NULL index and zeros when it has none)';
 COMMENT ON FUNCTION rushdb.exact_top_k(regclass, name, rushdb.vector, integer, text) IS
     'Exact k nearest neighbours of a table''s vector column by one pass (no index)';
 COMMENT ON FUNCTION rushdb.simd_info() IS 'The distance kernel set this backend runs (scalar, sse2, avx2+fma, avx512f, neon)';

@@ -3,6 +3,7 @@
 // Each reads (or rewrites) the whole index, so each is for the owner of
 // the index's table, as REINDEX is.
 #include "hnsw_am.hpp"
+#include "hnsw_element_cache.hpp"
 #include "hnsw_storage.hpp"
 #include "hnsw_pending.hpp"
 
@@ -76,6 +77,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(rushdb_hnsw_index_info);
 PG_FUNCTION_INFO_V1(rushdb_hnsw_merge_pending);
+PG_FUNCTION_INFO_V1(rushdb_hnsw_element_cache);
 
 Datum rushdb_hnsw_index_info(PG_FUNCTION_ARGS) {
     TupleDesc desc;
@@ -111,6 +113,25 @@ Datum rushdb_hnsw_merge_pending(PG_FUNCTION_ARGS) {
     h::MergeStats stats = h::pending_merge(index, h::index_params(index), 0, true, nullptr, nullptr);
     index_close(index, RowExclusiveLock);
     PG_RETURN_INT64(static_cast<int64>(stats.merged));
+}
+
+// This backend's element cache (hnsw_element_cache.hpp); a NULL index and
+// zeros when it has none.
+Datum rushdb_hnsw_element_cache(PG_FUNCTION_ARGS) {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("hnsw_element_cache must return a row")));
+    const h::ElementCache* c = h::ElementCache::current();
+    Datum values[6];
+    bool nulls[6] = {false};
+    nulls[0] = c == nullptr;
+    values[0] = ObjectIdGetDatum(c != nullptr ? c->node().relNode : InvalidOid);
+    values[1] = Int64GetDatum(c != nullptr ? static_cast<int64>(c->size()) : 0);
+    values[2] = Int64GetDatum(c != nullptr ? static_cast<int64>(c->capacity()) : 0);
+    values[3] = Int64GetDatum(c != nullptr ? static_cast<int64>(c->memory()) : 0);
+    values[4] = Int64GetDatum(c != nullptr ? static_cast<int64>(c->hits()) : 0);
+    values[5] = Int64GetDatum(c != nullptr ? static_cast<int64>(c->misses()) : 0);
+    PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
 
 }  // extern "C"

@@ -11,12 +11,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <new>
 #include <vector>
 
 #include "boundary.hpp"
 #include "hnsw/metric.hpp"
 #include "hnsw/params.hpp"
+#include "hnsw_element_cache.hpp"
 #include "hnsw_storage.hpp"
 
 extern "C" {
@@ -26,14 +28,6 @@ extern "C" {
 
 namespace rushdb::pg::hnsw {
 
-// What the search learned about an element when it measured it.
-struct ElementInfo {
-    uint8 state;  // kUnknown, kLive, kDeleted, kGone
-    uint8 level;
-    ItemPointerData heap_tid;
-};
-static_assert(sizeof(ElementInfo) == 8, "ElementInfo packs into a visited-map slot");
-constexpr uint8 kUnknown = 0, kLive = 1, kDeleted = 2, kGone = 3;
 
 // Open-addressing map from packed element TIDs to what the search knows and
 // the round in which visit() last saw them. A slot is 16 bytes, key and
@@ -278,9 +272,76 @@ public:
     // about as many instructions as the rest of the scan's buffer traffic.
     void distances(const Id* ids, std::size_t n, float* out) {
         batch_infos_.resize(n);
-        batch_chunked_.resize(n);
         ElementInfo* infos = batch_infos_.data();
+        if (cache_ == nullptr)
+            measure_pages(ids, n, out, infos);
+        else
+            measure_cached(ids, n, out, infos);
+        // The last n slots visit() claimed are these ids' when the caller
+        // visited them just before (checked per slot; any mismatch, or slots
+        // moved by growth since, falls back to a lookup).
+        bool claimed = claimed_epoch_ == visited_.epoch() && claimed_count_ >= n;
+        VisitedMap::Slot** mine = claimed ? claimed_ + (claimed_count_ - n) : nullptr;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (mine != nullptr && VisitedMap::holds(*mine[i], ids[i]))
+                mine[i]->info = infos[i];
+            else
+                visited_.find_or_insert(ids[i]).info = infos[i];
+        }
+        claimed_count_ = 0;
+    }
+
+    // Measures through the element cache (hnsw_element_cache.hpp) from now
+    // on; nullptr stops. The caller checked that the cache may be used.
+    void use_cache(std::shared_ptr<ElementCache> cache) { cache_ = std::move(cache); }
+
+    bool usable(Id id) const {
+        const VisitedMap::Slot* slot = visited_.find(id);
+        return slot != nullptr && slot->info.state == kLive;
+    }
+    const ElementInfo* info(Id id) const {
+        const VisitedMap::Slot* slot = visited_.find(id);
+        return slot != nullptr ? &slot->info : nullptr;
+    }
+
+private:
+    // distances() for elements found in the cache; the others are read
+    // from their pages (and added to the cache there).
+    void measure_cached(const Id* ids, std::size_t n, float* out, ElementInfo* infos) {
+        for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(cache_->probe_address(ids[i]));
+        hit_vectors_.resize(n);
+        miss_ids_.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            const float* v = cache_->find(ids[i], &infos[i]);
+            hit_vectors_[i] = v;
+            if (v != nullptr) {
+                __builtin_prefetch(v);
+                __builtin_prefetch(reinterpret_cast<const char*>(v) + 64);
+            } else {
+                miss_ids_.push_back(ids[i]);
+            }
+        }
+        auto dims = static_cast<std::size_t>(layout_.dims);
+        for (std::size_t i = 0; i < n; ++i)
+            if (hit_vectors_[i] != nullptr) out[i] = distance_(query_, hit_vectors_[i], dims);
+        std::size_t misses = miss_ids_.size();
+        cache_->count(n - misses, misses);
+        if (misses == 0) return;
+        miss_out_.resize(misses);
+        miss_infos_.resize(misses);
+        measure_pages(miss_ids_.data(), misses, miss_out_.data(), miss_infos_.data());
+        for (std::size_t i = 0, j = 0; i < n; ++i) {
+            if (hit_vectors_[i] != nullptr) continue;
+            out[i] = miss_out_[j];
+            infos[i] = miss_infos_[j];
+            ++j;
+        }
+    }
+
+    void measure_pages(const Id* ids, std::size_t n, float* out, ElementInfo* infos) {
+        batch_chunked_.resize(n);
         ItemPointerData* chunked = batch_chunked_.data();
+        ElementCache* cache = cache_.get();
         const float* q = query_;
         int dims = layout_.dims;
         bool any_chunked = false;
@@ -329,6 +390,7 @@ public:
                     if (e->vector_inline) {
                         ElementView view{e, &layout_};
                         out[i] = distance_(q, view.vector(), static_cast<std::size_t>(dims));
+                        if (cache != nullptr) cache->add(ids[i], infos[i], view.vector());
                     } else {
                         chunked[i] = e->first_chunk;
                         any_chunked = true;
@@ -348,34 +410,17 @@ public:
                 if (!ItemPointerIsValid(&chunked[i])) continue;
                 float* v = scratch_.data();
                 ItemPointerData first = chunked[i];
-                if (pg_call([&] { return read_chunked_vector(index_, first, v, dims); }))
+                if (pg_call([&] { return read_chunked_vector(index_, first, v, dims); })) {
                     out[i] = distance_(q, v, static_cast<std::size_t>(dims));
-                else
+                    if (cache != nullptr) cache->add(ids[i], infos[i], v);
+                } else {
                     infos[i].state = kGone;
+                }
             }
         }
-        // The last n slots visit() claimed are these ids' when the caller
-        // visited them just before (checked per slot; any mismatch, or slots
-        // moved by growth since, falls back to a lookup).
-        bool claimed = claimed_epoch_ == visited_.epoch() && claimed_count_ >= n;
-        VisitedMap::Slot** mine = claimed ? claimed_ + (claimed_count_ - n) : nullptr;
-        for (std::size_t i = 0; i < n; ++i) {
-            if (mine != nullptr && VisitedMap::holds(*mine[i], ids[i]))
-                mine[i]->info = infos[i];
-            else
-                visited_.find_or_insert(ids[i]).info = infos[i];
-        }
-        claimed_count_ = 0;
     }
 
-    bool usable(Id id) const {
-        const VisitedMap::Slot* slot = visited_.find(id);
-        return slot != nullptr && slot->info.state == kLive;
-    }
-    const ElementInfo* info(Id id) const {
-        const VisitedMap::Slot* slot = visited_.find(id);
-        return slot != nullptr ? &slot->info : nullptr;
-    }
+public:
 
     template <class F>
     void for_each_neighbor(Id id, int level, F&& f) {
@@ -441,6 +486,11 @@ private:
     std::vector<float> scratch_;
     std::vector<ElementInfo> batch_infos_;
     std::vector<ItemPointerData> batch_chunked_;
+    std::shared_ptr<ElementCache> cache_;
+    std::vector<const float*> hit_vectors_;
+    std::vector<Id> miss_ids_;
+    std::vector<float> miss_out_;
+    std::vector<ElementInfo> miss_infos_;
 };
 
 }  // namespace rushdb::pg::hnsw

@@ -3,6 +3,10 @@
 // and writing pages through the buffer manager is hnsw_storage.cpp.
 #include "hnsw_page.hpp"
 
+extern "C" {
+#include "common/pg_prng.h"
+}
+
 namespace rushdb::pg::hnsw {
 
 void init_page(Page page, uint16 kind) {
@@ -43,6 +47,9 @@ void init_meta_page(Page page, int m, int ef_construction, uint8 metric) {
     meta->insert_page = InvalidBlockNumber;
     meta->chunk_page = InvalidBlockNumber;
     meta->element_count = 0;
+    // A fresh epoch per build: a backend's element cache made for an
+    // earlier index under the same relfilenode never matches.
+    meta->cache_epoch = pg_prng_uint32(&pg_global_prng_state);
     // pd_lower past the struct so the contents survive full-page images.
     reinterpret_cast<PageHeader>(page)->pd_lower =
         static_cast<LocationIndex>(reinterpret_cast<char*>(meta + 1) - reinterpret_cast<char*>(page));

@@ -64,7 +64,11 @@ struct MetaPageData {
     BlockNumber pending_head;
     BlockNumber pending_tail;
     uint32 pending_pages;
-    uint32 unused_pending;
+    // Changes (in WAL) before VACUUM removes any element, so caches of
+    // element contents kept across scans know when a slot may have become
+    // another element (hnsw_element_cache.hpp). Random at build, so an index
+    // built again under the same relfilenode does not inherit a cache.
+    uint32 cache_epoch;
 };
 
 // Tuple kinds.

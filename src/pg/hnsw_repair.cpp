@@ -176,6 +176,11 @@ bool repair_list(Relation index, PageGraph& g, VectorCache& vectors, const core:
 double remove_deleted(Relation index, BufferAccessStrategy strategy, const Scan& s) {
     std::vector<ItemPointerData> chunks;
     double removed = 0;
+    if (s.deleted.empty()) return 0;
+    // Before any slot is freed: a freed slot can hold another element
+    // later, so element caches made under the old epoch must not be used by
+    // scans that start from now on (hnsw_element_cache.hpp).
+    pg_call([&] { modify_meta(index, [](MetaPageData* meta) { ++meta->cache_epoch; }); });
     std::vector<Id> sorted(s.deleted.begin(), s.deleted.end());
     std::sort(sorted.begin(), sorted.end());
     std::size_t i = 0;

@@ -21,6 +21,7 @@
 #include "hnsw/resumable_search.hpp"
 #include "hnsw/search_layer.hpp"
 #include "hnsw_am.hpp"
+#include "hnsw_element_cache.hpp"
 #include "hnsw_graph_access.hpp"
 #include "hnsw_storage.hpp"
 #include "hnsw_pending.hpp"
@@ -29,6 +30,7 @@
 extern "C" {
 #include "access/relscan.h"
 #include "pgstat.h"
+#include "utils/snapmgr.h"
 }
 
 namespace core = rushdb::hnsw;
@@ -118,6 +120,11 @@ bool start_search(IndexScanDesc scan, ScanOpaque* so) {
     callback->arg = st;
     MemoryContextRegisterResetCallback(so->context, callback);
     so->state = st;
+    // The element cache is safe only under an MVCC snapshot (see
+    // hnsw_element_cache.hpp) and only for shared buffers (a temporary
+    // index is private and cheap to read anyway).
+    if (scan->xs_snapshot != nullptr && IsMVCCSnapshot(scan->xs_snapshot) && !RelationUsesLocalBuffers(index))
+        st->graph.use_cache(ElementCache::get(index->rd_node, so->meta.cache_epoch, dims));
 
     bool directed = guarded([&] {
         st->query.assign(qx, qx + dims);
