@@ -48,10 +48,10 @@ EXPLAIN (COSTS OFF) SELECT id FROM hec_items ORDER BY v <-> (SELECT v FROM hec_q
 RESET enable_seqscan;
 
 -- No cache before the first scan.
-SELECT index_relfilenode IS NULL AS none, entries, hits FROM rushdb.hnsw_element_cache();
+SELECT count(*) AS caches FROM rushdb.hnsw_element_cache();
 SELECT pg_temp.mismatches() AS first_scans;
 SELECT index_relfilenode = pg_relation_filenode('hec_l2') AS this_index, entries > 0 AS filled,
-       entries <= 3000 AS bounded, memory_bytes > 0 AS has_memory
+       entries <= 3000 AS bounded, memory_bytes > 0 AS has_memory, NOT at_budget AS room
 FROM rushdb.hnsw_element_cache();
 SELECT hits AS hits_before FROM rushdb.hnsw_element_cache() \gset
 SELECT pg_temp.mismatches() AS warm_scans;
@@ -82,6 +82,8 @@ SELECT pg_relation_size('hec_l2') = :size_before AS slots_reused;
 SELECT pg_temp.mismatches() AS after_slot_reuse;
 SELECT pg_temp.mismatches() AS after_slot_reuse_warm;
 SELECT rushdb.hnsw_verify('hec_l2');
+-- VACUUM moved the epoch: a new cache, holding live elements only.
+SELECT entries <= (SELECT count(*) FROM hec_items) AS live_only FROM rushdb.hnsw_element_cache();
 
 -- A VACUUM that removes nothing keeps the cache's epoch (the hits go on).
 SELECT hits AS hits_before FROM rushdb.hnsw_element_cache() \gset
@@ -92,7 +94,8 @@ SELECT hits > :hits_before AS still_hit FROM rushdb.hnsw_element_cache();
 -- REINDEX: a new relfilenode, a new cache.
 REINDEX INDEX hec_l2;
 SELECT pg_temp.mismatches() AS after_reindex;
-SELECT index_relfilenode = pg_relation_filenode('hec_l2') AS this_index FROM rushdb.hnsw_element_cache();
+SELECT count(*) AS caches, bool_or(index_relfilenode = pg_relation_filenode('hec_l2')) AS this_index
+FROM rushdb.hnsw_element_cache();
 
 -- Two indexes scanned in turn (two cursors): each scan keeps the cache it
 -- started with while the other replaces the backend's.
@@ -122,16 +125,40 @@ SELECT (SELECT array_agg(id ORDER BY pos) FROM hec_fetched WHERE c = 1) =
        (SELECT array_agg(id) FROM (SELECT id FROM hec_other ORDER BY v <-> '[0,1,0,1]', id LIMIT 40) x)
        AS second_cursor_exact;
 RESET enable_indexscan;
+-- Both indexes keep a cache.
+SELECT count(*) AS caches FROM rushdb.hnsw_element_cache();
 DROP TABLE hec_other, hec_fetched;
+
+-- TRUNCATE of a table created in the same transaction rebuilds its index
+-- under the same relfilenode: the build's random epoch keeps the cache
+-- made before from being used.
+BEGIN;
+CREATE TABLE hec_tx (id int PRIMARY KEY, v vector(4));
+INSERT INTO hec_tx SELECT i, ARRAY[sin(i), cos(i), sin(i * 0.3), 1]::vector FROM generate_series(1, 300) i;
+CREATE INDEX hec_tx_l2 ON hec_tx USING rushdb_hnsw (v vector_l2_ops) WITH (pending_list_limit = 0);
+SELECT pg_relation_filenode('hec_tx_l2') AS tx_node \gset
+SET LOCAL enable_seqscan = off;
+SELECT count(*) FROM (SELECT id FROM hec_tx ORDER BY v <-> '[1,0,0,1]' LIMIT 300) x;
+TRUNCATE hec_tx;
+INSERT INTO hec_tx SELECT i, ARRAY[cos(i * 0.7), sin(i * 1.3), cos(i), 2]::vector FROM generate_series(1, 300) i;
+SELECT pg_relation_filenode('hec_tx_l2') = :tx_node AS same_relfilenode;
+CREATE TEMP TABLE hec_tx_ann AS SELECT id FROM hec_tx ORDER BY v <-> '[1,0,0,1]' LIMIT 10;
+SET LOCAL enable_seqscan = on;
+SET LOCAL enable_indexscan = off;
+SELECT (SELECT array_agg(id ORDER BY id) FROM hec_tx_ann) =
+       (SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM hec_tx ORDER BY v <-> '[1,0,0,1]', id LIMIT 10) x)
+       AS rebuilt_index_exact;
+ROLLBACK;
 
 -- Off: no cache, same results.
 SET rushdb.hnsw_element_cache = 0;
 SELECT pg_temp.mismatches() AS without_cache;
-SELECT index_relfilenode IS NULL AS none FROM rushdb.hnsw_element_cache();
--- A cache too small for the index fills up and stops growing; results stay.
+SELECT count(*) AS caches FROM rushdb.hnsw_element_cache();
+-- A budget too small for the index: the cache stops within it; results stay.
 SET rushdb.hnsw_element_cache = '16kB';
 SELECT pg_temp.mismatches() AS small_cache;
-SELECT entries = capacity AS full, capacity < (SELECT count(*) FROM hec_items) AS smaller_than_index FROM rushdb.hnsw_element_cache();
+SELECT at_budget, memory_bytes <= 16 * 1024 AS within_setting, entries < (SELECT count(*) FROM hec_items) AS partial
+FROM rushdb.hnsw_element_cache();
 RESET rushdb.hnsw_element_cache;
 SET rushdb.hnsw_element_cache = -1;
 SHOW rushdb.hnsw_element_cache;

@@ -18,10 +18,10 @@ CREATE OR REPLACE FUNCTION rushdb.hnsw_index_info(index regclass,
     AS 'MODULE_PATHNAME', 'rushdb_hnsw_index_info' LANGUAGE C STRICT;
 CREATE OR REPLACE FUNCTION rushdb.hnsw_merge_pending(index regclass) RETURNS bigint
     AS 'MODULE_PATHNAME', 'rushdb_hnsw_merge_pending' LANGUAGE C STRICT;
--- This backend's cache of element vectors for scans (rushdb.hnsw_element_cache).
+-- This backend's caches of element vectors (rushdb.hnsw_element_cache).
 CREATE OR REPLACE FUNCTION rushdb.hnsw_element_cache(
-    OUT index_relfilenode oid, OUT entries bigint, OUT capacity bigint, OUT memory_bytes bigint,
-    OUT hits bigint, OUT misses bigint)
+    OUT index_relfilenode oid, OUT entries bigint, OUT memory_bytes bigint, OUT at_budget boolean,
+    OUT hits bigint, OUT misses bigint) RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'rushdb_hnsw_element_cache' LANGUAGE C VOLATILE;
 
 COMMENT ON TYPE rushdb.vector IS 'float32 vector, 1 to 16000 dimensions (typmod = dimensions); pgvector''s binary format';
@@ -65,7 +65,7 @@ COMMENT ON FUNCTION rushdb.hnsw_index_info(regclass) IS
 COMMENT ON FUNCTION rushdb.hnsw_merge_pending(regclass) IS
     'Merges the pending list of a rushdb_hnsw index into its graph now (VACUUM does too); returns the rows merged';
 COMMENT ON FUNCTION rushdb.hnsw_element_cache() IS
-    'This backend''s cache of rushdb_hnsw element vectors (rushdb.hnsw_element_cache): the index it serves, entries, memory, hits and misses (a NULL index and zeros when it has none)';
+    'This backend''s caches of rushdb_hnsw element vectors (rushdb.hnsw_element_cache), one row per index: entries, memory, whether the budget stopped it, hits and misses';
 COMMENT ON FUNCTION rushdb.exact_top_k(regclass, name, rushdb.vector, integer, text) IS
     'Exact k nearest neighbours of a table''s vector column by one pass (no index)';
 COMMENT ON FUNCTION rushdb.simd_info() IS 'The distance kernel set this backend runs (scalar, sse2, avx2+fma, avx512f, neon)';

@@ -115,23 +115,22 @@ Datum rushdb_hnsw_merge_pending(PG_FUNCTION_ARGS) {
     PG_RETURN_INT64(static_cast<int64>(stats.merged));
 }
 
-// This backend's element cache (hnsw_element_cache.hpp); a NULL index and
-// zeros when it has none.
+// This backend's element caches (hnsw_element_cache.hpp), a row each.
 Datum rushdb_hnsw_element_cache(PG_FUNCTION_ARGS) {
-    TupleDesc desc;
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("hnsw_element_cache must return a row")));
-    const h::ElementCache* c = h::ElementCache::current();
-    Datum values[6];
-    bool nulls[6] = {false};
-    nulls[0] = c == nullptr;
-    values[0] = ObjectIdGetDatum(c != nullptr ? c->node().relNode : InvalidOid);
-    values[1] = Int64GetDatum(c != nullptr ? static_cast<int64>(c->size()) : 0);
-    values[2] = Int64GetDatum(c != nullptr ? static_cast<int64>(c->capacity()) : 0);
-    values[3] = Int64GetDatum(c != nullptr ? static_cast<int64>(c->memory()) : 0);
-    values[4] = Int64GetDatum(c != nullptr ? static_cast<int64>(c->hits()) : 0);
-    values[5] = Int64GetDatum(c != nullptr ? static_cast<int64>(c->misses()) : 0);
-    PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+    InitMaterializedSRF(fcinfo, 0);
+    auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    h::ElementCache::for_each([&](const h::ElementCache& c) {
+        Datum values[6];
+        bool nulls[6] = {false};
+        values[0] = ObjectIdGetDatum(c.node().relNode);
+        values[1] = Int64GetDatum(static_cast<int64>(c.size()));
+        values[2] = Int64GetDatum(static_cast<int64>(c.memory()));
+        values[3] = BoolGetDatum(c.full());
+        values[4] = Int64GetDatum(static_cast<int64>(c.hits()));
+        values[5] = Int64GetDatum(static_cast<int64>(c.misses()));
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    });
+    return static_cast<Datum>(0);
 }
 
 }  // extern "C"

@@ -329,6 +329,7 @@ private:
         if (misses == 0) return;
         miss_out_.resize(misses);
         miss_infos_.resize(misses);
+        cache_->prepare(misses);  // add() runs under buffer locks: allocate now
         measure_pages(miss_ids_.data(), misses, miss_out_.data(), miss_infos_.data());
         for (std::size_t i = 0, j = 0; i < n; ++i) {
             if (hit_vectors_[i] != nullptr) continue;
@@ -450,6 +451,16 @@ public:
         bool found = false, chunked = false;
         ItemPointerData first_chunk;
         int dims = layout_.dims;
+        ElementInfo info{kGone, 0, {}};
+        if (cache_ != nullptr) {
+            if (const float* v = cache_->find(id, &info)) {
+                std::memcpy(out, v, sizeof(float) * dims);
+                cache_->count(1, 0);
+                return true;
+            }
+            cache_->count(0, 1);
+            cache_->prepare(1);
+        }
         pg_call([&] {
             Buffer buf = RecentBuffers::read(index_, ItemPointerGetBlockNumber(&tid));
             LockBuffer(buf, BUFFER_LOCK_SHARE);
@@ -457,6 +468,8 @@ public:
                 element_at(BufferGetPage(buf), ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
             if (e != nullptr) {
                 found = true;
+                info = ElementInfo{static_cast<uint8>((e->flags & kFlagDeleted) ? kDeleted : kLive), e->level,
+                                   e->heap_tid};
                 if (e->vector_inline) {
                     ElementView view{e, &layout_};
                     std::memcpy(out, view.vector(), sizeof(float) * dims);
@@ -468,6 +481,7 @@ public:
             UnlockReleaseBuffer(buf);
         });
         if (found && chunked) found = pg_call([&] { return read_chunked_vector(index_, first_chunk, out, dims); });
+        if (found && cache_ != nullptr) cache_->add(id, info, out);
         return found;
     }
 

@@ -166,7 +166,10 @@ void register_settings() {
                             "Memory per backend for element vectors that rushdb_hnsw scans keep between scans.",
                             "Scans measure cached elements without reading their index pages. 0 turns it off.",
                             &g_element_cache_kb, 128 * 1024, 0, 16 * 1024 * 1024, PGC_USERSET, GUC_UNIT_KB, nullptr,
-                            nullptr, nullptr);
+                            [](int value, void*) {
+                                if (value == 0) ElementCache::release_all();
+                            },
+                            nullptr);
 }
 
 }  // namespace rushdb::pg::hnsw

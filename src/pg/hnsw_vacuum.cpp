@@ -52,6 +52,12 @@ IndexBulkDeleteResult* bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult*
         if (state) GenericXLogFinish(state);
         UnlockReleaseBuffer(buf);
     }
+    // Element caches (hnsw_element_cache.hpp) made before these flags say
+    // "live" for the flagged elements: a new epoch makes the next scans and
+    // inserts start new ones. Every time, not only when this pass flagged
+    // something: an earlier VACUUM that stopped halfway may have set flags
+    // without the cleanup's bump.
+    modify_meta(index, [](MetaPageData* meta) { ++meta->cache_epoch; });
     stats->num_index_tuples = live;
     stats->num_pages = nblocks;
     return stats;
