@@ -106,4 +106,25 @@ SELECT pg_temp.via('hnsw_unlogged_idx', $$SELECT id FROM hnsw_unlogged ORDER BY 
 RESET enable_seqscan;
 DROP TABLE hnsw_unlogged;
 
+-- ALTER INDEX ... SET (m = ...) changes the reloption, not the pages: scans
+-- and inserts keep the layout the index was built with (the metapage's m)
+-- until a REINDEX builds it again with the new m.
+CREATE TABLE hnsw_alter_m (id int PRIMARY KEY, v vector(4));
+INSERT INTO hnsw_alter_m SELECT i, ARRAY[sin(i), cos(i), sin(i * 0.7), cos(i * 1.3)] FROM generate_series(1, 400) i;
+CREATE INDEX hnsw_alter_m_idx ON hnsw_alter_m USING rushdb_hnsw (v vector_l2_ops) WITH (m = 4, pending_list_limit = 0);
+ALTER INDEX hnsw_alter_m_idx SET (m = 32);
+INSERT INTO hnsw_alter_m SELECT i, ARRAY[sin(i), cos(i), sin(i * 0.7), cos(i * 1.3)] FROM generate_series(401, 600) i;
+SELECT m FROM rushdb.hnsw_index_info('hnsw_alter_m_idx');
+SELECT count(*) AS problems FROM rushdb.hnsw_verify('hnsw_alter_m_idx');
+SET rushdb.hnsw_ef_search = 600;
+SET enable_seqscan = off;
+SELECT pg_temp.via('hnsw_alter_m_idx', $$SELECT id FROM hnsw_alter_m ORDER BY v <-> '[0.5,0.5,0.5,0.5]' LIMIT 5$$) AS ids;
+RESET enable_seqscan;
+SELECT string_agg(id::text, ',') AS exact_ids FROM (SELECT id FROM hnsw_alter_m ORDER BY v <-> '[0.5,0.5,0.5,0.5]', id LIMIT 5) x;
+REINDEX INDEX hnsw_alter_m_idx;
+SELECT m FROM rushdb.hnsw_index_info('hnsw_alter_m_idx');
+SELECT count(*) AS problems FROM rushdb.hnsw_verify('hnsw_alter_m_idx');
+RESET rushdb.hnsw_ef_search;
+DROP TABLE hnsw_alter_m;
+
 DROP TABLE hnsw_ddl;

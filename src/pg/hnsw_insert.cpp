@@ -301,19 +301,23 @@ void append_to_pending_list(Relation index, const MetaPageData& meta, Vector* x,
 
 }  // namespace
 
-bool insert_vector(Relation index, const float* x, int dims, ItemPointer heap_tid, const IndexParams& params,
+bool insert_vector(Relation index, const float* x, int dims, ItemPointer heap_tid, const IndexParams& options,
                    bool from_pending) {
+    // The pages were laid out for the m the index was built with: ALTER
+    // INDEX ... SET (m = ...) changes only the reloption, which must not
+    // change how element tuples are read or written.
+    IndexParams params = options;
     auto* v = static_cast<float*>(palloc(sizeof(float) * dims));
     std::memcpy(v, x, sizeof(float) * dims);
     if (!core::prepare_vector(static_cast<core::Metric>(params.metric), v, static_cast<std::size_t>(dims))) {
         pfree(v);
         return false;  // zero vector under cosine: no direction, not indexed
     }
-    int level = random_level(params.m);
-
     MetaPageData meta;
     read_meta(index, &meta);
     check_dimensions(meta, dims);
+    if (meta.m != 0) params.m = meta.m;
+    int level = random_level(params.m);
 
     // A taller element (or the first one) replaces the entry point: that
     // insert runs alone; all others share the lock.

@@ -109,7 +109,7 @@ bool start_search(IndexScanDesc scan, ScanOpaque* so) {
     auto* callback =
         static_cast<MemoryContextCallback*>(MemoryContextAllocZero(so->context, sizeof(MemoryContextCallback)));
     Relation index = scan->indexRelation;
-    int m = so->params.m;
+    int m = so->meta.m;  // the layout's, not a reloption ALTER INDEX may have changed since
     const float* qx = so->query->x;
     ItemPointerData entry_tid = so->meta.entry;
     int entry_level = so->meta.entry_level;
