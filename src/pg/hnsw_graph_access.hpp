@@ -28,7 +28,6 @@ extern "C" {
 
 namespace rushdb::pg::hnsw {
 
-
 // Open-addressing map from packed element TIDs to what the search knows and
 // the round in which visit() last saw them. A slot is 16 bytes, key and
 // value together, so a probe touches one cache line: the map is probed
@@ -422,7 +421,6 @@ private:
     }
 
 public:
-
     template <class F>
     void for_each_neighbor(Id id, int level, F&& f) {
         ItemPointerData copy[2 * rushdb::hnsw::kMaxM];

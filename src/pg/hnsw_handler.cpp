@@ -162,14 +162,15 @@ void register_settings() {
                             "Upper bound on elements an iterative rushdb_hnsw scan returns.",
                             "Stops a scan whose filter matches almost nothing from reading the whole index.",
                             &g_max_scan_tuples, 20000, 1, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable("rushdb.hnsw_element_cache",
-                            "Memory per backend for element vectors that rushdb_hnsw scans keep between scans.",
-                            "Scans measure cached elements without reading their index pages. 0 turns it off.",
-                            &g_element_cache_kb, 128 * 1024, 0, 16 * 1024 * 1024, PGC_USERSET, GUC_UNIT_KB, nullptr,
-                            [](int value, void*) {
-                                if (value == 0) ElementCache::release_all();
-                            },
-                            nullptr);
+    DefineCustomIntVariable(
+        "rushdb.hnsw_element_cache",
+        "Memory per backend for element vectors that rushdb_hnsw scans keep between scans.",
+        "Scans measure cached elements without reading their index pages. 0 turns it off.", &g_element_cache_kb,
+        128 * 1024, 0, 16 * 1024 * 1024, PGC_USERSET, GUC_UNIT_KB, nullptr,
+        [](int value, void*) {
+            if (value == 0) ElementCache::release_all();
+        },
+        nullptr);
 }
 
 }  // namespace rushdb::pg::hnsw

@@ -23,7 +23,8 @@ PSQL=(psql -X -q -v ON_ERROR_STOP=1 -At)
 # RUSHDB_BENCH_ELEMENT_CACHE=<size> sets rushdb.hnsw_element_cache for the
 # whole cluster (the merge worker included), e.g. 0 to measure without it.
 if [ -n "${RUSHDB_BENCH_ELEMENT_CACHE:-}" ]; then
-    "${PSQL[@]}" -c "ALTER SYSTEM SET rushdb.hnsw_element_cache = '$RUSHDB_BENCH_ELEMENT_CACHE'" -c "SELECT pg_reload_conf()" >/dev/null
+    "${PSQL[@]}" -c "LOAD 'rushdb'" -c "ALTER SYSTEM SET rushdb.hnsw_element_cache = '$RUSHDB_BENCH_ELEMENT_CACHE'" \
+        -c "SELECT pg_reload_conf()" >/dev/null
     echo "rushdb.hnsw_element_cache = $RUSHDB_BENCH_ELEMENT_CACHE"
 fi
 
