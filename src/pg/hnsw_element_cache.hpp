@@ -28,11 +28,9 @@
 // names a row dead to that snapshot, which the executor skips. So only
 // scans under MVCC snapshots use the cache.
 //
-// Inserts and merges use the cache too, on a simpler argument: they hold
-// the metapage lock for their whole graph work and read the epoch under it,
-// and VACUUM frees slots only under that lock in exclusive mode (a flag set
-// meanwhile is the race an insert without a cache has too: VACUUM's cleanup
-// fixes lists linked into flagged elements).
+// Inserts and merges do not use it: tried (they hold the metapage lock for
+// their graph work, which would make it safe), merges of the pending list
+// were no faster (run_churn.sh, docs/hnsw.md).
 //
 // Bounded memory: rushdb.hnsw_element_cache bytes per backend in all, over
 // up to kCaches indexes (0 turns it off and frees them). When the budget is

@@ -449,16 +449,6 @@ public:
         bool found = false, chunked = false;
         ItemPointerData first_chunk;
         int dims = layout_.dims;
-        ElementInfo info{kGone, 0, {}};
-        if (cache_ != nullptr) {
-            if (const float* v = cache_->find(id, &info)) {
-                std::memcpy(out, v, sizeof(float) * dims);
-                cache_->count(1, 0);
-                return true;
-            }
-            cache_->count(0, 1);
-            cache_->prepare(1);
-        }
         pg_call([&] {
             Buffer buf = RecentBuffers::read(index_, ItemPointerGetBlockNumber(&tid));
             LockBuffer(buf, BUFFER_LOCK_SHARE);
@@ -466,8 +456,6 @@ public:
                 element_at(BufferGetPage(buf), ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
             if (e != nullptr) {
                 found = true;
-                info = ElementInfo{static_cast<uint8>((e->flags & kFlagDeleted) ? kDeleted : kLive), e->level,
-                                   e->heap_tid};
                 if (e->vector_inline) {
                     ElementView view{e, &layout_};
                     std::memcpy(out, view.vector(), sizeof(float) * dims);
@@ -479,7 +467,6 @@ public:
             UnlockReleaseBuffer(buf);
         });
         if (found && chunked) found = pg_call([&] { return read_chunked_vector(index_, first_chunk, out, dims); });
-        if (found && cache_ != nullptr) cache_->add(id, info, out);
         return found;
     }
 

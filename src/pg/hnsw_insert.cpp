@@ -170,10 +170,6 @@ void insert_into_graph(Relation index, const MetaPageData& meta, const IndexPara
     auto metric = static_cast<core::Metric>(params.metric);
     core::GraphDistance dist = core::GraphDistance::for_metric(metric);
     PageGraph g(index, params.m, dims, metric);
-    // The metapage lock this insert holds (share or exclusive) keeps VACUUM
-    // from freeing any element slot until it ends, and the epoch was read
-    // under it: cached elements are what their pages hold.
-    if (!RelationUsesLocalBuffers(index)) g.use_cache(ElementCache::get(index->rd_node, meta.cache_epoch, dims));
     VectorCache vectors(g);
     g.set_query(v);
     g.reset_visited(1024);
