@@ -44,6 +44,7 @@
 #include <memory>
 #include <vector>
 
+#include "hnsw/id_set.hpp"
 #include "pg_prelude.hpp"
 
 extern "C" {
@@ -143,12 +144,7 @@ private:
     static std::shared_ptr<ElementCache>* pool();
     static std::size_t& used_bytes();  // by all of the backend's caches
     static std::size_t budget() { return static_cast<std::size_t>(g_element_cache_kb) * 1024; }
-    static std::size_t hash(Id k) {
-        k ^= k >> 33;
-        k *= 0xff51afd7ed558ccdull;
-        k ^= k >> 33;
-        return static_cast<std::size_t>(k);
-    }
+    static std::size_t hash(Id k) { return rushdb::hnsw::hash_id(k); }
     const Entry* entry(uint32_t index) const {
         return reinterpret_cast<const Entry*>(blocks_[index / per_block_].get() + (index % per_block_) * stride_);
     }

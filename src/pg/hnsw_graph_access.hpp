@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "boundary.hpp"
+#include "hnsw/id_set.hpp"
 #include "hnsw/metric.hpp"
 #include "hnsw/params.hpp"
 #include "hnsw_element_cache.hpp"
@@ -89,12 +90,7 @@ public:
 private:
     static constexpr uint64_t kEmpty = ~0ull;  // round 0xFFFF is never stored
     static constexpr uint64_t kTidMask = (uint64_t{1} << 48) - 1;
-    static std::size_t hash(uint64_t k) {
-        k ^= k >> 33;
-        k *= 0xff51afd7ed558ccdull;
-        k ^= k >> 33;
-        return static_cast<std::size_t>(k);
-    }
+    static std::size_t hash(uint64_t k) { return rushdb::hnsw::hash_id(k); }
     void grow() {
         std::vector<Slot> old;
         old.swap(slots_);

@@ -2,18 +2,11 @@
 
 #include <algorithm>
 
+#include "hnsw/id_set.hpp"
+
 namespace rushdb::pg::hnsw {
 
-namespace {
-
-std::size_t hash_id(uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    k ^= k >> 33;
-    return static_cast<std::size_t>(k);
-}
-
-}  // namespace
+using rushdb::hnsw::hash_id;
 
 namespace {
 // One spare storage per backend: caches do not nest (an insert's, a merge

@@ -14,6 +14,17 @@
 
 namespace rushdb::hnsw {
 
+// The slot hash of every open-addressing table keyed by packed TIDs (this
+// set, and the scan's visited map, vector cache and element cache in
+// src/pg): a multiply-xorshift mix, since packed TIDs of one page differ
+// only in their low bits.
+inline std::size_t hash_id(std::uint64_t k) noexcept {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    return static_cast<std::size_t>(k);
+}
+
 class IdSet {
 public:
     explicit IdSet(std::size_t expected = 16) { reserve(expected); }
@@ -48,12 +59,7 @@ public:
     std::size_t size() const noexcept { return size_; }
 
 private:
-    static std::size_t hash(std::uint64_t k) noexcept {
-        k ^= k >> 33;
-        k *= 0xff51afd7ed558ccdull;
-        k ^= k >> 33;
-        return static_cast<std::size_t>(k);
-    }
+    static std::size_t hash(std::uint64_t k) noexcept { return hash_id(k); }
     void grow() {
         std::vector<std::uint64_t> old;
         old.swap(slots_);
