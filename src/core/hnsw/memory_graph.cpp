@@ -56,8 +56,16 @@ public:
         return g_.distance_(q_, g_.vector(id), g_.dims_);
     }
     void distances(const Id* ids, std::size_t n, float* out) const noexcept {
+        // Every vector's first line now, the rest of each one vector ahead
+        // of the kernel: the build is bound by these misses, not by the
+        // arithmetic (about 110 ns per 100-dim distance without them).
+        for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(g_.vector(ids[i]));
+        std::size_t lines = std::min<std::size_t>((g_.dims_ * sizeof(float) + 63) / 64, 32);
         for (std::size_t i = 0; i < n; ++i) {
-            if (i + 1 < n) __builtin_prefetch(g_.vector(ids[i + 1]));
+            if (i + 1 < n) {
+                const char* next = reinterpret_cast<const char*>(g_.vector(ids[i + 1]));
+                for (std::size_t l = 1; l < lines; ++l) __builtin_prefetch(next + 64 * l);
+            }
             out[i] = distance(ids[i]);
         }
     }
@@ -69,6 +77,7 @@ public:
         if (!locking_) {
             std::size_t n = graph.link_count(id, level);
             const Link* l = graph.links(id, level);
+            for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(&s_.visited[l[i].id]);
             for (std::size_t i = 0; i < n; ++i) f(l[i].id);
             return;
         }
@@ -80,6 +89,9 @@ public:
         const Link* l = graph.links(id, level);
         for (std::size_t i = 0; i < n; ++i) copy[i] = l[i].id;
         graph.unlock(id);
+        // The visited marks are a random walk over n entries: ask for them
+        // all before testing the first.
+        for (std::size_t i = 0; i < n; ++i) __builtin_prefetch(&s_.visited[copy[i]]);
         for (std::size_t i = 0; i < n; ++i) f(copy[i]);
     }
 
