@@ -37,6 +37,11 @@ OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 REDEFINE_PARTS = $(sort $(wildcard sql/install/8*.sql sql/install/9[5-9]_*.sql))
 UPGRADE_FROM_010 = sql/upgrade/rushdb--0.1.0--0.2.0.sql
+# Install parts that are new in 0.2.0 (plain CREATEs, not re-runnable): the
+# upgrade from 0.1.0 runs them after its migration, before the re-runnable
+# files. Their names place them after everything they use in a fresh install.
+NEW_IN_020 = sql/install/22_vector_pgvector_names.sql sql/install/24_bit_distances.sql \
+             sql/install/52_hnsw_l1.sql
 DATA_built  = build/pgxs/$(EXTENSION)--$(EXTVERSION).sql build/pgxs/$(EXTENSION)--0.1.0--$(EXTVERSION).sql
 # Released scripts are frozen: never edit them, add an upgrade instead.
 DATA        = sql/released/rushdb--0.1.0.sql sql/released/rushdb--0.1.0.control
@@ -78,9 +83,9 @@ build/pgxs/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) FORCE
 	@mkdir -p $(dir $@)
 	cat $(INSTALL_PARTS) > $@
 
-build/pgxs/$(EXTENSION)--0.1.0--$(EXTVERSION).sql: $(UPGRADE_FROM_010) $(REDEFINE_PARTS) FORCE
+build/pgxs/$(EXTENSION)--0.1.0--$(EXTVERSION).sql: $(UPGRADE_FROM_010) $(NEW_IN_020) $(REDEFINE_PARTS) FORCE
 	@mkdir -p $(dir $@)
-	cat $(UPGRADE_FROM_010) $(REDEFINE_PARTS) > $@
+	cat $(UPGRADE_FROM_010) $(NEW_IN_020) $(REDEFINE_PARTS) > $@
 
 installcheck: | build/regress
 

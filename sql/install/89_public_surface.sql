@@ -76,6 +76,16 @@ COMMENT ON OPERATOR rushdb.<+> (rushdb.vector, rushdb.vector) IS 'Manhattan dist
 COMMENT ON OPERATOR CLASS rushdb.vector_l2_ops USING rushdb_hnsw IS 'HNSW by Euclidean distance (<->)';
 COMMENT ON OPERATOR CLASS rushdb.vector_cosine_ops USING rushdb_hnsw IS 'HNSW by cosine distance (<=>)';
 COMMENT ON OPERATOR CLASS rushdb.vector_ip_ops USING rushdb_hnsw IS 'HNSW by inner product (<#>)';
+COMMENT ON OPERATOR CLASS rushdb.vector_l1_ops USING rushdb_hnsw IS 'HNSW by Manhattan distance (<+>)';
+COMMENT ON FUNCTION rushdb.vector_l2_squared_distance(rushdb.vector, rushdb.vector) IS 'Squared Euclidean distance (pgvector''s name for l2_squared_distance)';
+COMMENT ON FUNCTION rushdb.vector_negative_inner_product(rushdb.vector, rushdb.vector) IS 'Negated inner product (pgvector''s name for negative_inner_product, operator <#>)';
+COMMENT ON FUNCTION rushdb.vector_spherical_distance(rushdb.vector, rushdb.vector) IS 'acos of the inner product (clamped to [-1, 1]) divided by pi; meant for unit vectors';
+COMMENT ON FUNCTION rushdb.vector_avg(double precision[]) IS 'Final function of avg(vector) (pgvector''s name for vector_avg_final)';
+COMMENT ON FUNCTION rushdb.binary_quantize(rushdb.vector) IS 'bit(n) whose bit i is 1 when element i is greater than 0';
+COMMENT ON FUNCTION rushdb.hamming_distance(bit, bit) IS 'Number of positions where two bit strings of the same length differ (operator <~>)';
+COMMENT ON FUNCTION rushdb.jaccard_distance(bit, bit) IS '1 - |a AND b| / |a OR b| of two bit strings of the same length, 1 when they share no set bit (operator <%>)';
+COMMENT ON OPERATOR rushdb.<~> (bit, bit) IS 'Hamming distance';
+COMMENT ON OPERATOR rushdb.<%> (bit, bit) IS 'Jaccard distance';
 COMMENT ON OPERATOR CLASS rushdb.vector_ops USING btree IS 'Btree (lexicographic) order of vectors';
 COMMENT ON TABLE rushdb.records IS 'RushDB records: __id, __label, properties, __proptypes';
 COMMENT ON TABLE rushdb.embedding_indexes IS 'RushDB embedding indexes (managed and external) per (label, property)';

@@ -33,7 +33,7 @@ relopt_kind g_relopt_kind;
 uint8 opclass_metric(Relation index) {
     FmgrInfo* proc = index_getprocinfo(index, 1, 1);
     int32 code = DatumGetInt32(FunctionCall1(proc, PointerGetDatum(nullptr)));
-    if (code < static_cast<int>(core::Metric::l2) || code > static_cast<int>(core::Metric::inner_product))
+    if (code < core::kFirstMetric || code > core::kLastMetric)
         ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("invalid rushdb_hnsw operator class")));
     return static_cast<uint8>(code);
 }
@@ -183,6 +183,7 @@ PG_FUNCTION_INFO_V1(rushdb_hnsw_handler);
 PG_FUNCTION_INFO_V1(rushdb_hnsw_metric_l2);
 PG_FUNCTION_INFO_V1(rushdb_hnsw_metric_cosine);
 PG_FUNCTION_INFO_V1(rushdb_hnsw_metric_ip);
+PG_FUNCTION_INFO_V1(rushdb_hnsw_metric_l1);
 
 Datum rushdb_hnsw_handler(PG_FUNCTION_ARGS) {
     IndexAmRoutine* am = makeNode(IndexAmRoutine);
@@ -234,5 +235,6 @@ Datum rushdb_hnsw_handler(PG_FUNCTION_ARGS) {
 Datum rushdb_hnsw_metric_l2(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>(core::Metric::l2)); }
 Datum rushdb_hnsw_metric_cosine(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>(core::Metric::cosine)); }
 Datum rushdb_hnsw_metric_ip(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>(core::Metric::inner_product)); }
+Datum rushdb_hnsw_metric_l1(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>(core::Metric::l1)); }
 
 }  // extern "C"

@@ -77,6 +77,7 @@ double user_distance(core::Metric metric, float graph_distance) {
         case core::Metric::cosine:
             return 1.0 + static_cast<double>(graph_distance);
         case core::Metric::inner_product:
+        case core::Metric::l1:
             return static_cast<double>(graph_distance);
     }
     return graph_distance;

@@ -64,6 +64,7 @@ PG_FUNCTION_INFO_V1(rushdb_cosine_distance);
 PG_FUNCTION_INFO_V1(rushdb_inner_product);
 PG_FUNCTION_INFO_V1(rushdb_negative_inner_product);
 PG_FUNCTION_INFO_V1(rushdb_l1_distance);
+PG_FUNCTION_INFO_V1(rushdb_vector_spherical_distance);
 PG_FUNCTION_INFO_V1(rushdb_vector_dims);
 PG_FUNCTION_INFO_V1(rushdb_vector_norm);
 PG_FUNCTION_INFO_V1(rushdb_l2_normalize);
@@ -109,6 +110,17 @@ Datum rushdb_l1_distance(PG_FUNCTION_ARGS) {
     Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
     check_same_dims(a, b);
     PG_RETURN_FLOAT8(l1_checked(a, b));
+}
+
+// acos(a.b) / pi, the angle of two unit vectors as a fraction of a half
+// turn. The product is clamped to [-1, 1]: rounding can carry the product of
+// two unit vectors just past 1, where acos is NaN.
+Datum rushdb_vector_spherical_distance(PG_FUNCTION_ARGS) {
+    Vector *a = RUSHDB_ARG_VECTOR(0), *b = RUSHDB_ARG_VECTOR(1);
+    check_same_dims(a, b);
+    double dot = inner_product_checked(a, b);
+    dot = dot > 1.0 ? 1.0 : (dot < -1.0 ? -1.0 : dot);
+    PG_RETURN_FLOAT8(std::acos(dot) / M_PI);
 }
 
 Datum rushdb_vector_dims(PG_FUNCTION_ARGS) {
