@@ -75,8 +75,10 @@ for my $round (1 .. 10)
 
 # A burst of 2,000 inserts waits in the pending list, searched there on both
 # nodes; then a merge moves it into the graph. (A limit of 64 MB keeps the
-# background merger out, so both nodes are compared on the same state.)
+# background merger out, so both nodes are compared on the same state, and
+# autovacuum is kept off t: 2,000 inserts can wake it, and VACUUM merges.)
 $primary->safe_psql('postgres', q{
+    ALTER TABLE t SET (autovacuum_enabled = off);
     ALTER INDEX t_v_idx SET (pending_list_limit = 65536);
     INSERT INTO t SELECT i, pvec(i, 32) FROM generate_series(20001, 22000) i});
 $primary->wait_for_catchup($standby);
