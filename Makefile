@@ -69,7 +69,7 @@ override CXXFLAGS += $(CFLAGS_SL)
 ARCH := $(shell uname -m)
 ifeq ($(ARCH),x86_64)
 src/core/distance/kernels_sse2.o:   CXXFLAGS += -msse2
-src/core/distance/kernels_avx2.o:   CXXFLAGS += -mavx2 -mfma
+src/core/distance/kernels_avx2.o:   CXXFLAGS += -mavx2 -mfma -mf16c
 src/core/distance/kernels_avx512.o: CXXFLAGS += -mavx512f -mavx512dq -mfma
 endif
 

@@ -29,7 +29,11 @@ struct Entry {
 
 bool always() noexcept { return true; }
 #if defined(__x86_64__)
-bool has_avx2_fma() noexcept { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+// F16C (the halfvec converter of the AVX2 set) came with or before AVX2 on
+// every Intel and AMD core, but it is its own CPUID bit, so it is checked.
+bool has_avx2_fma() noexcept {
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
 bool has_avx512() noexcept { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"); }
 #endif
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace rushdb::distance {
 
@@ -20,6 +21,8 @@ using L2SquaredFn = float (*)(const float* a, const float* b, std::size_t n) noe
 using InnerProductFn = float (*)(const float* a, const float* b, std::size_t n) noexcept;
 using L1Fn = float (*)(const float* a, const float* b, std::size_t n) noexcept;
 using DotAndNormsFn = DotAndNorms (*)(const float* a, const float* b, std::size_t n) noexcept;
+// IEEE binary16 -> float32 for n values (exact; see half.hpp).
+using HalfToFloatFn = void (*)(const std::uint16_t* in, float* out, std::size_t n) noexcept;
 
 // One instruction-set variant of every kernel.
 struct KernelSet {
@@ -28,7 +31,15 @@ struct KernelSet {
     InnerProductFn inner_product;
     L1Fn l1;
     DotAndNormsFn dot_and_norms;
+    // The instruction set's own converter (F16C, AVX-512F, NEON fp16), or
+    // the portable loop where it has none: halfvec distances convert blocks
+    // with it and run the float kernels above on them (half_kernels.hpp).
+    HalfToFloatFn half_to_float;
 };
+
+// The portable converter (plain loop over half.hpp's half_to_float), compiled
+// without extra -m flags; the scalar and SSE2 sets use it.
+void half_to_float_portable(const std::uint16_t* in, float* out, std::size_t n) noexcept;
 
 // Every variant compiled into this binary, best last. `supported` says whether
 // the running CPU (and OS) can execute it.

@@ -108,8 +108,8 @@ struct Kernels {
         return r;
     }
 
-    static constexpr KernelSet make(const char* name) {
-        return KernelSet{name, &l2_squared, &inner_product, &l1, &dot_and_norms};
+    static constexpr KernelSet make(const char* name, HalfToFloatFn half_to_float) {
+        return KernelSet{name, &l2_squared, &inner_product, &l1, &dot_and_norms, half_to_float};
     }
 };
 

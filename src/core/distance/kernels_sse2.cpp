@@ -8,7 +8,7 @@
 namespace rushdb::distance {
 
 const KernelSet* kernels_sse2() noexcept {
-    static constexpr KernelSet set = simd::Kernels<xsimd::sse2>::make("sse2");
+    static constexpr KernelSet set = simd::Kernels<xsimd::sse2>::make("sse2", &half_to_float_portable);
     return &set;
 }
 
