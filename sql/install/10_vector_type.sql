@@ -24,7 +24,12 @@ CREATE TYPE rushdb.vector (
     SEND = rushdb_internal.vector_send,
     INTERNALLENGTH = VARIABLE,
     ALIGNMENT = int4,
-    STORAGE = main
+    STORAGE = main,
+    -- Its own type category ('v', with halfvec), vector preferred: a bare
+    -- literal such as vector_dims('[1,2,3]') resolves to vector instead of
+    -- being ambiguous between the vector and halfvec overloads.
+    CATEGORY = 'v',
+    PREFERRED = true
 );
 
 COMMENT ON TYPE rushdb.vector IS

@@ -16,6 +16,9 @@
 --   * ordinary roles lose every right on the catalog but SELECT, and CREATE
 --     on schema rushdb (creating indexes is granted as EXECUTE on
 --     rushdb.create_index now; see docs/security.md).
+--   * rushdb.vector moves to type category 'v' as its preferred type, for
+--     the new rushdb.halfvec (NEW_IN_020 in the Makefile lists what else is
+--     added).
 -- No HNSW index needs a REINDEX: the on-disk format is unchanged.
 \echo Use "ALTER EXTENSION rushdb UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -29,6 +32,12 @@ WHERE classid = 'pg_catalog.pg_extension'::pg_catalog.regclass
   AND objid = (SELECT x.oid FROM pg_catalog.pg_extension x WHERE x.extname = 'rushdb')
   AND refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND deptype = 'n';
 ALTER EXTENSION rushdb ADD SCHEMA rushdb;
+-- rushdb.vector gets the type category of 0.2.0 ('v', preferred; see
+-- sql/install/10_vector_type.sql), which ALTER TYPE cannot set: without it
+-- halfvec's overloads (added below) would make calls with a bare literal,
+-- such as rushdb.vector_dims('[1,2,3]'), ambiguous after the upgrade.
+UPDATE pg_catalog.pg_type SET typcategory = 'v', typispreferred = true
+WHERE oid = 'rushdb.vector'::pg_catalog.regtype;
 CREATE SCHEMA rushdb_internal;
 GRANT USAGE ON SCHEMA rushdb TO PUBLIC;
 GRANT USAGE ON SCHEMA rushdb_internal TO PUBLIC;

@@ -24,9 +24,9 @@ VarBit* new_bits(int nbits) {
 // invariant), so counting whole bytes counts only the n real bits.
 void check_same_length(const VarBit* a, const VarBit* b) {
     if (VARBITLEN(a) != VARBITLEN(b))
-        ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-                        errmsg("different bit lengths %d and %d", VARBITLEN(a), VARBITLEN(b)),
-                        errhint("Both bit strings must have the same length.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_DATA_EXCEPTION), errmsg("different bit lengths %d and %d", VARBITLEN(a), VARBITLEN(b)),
+                 errhint("Both bit strings must have the same length.")));
 }
 
 struct Counts {

@@ -1,9 +1,14 @@
-// avg(vector) and sum(vector). The transition state is a float8[] of
+// avg and sum of vector and halfvec. The transition state is a float8[] of
 // {count, sum_1, ..., sum_d}: double sums keep precision over many rows, and
 // a plain array needs no serialisation for parallel aggregation (the combine
-// function adds two states).
+// function adds two states). halfvec rows go into the same state (their
+// elements are exact float32 values), so only the final functions differ:
+// a halfvec sum is narrowed once, at the end, and is an error only when the
+// result does not fit a half (pgvector sums halfvec in halfvec, so an
+// intermediate sum past 65504 fails there even when the total fits).
 #include <cfloat>
 
+#include "halfvec_type.hpp"
 #include "pg_prelude.hpp"
 #include "vector_type.hpp"
 
@@ -60,6 +65,23 @@ void check_state_dims(int a, int b) {
                         errmsg("vector dimensions differ in aggregate: %d and %d", a, b)));
 }
 
+// The state with one more row of `dim` elements; `add` adds them to the
+// sums (values + 1).
+template <class Add>
+Datum accumulate(FunctionCallInfo fcinfo, int dim, Add add) {
+    MemoryContext cxt;
+    State s = read_state(writable_state(fcinfo, 0, &cxt));
+    if (s.dim == 0) {
+        float8 count = s.values[0];
+        s = read_state(new_state(dim, cxt));
+        s.values[0] = count;
+    }
+    check_state_dims(s.dim, dim);
+    s.values[0] += 1.0;
+    add(s.values + 1);
+    PG_RETURN_ARRAYTYPE_P(s.array);
+}
+
 }  // namespace
 
 extern "C" {
@@ -68,20 +90,22 @@ PG_FUNCTION_INFO_V1(rushdb_vector_accum);
 PG_FUNCTION_INFO_V1(rushdb_vector_combine);
 PG_FUNCTION_INFO_V1(rushdb_vector_avg_final);
 PG_FUNCTION_INFO_V1(rushdb_vector_sum_final);
+PG_FUNCTION_INFO_V1(rushdb_halfvec_accum);
+PG_FUNCTION_INFO_V1(rushdb_halfvec_avg_final);
+PG_FUNCTION_INFO_V1(rushdb_halfvec_sum_final);
 
 Datum rushdb_vector_accum(PG_FUNCTION_ARGS) {
-    MemoryContext cxt;
-    State s = read_state(writable_state(fcinfo, 0, &cxt));
     Vector* v = RUSHDB_ARG_VECTOR(1);
-    if (s.dim == 0) {
-        float8 count = s.values[0];
-        s = read_state(new_state(v->dim, cxt));
-        s.values[0] = count;
-    }
-    check_state_dims(s.dim, v->dim);
-    s.values[0] += 1.0;
-    for (int i = 0; i < v->dim; ++i) s.values[i + 1] += v->x[i];
-    PG_RETURN_ARRAYTYPE_P(s.array);
+    return accumulate(fcinfo, v->dim, [v](float8* sums) {
+        for (int i = 0; i < v->dim; ++i) sums[i] += v->x[i];
+    });
+}
+
+Datum rushdb_halfvec_accum(PG_FUNCTION_ARGS) {
+    HalfVec* h = RUSHDB_ARG_HALFVEC(1);
+    return accumulate(fcinfo, h->dim, [h](float8* sums) {
+        for (int i = 0; i < h->dim; ++i) sums[i] += rushdb::distance::half_to_float(h->x[i]);
+    });
 }
 
 Datum rushdb_vector_combine(PG_FUNCTION_ARGS) {
@@ -99,9 +123,10 @@ Datum rushdb_vector_combine(PG_FUNCTION_ARGS) {
     PG_RETURN_ARRAYTYPE_P(a.array);
 }
 
-static Datum finish(FunctionCallInfo fcinfo, bool average) {
-    State s = read_state(PG_GETARG_ARRAYTYPE_P(0));
-    if (s.dim == 0 || s.values[0] == 0.0) PG_RETURN_NULL();
+// The average or sum as a float32 vector, or nullptr when no row was seen.
+static Vector* finish(ArrayType* state, bool average) {
+    State s = read_state(state);
+    if (s.dim == 0 || s.values[0] == 0.0) return nullptr;
     Vector* r = new_vector(s.dim);
     for (int i = 0; i < s.dim; ++i) {
         double value = average ? s.values[i + 1] / s.values[0] : s.values[i + 1];
@@ -116,10 +141,24 @@ static Datum finish(FunctionCallInfo fcinfo, bool average) {
             ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("invalid vector aggregate state"),
                             errdetail("It holds NaN.")));
     }
+    return r;
+}
+
+static Datum finish_vector(FunctionCallInfo fcinfo, bool average) {
+    Vector* r = finish(PG_GETARG_ARRAYTYPE_P(0), average);
+    if (r == nullptr) PG_RETURN_NULL();
     RUSHDB_RETURN_VECTOR(r);
 }
 
-Datum rushdb_vector_avg_final(PG_FUNCTION_ARGS) { return finish(fcinfo, true); }
-Datum rushdb_vector_sum_final(PG_FUNCTION_ARGS) { return finish(fcinfo, false); }
+static Datum finish_halfvec(FunctionCallInfo fcinfo, bool average) {
+    Vector* r = finish(PG_GETARG_ARRAYTYPE_P(0), average);
+    if (r == nullptr) PG_RETURN_NULL();
+    PG_RETURN_POINTER(narrow_to_halfvec(r, average ? "avg" : "sum"));
+}
+
+Datum rushdb_vector_avg_final(PG_FUNCTION_ARGS) { return finish_vector(fcinfo, true); }
+Datum rushdb_vector_sum_final(PG_FUNCTION_ARGS) { return finish_vector(fcinfo, false); }
+Datum rushdb_halfvec_avg_final(PG_FUNCTION_ARGS) { return finish_halfvec(fcinfo, true); }
+Datum rushdb_halfvec_sum_final(PG_FUNCTION_ARGS) { return finish_halfvec(fcinfo, false); }
 
 }  // extern "C"

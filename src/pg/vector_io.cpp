@@ -12,19 +12,13 @@ extern "C" {
 using namespace rushdb::pg;
 namespace rt = rushdb::text;
 
-extern "C" {
+namespace rushdb::pg {
 
-PG_FUNCTION_INFO_V1(rushdb_vector_in);
-PG_FUNCTION_INFO_V1(rushdb_vector_out);
-PG_FUNCTION_INFO_V1(rushdb_vector_typmod_in);
-PG_FUNCTION_INFO_V1(rushdb_vector_recv);
-PG_FUNCTION_INFO_V1(rushdb_vector_send);
-PG_FUNCTION_INFO_V1(rushdb_vector_enforce_typmod);
-
-Datum rushdb_vector_in(PG_FUNCTION_ARGS) {
-    const char* text = PG_GETARG_CSTRING(0);
-    int32 typmod = PG_GETARG_INT32(2);
-
+// The elements of a text literal [1,2,3] as float32. A halfvec literal is
+// parsed the same way and narrowed afterwards (halfvec_io.cpp), so both
+// types accept exactly the same syntax; only the messages name the type.
+Vector* vector_from_text(const char* text, TextType type) {
+    const char* name = type == TextType::vector ? "vector" : "halfvec";
     std::size_t cap = rt::count_elements_upper_bound(text);
     // Parse into a scratch buffer sized by the comma count, but never larger
     // than the maximum so a huge literal fails fast instead of allocating.
@@ -38,26 +32,33 @@ Datum rushdb_vector_in(PG_FUNCTION_ARGS) {
         case rt::ParseStatus::ok:
             break;
         case rt::ParseStatus::out_of_range:
-            ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-                            errmsg("value out of range for type real in vector: \"%s\"", text),
-                            errdetail("Element at byte %zu exceeds the float32 range.", r.position + 1)));
+            if (type == TextType::vector)
+                ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+                                errmsg("value out of range for type real in vector: \"%s\"", text),
+                                errdetail("Element at byte %zu exceeds the float32 range.", r.position + 1)));
+            else
+                ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+                                errmsg("value out of range for type halfvec: \"%s\"", text),
+                                errdetail("Element at byte %zu exceeds the halfvec range (largest finite value "
+                                          "65504).",
+                                          r.position + 1)));
             break;
         case rt::ParseStatus::not_finite:
             ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-                            errmsg("NaN and Infinity are not allowed in a vector: \"%s\"", text)));
+                            errmsg("NaN and Infinity are not allowed in a %s: \"%s\"", name, text)));
             break;
         case rt::ParseStatus::too_many_dims:
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("vector cannot have more than %d dimensions", kMaxDims)));
+                            errmsg("%s cannot have more than %d dimensions", name, kMaxDims)));
             break;
         case rt::ParseStatus::empty:
             ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-                            errmsg("invalid input syntax for type vector: \"%s\"", text),
-                            errdetail("A vector must have at least 1 dimension.")));
+                            errmsg("invalid input syntax for type %s: \"%s\"", name, text),
+                            errdetail("A %s must have at least 1 dimension.", name)));
             break;
         case rt::ParseStatus::malformed:
             ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-                            errmsg("invalid input syntax for type vector: \"%s\"", text),
+                            errmsg("invalid input syntax for type %s: \"%s\"", name, text),
                             errdetail("Unexpected input at byte %zu; expected the form [1,2,3].", r.position + 1)));
             break;
     }
@@ -65,7 +66,23 @@ Datum rushdb_vector_in(PG_FUNCTION_ARGS) {
     Vector* v = new_vector(static_cast<int>(r.dims));
     std::memcpy(v->x, values, sizeof(float) * r.dims);
     pfree(values);
-    check_typmod(v, typmod);
+    return v;
+}
+
+}  // namespace rushdb::pg
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(rushdb_vector_in);
+PG_FUNCTION_INFO_V1(rushdb_vector_out);
+PG_FUNCTION_INFO_V1(rushdb_vector_typmod_in);
+PG_FUNCTION_INFO_V1(rushdb_vector_recv);
+PG_FUNCTION_INFO_V1(rushdb_vector_send);
+PG_FUNCTION_INFO_V1(rushdb_vector_enforce_typmod);
+
+Datum rushdb_vector_in(PG_FUNCTION_ARGS) {
+    Vector* v = vector_from_text(PG_GETARG_CSTRING(0), TextType::vector);
+    check_typmod(v, PG_GETARG_INT32(2));
     RUSHDB_RETURN_VECTOR(v);
 }
 

@@ -45,4 +45,9 @@ void check_element(float value, const char* context);
 // ereport 22003 when an arithmetic result overflowed float32.
 void check_result_finite(const Vector* v, const char* op);
 
+// Parses the text form [1,2,3] (vector_io.cpp); the type only names itself
+// in the errors (a halfvec literal is parsed as float32, then narrowed).
+enum class TextType { vector, halfvec };
+Vector* vector_from_text(const char* text, TextType type);
+
 }  // namespace rushdb::pg

@@ -416,7 +416,8 @@ SELECT 'member ' || pg_describe_object(m.classid, m.objid, 0)
                 FROM pg_namespace s LEFT JOIN pg_init_privs i ON i.classoid = m.classid AND i.objoid = s.oid AND i.objsubid = 0
                 WHERE s.oid = m.objid)
           WHEN 'pg_type'::regclass THEN (SELECT concat(' owner=', typowner::regrole, ' acl=', typacl,
-                  ' storage=', typstorage, ' align=', typalign, ' len=', typlen)
+                  ' storage=', typstorage, ' align=', typalign, ' len=', typlen,
+                  ' category=', typcategory, ' preferred=', typispreferred)
                 FROM pg_type WHERE oid = m.objid)
           WHEN 'pg_operator'::regclass THEN (SELECT concat(' code=', oprcode, ' com=', oprcom::regoperator,
                   ' neg=', oprnegate::regoperator, ' rest=', oprrest, ' join=', oprjoin, ' merges=', oprcanmerge)

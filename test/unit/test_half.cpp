@@ -60,7 +60,7 @@ TEST(Half, EveryHalfConvertsExactlyAndRoundTrips) {
 
 TEST(Half, RoundsToNearestTiesToEven) {
     // Between 1 (0x3c00) and its successor 1 + 2^-10 (0x3c01).
-    EXPECT_EQ(float_to_half(1.0f + std::ldexp(1.0f, -11)), 0x3c00);  // tie, to the even 0x3c00
+    EXPECT_EQ(float_to_half(1.0f + std::ldexp(1.0f, -11)), 0x3c00);      // tie, to the even 0x3c00
     EXPECT_EQ(float_to_half(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3c02);  // tie between 0x3c01 and 0x3c02
     EXPECT_EQ(float_to_half(1.0f + std::ldexp(1.0f, -11) + std::ldexp(1.0f, -20)), 0x3c01);  // just above the tie
     EXPECT_EQ(float_to_half(1.0f + std::ldexp(1.0f, -11) - std::ldexp(1.0f, -20)), 0x3c00);
@@ -75,10 +75,10 @@ TEST(Half, RoundsToNearestTiesToEven) {
     EXPECT_TRUE(half_is_finite(float_to_half(65504.0f)));
     // Subnormals: multiples of 2^-24, ties to even, underflow to (signed) zero.
     EXPECT_EQ(float_to_half(std::ldexp(1.0f, -24)), 0x0001);
-    EXPECT_EQ(float_to_half(std::ldexp(1.0f, -25)), 0x0000);  // tie between 0 and 1, to 0
+    EXPECT_EQ(float_to_half(std::ldexp(1.0f, -25)), 0x0000);      // tie between 0 and 1, to 0
     EXPECT_EQ(float_to_half(3 * std::ldexp(1.0f, -25)), 0x0002);  // tie between 1 and 2, to 2
     EXPECT_EQ(float_to_half(-std::ldexp(1.0f, -30)), 0x8000);
-    EXPECT_EQ(float_to_half(std::ldexp(1.0f, -14)), 0x0400);  // the smallest normal
+    EXPECT_EQ(float_to_half(std::ldexp(1.0f, -14)), 0x0400);     // the smallest normal
     EXPECT_EQ(float_to_half(std::ldexp(1023.5f, -24)), 0x0400);  // rounds up into the normals
     // Infinity and NaN.
     EXPECT_EQ(float_to_half(INFINITY), 0x7c00);

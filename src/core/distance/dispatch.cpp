@@ -6,6 +6,9 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include "distance/kernels.hpp"
 
@@ -30,10 +33,15 @@ struct Entry {
 bool always() noexcept { return true; }
 #if defined(__x86_64__)
 // F16C (the halfvec converter of the AVX2 set) came with or before AVX2 on
-// every Intel and AMD core, but it is its own CPUID bit, so it is checked.
-bool has_avx2_fma() noexcept {
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+// every Intel and AMD core, but it is its own CPUID bit (leaf 1, ECX bit
+// 29), so it is checked; read with cpuid because not every compiler's
+// __builtin_cpu_supports knows "f16c" (clang 14's does not). The OS side
+// (XCR0 saving the YMM state) is covered by the AVX2 check.
+bool has_f16c() noexcept {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
 }
+bool has_avx2_fma() noexcept { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c(); }
 bool has_avx512() noexcept { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"); }
 #endif
 

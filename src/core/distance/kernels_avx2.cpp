@@ -31,8 +31,7 @@ void half_to_float_f16c(const std::uint16_t* in, float* out, std::size_t n) noex
 }  // namespace
 
 const KernelSet* kernels_avx2() noexcept {
-    static constexpr KernelSet set =
-        simd::Kernels<xsimd::fma3<xsimd::avx2>>::make("avx2+fma", &half_to_float_f16c);
+    static constexpr KernelSet set = simd::Kernels<xsimd::fma3<xsimd::avx2>>::make("avx2+fma", &half_to_float_f16c);
     return &set;
 }
 

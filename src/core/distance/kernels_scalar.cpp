@@ -43,8 +43,8 @@ DotAndNorms dot_and_norms_scalar(const float* a, const float* b, std::size_t n) 
 }  // namespace
 
 const KernelSet* kernels_scalar() noexcept {
-    static constexpr KernelSet set{"scalar", &l2_squared_scalar, &inner_product_scalar, &l1_scalar,
-                                   &dot_and_norms_scalar, &half_to_float_portable};
+    static constexpr KernelSet set{"scalar",   &l2_squared_scalar,    &inner_product_scalar,
+                                   &l1_scalar, &dot_and_norms_scalar, &half_to_float_portable};
     return &set;
 }
 
