@@ -41,7 +41,7 @@ UPGRADE_FROM_010 = sql/upgrade/rushdb--0.1.0--0.2.0.sql
 # upgrade from 0.1.0 runs them after its migration, before the re-runnable
 # files. Their names place them after everything they use in a fresh install.
 NEW_IN_020 = sql/install/22_vector_pgvector_names.sql sql/install/24_bit_distances.sql \
-             sql/install/46_halfvec.sql sql/install/52_hnsw_l1.sql
+             sql/install/46_halfvec.sql sql/install/52_hnsw_l1.sql sql/install/54_hnsw_halfvec.sql
 DATA_built  = build/pgxs/$(EXTENSION)--$(EXTVERSION).sql build/pgxs/$(EXTENSION)--0.1.0--$(EXTVERSION).sql
 # Released scripts are frozen: never edit them, add an upgrade instead.
 DATA        = sql/released/rushdb--0.1.0.sql sql/released/rushdb--0.1.0.control

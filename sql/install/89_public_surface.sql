@@ -129,6 +129,11 @@ COMMENT ON OPERATOR rushdb.<-> (rushdb.halfvec, rushdb.halfvec) IS 'Euclidean di
 COMMENT ON OPERATOR rushdb.<=> (rushdb.halfvec, rushdb.halfvec) IS 'Cosine distance';
 COMMENT ON OPERATOR rushdb.<#> (rushdb.halfvec, rushdb.halfvec) IS 'Negated inner product';
 COMMENT ON OPERATOR rushdb.<+> (rushdb.halfvec, rushdb.halfvec) IS 'Manhattan distance';
+COMMENT ON ACCESS METHOD rushdb_hnsw IS 'HNSW approximate nearest-neighbour index for rushdb.vector and rushdb.halfvec';
+COMMENT ON OPERATOR CLASS rushdb.halfvec_l2_ops USING rushdb_hnsw IS 'HNSW over halfvec by Euclidean distance (<->)';
+COMMENT ON OPERATOR CLASS rushdb.halfvec_cosine_ops USING rushdb_hnsw IS 'HNSW over halfvec by cosine distance (<=>)';
+COMMENT ON OPERATOR CLASS rushdb.halfvec_ip_ops USING rushdb_hnsw IS 'HNSW over halfvec by inner product (<#>)';
+COMMENT ON OPERATOR CLASS rushdb.halfvec_l1_ops USING rushdb_hnsw IS 'HNSW over halfvec by Manhattan distance (<+>)';
 COMMENT ON OPERATOR CLASS rushdb.halfvec_ops USING btree IS 'Btree (lexicographic) order of halfvecs';
 COMMENT ON TABLE rushdb.records IS 'RushDB records: __id, __label, properties, __proptypes';
 COMMENT ON TABLE rushdb.embedding_indexes IS 'RushDB embedding indexes (managed and external) per (label, property)';

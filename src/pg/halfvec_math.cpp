@@ -68,14 +68,14 @@ int compare_halfvecs(const HalfVec* a, const HalfVec* b) {
 
 }  // namespace
 
-#define RUSHDB_HALFVEC_COMPARE_FN(name, expr)                            \
-    PG_FUNCTION_INFO_V1(name);                                           \
-    Datum name(PG_FUNCTION_ARGS) {                                       \
+#define RUSHDB_HALFVEC_COMPARE_FN(name, expr)                           \
+    PG_FUNCTION_INFO_V1(name);                                          \
+    Datum name(PG_FUNCTION_ARGS) {                                      \
         HalfVec *a = RUSHDB_ARG_HALFVEC(0), *b = RUSHDB_ARG_HALFVEC(1); \
-        int c = compare_halfvecs(a, b);                                  \
-        PG_FREE_IF_COPY(a, 0);                                           \
-        PG_FREE_IF_COPY(b, 1);                                           \
-        expr;                                                            \
+        int c = compare_halfvecs(a, b);                                 \
+        PG_FREE_IF_COPY(a, 0);                                          \
+        PG_FREE_IF_COPY(b, 1);                                          \
+        expr;                                                           \
     }
 
 extern "C" {
@@ -180,12 +180,13 @@ Datum rushdb_halfvec_binary_quantize(PG_FUNCTION_ARGS) {
 
 Datum rushdb_halfvec_subvector(PG_FUNCTION_ARGS) {
     HalfVec* h = RUSHDB_ARG_HALFVEC(0);
-    PG_RETURN_POINTER(narrowed(DirectFunctionCall3(rushdb_subvector, widened(h), PG_GETARG_DATUM(1),
-                                                   PG_GETARG_DATUM(2)),
-                               "subvector"));
+    PG_RETURN_POINTER(narrowed(
+        DirectFunctionCall3(rushdb_subvector, widened(h), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)), "subvector"));
 }
 
-Datum rushdb_halfvec_concat(PG_FUNCTION_ARGS) { return binary_op<rushdb_vector_concat>(fcinfo, "concatenation", false); }
+Datum rushdb_halfvec_concat(PG_FUNCTION_ARGS) {
+    return binary_op<rushdb_vector_concat>(fcinfo, "concatenation", false);
+}
 Datum rushdb_halfvec_add(PG_FUNCTION_ARGS) { return binary_op<rushdb_vector_add>(fcinfo, "addition"); }
 Datum rushdb_halfvec_sub(PG_FUNCTION_ARGS) { return binary_op<rushdb_vector_sub>(fcinfo, "subtraction"); }
 Datum rushdb_halfvec_mul(PG_FUNCTION_ARGS) { return binary_op<rushdb_vector_mul>(fcinfo, "multiplication"); }

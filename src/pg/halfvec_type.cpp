@@ -25,13 +25,13 @@ HalfVec* narrow_to_halfvec(const Vector* v, const char* what) {
     for (int i = 0; i < v->dim; ++i) {
         h->x[i] = dist::float_to_half(v->x[i]);
         if (!dist::half_is_finite(h->x[i]))
-            ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-                            errmsg("value %.9g is out of range for type halfvec (%s)", static_cast<double>(v->x[i]),
-                                   what),
-                            errdetail("Element %d does not fit a half-precision float, whose largest finite value "
-                                      "is 65504.",
-                                      i + 1),
-                            errhint("Use rushdb.vector for values of this size.")));
+            ereport(ERROR,
+                    (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+                     errmsg("value %.9g is out of range for type halfvec (%s)", static_cast<double>(v->x[i]), what),
+                     errdetail("Element %d does not fit a half-precision float, whose largest finite value "
+                               "is 65504.",
+                               i + 1),
+                     errhint("Use rushdb.vector for values of this size.")));
     }
     return h;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "pg_prelude.hpp"
+#include "vector_type.hpp"
 
 extern "C" {
 #include "access/amapi.h"
@@ -35,8 +36,15 @@ struct IndexParams {
     int ef_construction;
     uint8 metric;               // rushdb::hnsw::Metric
     int pending_list_limit_kb;  // 0: every insert goes into the graph
+    bool half_keys;             // a halfvec operator class: keys are rushdb.halfvec
 };
 IndexParams index_params(Relation index);
+
+// An indexed value or ORDER BY argument as float32: a vector as it is
+// (detoasted), a halfvec widened, which is exact. The graph, the pending
+// list and the caches hold float32 either way, so a halfvec index answers
+// exactly as a vector index over the same values.
+Vector* key_vector(Datum key, const IndexParams& params);
 
 // Opens a rushdb_hnsw index for a maintenance function (verify, inspect,
 // merge): only the owner of its table (a member of the owning role, or a

@@ -365,7 +365,7 @@ void build_callback(Relation index, ItemPointer tid, Datum* values, bool* isnull
     b->heap_tuples += 1;
     if (isnull[0]) return;  // NULL vectors are not indexed
     MemoryContext old = MemoryContextSwitchTo(b->tuple_context);
-    Vector* v = datum_to_vector(values[0]);
+    Vector* v = key_vector(values[0], b->params);
     check_dims(b, v->dim);
 
     if (!b->spilled && b->buffer != nullptr) {

@@ -3,6 +3,7 @@
 
 #include "hnsw/metric.hpp"
 #include "hnsw/params.hpp"
+#include "halfvec_type.hpp"
 #include "hnsw_am.hpp"
 #include "hnsw_element_cache.hpp"
 #include "hnsw_pending.hpp"
@@ -29,13 +30,24 @@ namespace {
 
 relopt_kind g_relopt_kind;
 
-// Support function 1 of each operator class returns the metric code.
-uint8 opclass_metric(Relation index) {
+// Support function 1 of each operator class returns the metric code, plus
+// kHalfKeys for the halfvec classes: the key type comes from the catalog
+// with the metric, no type lookup by name.
+constexpr int32 kHalfKeys = 0x100;
+
+struct OpclassKind {
+    uint8 metric;
+    bool half_keys;
+};
+
+OpclassKind opclass_kind(Relation index) {
     FmgrInfo* proc = index_getprocinfo(index, 1, 1);
     int32 code = DatumGetInt32(FunctionCall1(proc, PointerGetDatum(nullptr)));
+    bool half = (code & kHalfKeys) != 0;
+    code &= ~kHalfKeys;
     if (code < core::kFirstMetric || code > core::kLastMetric)
         ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("invalid rushdb_hnsw operator class")));
-    return static_cast<uint8>(code);
+    return OpclassKind{static_cast<uint8>(code), half};
 }
 
 bytea* options(Datum reloptions, bool validate) {
@@ -130,13 +142,23 @@ char* phase_name(int64 phase) {
 
 }  // namespace
 
+Vector* key_vector(Datum key, const IndexParams& params) {
+    if (!params.half_keys) return datum_to_vector(key);
+    HalfVec* h = datum_to_halfvec(key);
+    Vector* v = widen_to_vector(h);
+    if (reinterpret_cast<Pointer>(h) != DatumGetPointer(key)) pfree(h);
+    return v;
+}
+
 IndexParams index_params(Relation index) {
     IndexParams p;
     auto* opts = reinterpret_cast<Options*>(index->rd_options);
     p.m = opts ? opts->m : 16;
     p.ef_construction = opts ? opts->ef_construction : 64;
     p.pending_list_limit_kb = opts ? opts->pending_list_limit : kDefaultPendingLimitKb;
-    p.metric = opclass_metric(index);
+    OpclassKind kind = opclass_kind(index);
+    p.metric = kind.metric;
+    p.half_keys = kind.half_keys;
     return p;
 }
 
@@ -184,6 +206,10 @@ PG_FUNCTION_INFO_V1(rushdb_hnsw_metric_l2);
 PG_FUNCTION_INFO_V1(rushdb_hnsw_metric_cosine);
 PG_FUNCTION_INFO_V1(rushdb_hnsw_metric_ip);
 PG_FUNCTION_INFO_V1(rushdb_hnsw_metric_l1);
+PG_FUNCTION_INFO_V1(rushdb_hnsw_halfvec_metric_l2);
+PG_FUNCTION_INFO_V1(rushdb_hnsw_halfvec_metric_cosine);
+PG_FUNCTION_INFO_V1(rushdb_hnsw_halfvec_metric_ip);
+PG_FUNCTION_INFO_V1(rushdb_hnsw_halfvec_metric_l1);
 
 Datum rushdb_hnsw_handler(PG_FUNCTION_ARGS) {
     IndexAmRoutine* am = makeNode(IndexAmRoutine);
@@ -236,5 +262,17 @@ Datum rushdb_hnsw_metric_l2(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>
 Datum rushdb_hnsw_metric_cosine(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>(core::Metric::cosine)); }
 Datum rushdb_hnsw_metric_ip(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>(core::Metric::inner_product)); }
 Datum rushdb_hnsw_metric_l1(PG_FUNCTION_ARGS) { PG_RETURN_INT32(static_cast<int>(core::Metric::l1)); }
+Datum rushdb_hnsw_halfvec_metric_l2(PG_FUNCTION_ARGS) {
+    PG_RETURN_INT32(static_cast<int>(core::Metric::l2) | h::kHalfKeys);
+}
+Datum rushdb_hnsw_halfvec_metric_cosine(PG_FUNCTION_ARGS) {
+    PG_RETURN_INT32(static_cast<int>(core::Metric::cosine) | h::kHalfKeys);
+}
+Datum rushdb_hnsw_halfvec_metric_ip(PG_FUNCTION_ARGS) {
+    PG_RETURN_INT32(static_cast<int>(core::Metric::inner_product) | h::kHalfKeys);
+}
+Datum rushdb_hnsw_halfvec_metric_l1(PG_FUNCTION_ARGS) {
+    PG_RETURN_INT32(static_cast<int>(core::Metric::l1) | h::kHalfKeys);
+}
 
 }  // extern "C"

@@ -338,8 +338,8 @@ bool insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, R
     if (isnull[0]) return false;  // NULL vectors are not indexed
     MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "rushdb_hnsw insert", ALLOCSET_DEFAULT_SIZES);
     MemoryContext old = MemoryContextSwitchTo(cxt);
-    Vector* v = datum_to_vector(values[0]);
     IndexParams params = index_params(index);
+    Vector* v = key_vector(values[0], params);
     MetaPageData meta;
     read_meta(index, &meta);
     if (use_pending_list(meta, v->dim, params)) {

@@ -235,7 +235,7 @@ void rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
         memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
     if (scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL)) {
         MemoryContext old = MemoryContextSwitchTo(so->context);
-        Vector* q = datum_to_vector(scan->orderByData[0].sk_argument);
+        Vector* q = key_vector(scan->orderByData[0].sk_argument, so->params);
         so->query = static_cast<Vector*>(palloc(VARSIZE(q)));
         std::memcpy(so->query, q, VARSIZE(q));
         MemoryContextSwitchTo(old);
