@@ -16,6 +16,7 @@
 #   make bench-filtered      filtered search at 0.1%-50% on two real sets (and pgvector)
 #   make bench-hnsw-write    writes into a live index: COPY, INSERT, 2 writers, API (and pgvector)
 #   make bench-find          rushdb.find over a million records: plans and p50/p99 latency
+#   make bench-halfvec       halfvec vs vector (and pgvector's halfvec) on real vectors: sizes, recall, q/s
 #   make fuzz-parser         libFuzzer run of the vector text parser
 #   make fuzz-where          libFuzzer run of the JSON parser + where compiler
 #
@@ -99,7 +100,7 @@ build/regress:
 
 EXTRA_CLEAN = build/pgxs build/regress tmp_check
 
-.PHONY: unit lint format prove_installcheck bench bench-kernels bench-hnsw bench-filtered bench-hnsw-write bench-find fuzz-parser fuzz-where cmake-build FORCE
+.PHONY: unit lint format prove_installcheck bench bench-kernels bench-hnsw bench-filtered bench-hnsw-write bench-find bench-halfvec fuzz-parser fuzz-where cmake-build FORCE
 cmake-build:
 	cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/cmake -j$$(nproc)
@@ -143,7 +144,10 @@ bench-hnsw-write:
 bench-find:
 	test/bench/find/run_find.sh 1000000 300
 
-bench: bench-kernels bench-hnsw bench-filtered bench-hnsw-write bench-find
+bench-halfvec:
+	test/bench/hnsw/run_halfvec.sh wink-100d $(BENCH_FILTER_SECS)
+
+bench: bench-kernels bench-hnsw bench-filtered bench-hnsw-write bench-find bench-halfvec
 
 bench-kernels: cmake-build
 	build/cmake/bench_kernels --benchmark_min_time=0.2
