@@ -53,21 +53,7 @@ Datum rushdb_halfvec_out(PG_FUNCTION_ARGS) {
     PG_RETURN_CSTRING(buf);
 }
 
-Datum rushdb_halfvec_typmod_in(PG_FUNCTION_ARGS) {
-    ArrayType* arr = PG_GETARG_ARRAYTYPE_P(0);
-    int n = 0;
-    int32* mods = ArrayGetIntegerTypmods(arr, &n);
-    if (n != 1)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("invalid type modifier for halfvec: expected one dimension count")));
-    if (mods[0] < 1)
-        ereport(ERROR,
-                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("dimensions for type halfvec must be at least 1")));
-    if (mods[0] > kMaxDims)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("dimensions for type halfvec cannot exceed %d", kMaxDims)));
-    PG_RETURN_INT32(mods[0]);
-}
+Datum rushdb_halfvec_typmod_in(PG_FUNCTION_ARGS) { PG_RETURN_INT32(dims_typmod(PG_GETARG_ARRAYTYPE_P(0), "halfvec")); }
 
 // Binary form: int16 dim, int16 reserved (0), dim uint16 halves in network
 // order. Infinity and NaN halves are refused, as in text input.

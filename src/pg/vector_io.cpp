@@ -69,6 +69,22 @@ Vector* vector_from_text(const char* text, TextType type) {
     return v;
 }
 
+// The typmod of vector(n) and halfvec(n): one dimension count, 1..kMaxDims.
+int32 dims_typmod(ArrayType* mods_array, const char* type_name) {
+    int n = 0;
+    int32* mods = ArrayGetIntegerTypmods(mods_array, &n);
+    if (n != 1)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("invalid type modifier for %s: expected one dimension count", type_name)));
+    if (mods[0] < 1)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("dimensions for type %s must be at least 1", type_name)));
+    if (mods[0] > kMaxDims)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("dimensions for type %s cannot exceed %d", type_name, kMaxDims)));
+    return mods[0];
+}
+
 }  // namespace rushdb::pg
 
 extern "C" {
@@ -95,21 +111,7 @@ Datum rushdb_vector_out(PG_FUNCTION_ARGS) {
 }
 
 // vector(n): the typmod is the dimension count.
-Datum rushdb_vector_typmod_in(PG_FUNCTION_ARGS) {
-    ArrayType* arr = PG_GETARG_ARRAYTYPE_P(0);
-    int n = 0;
-    int32* mods = ArrayGetIntegerTypmods(arr, &n);
-    if (n != 1)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("invalid type modifier for vector: expected one dimension count")));
-    if (mods[0] < 1)
-        ereport(ERROR,
-                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("dimensions for type vector must be at least 1")));
-    if (mods[0] > kMaxDims)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("dimensions for type vector cannot exceed %d", kMaxDims)));
-    PG_RETURN_INT32(mods[0]);
-}
+Datum rushdb_vector_typmod_in(PG_FUNCTION_ARGS) { PG_RETURN_INT32(dims_typmod(PG_GETARG_ARRAYTYPE_P(0), "vector")); }
 
 // Binary form: int16 dim, int16 reserved (0), dim float4 in network order.
 Datum rushdb_vector_recv(PG_FUNCTION_ARGS) {

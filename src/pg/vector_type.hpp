@@ -7,6 +7,10 @@
 
 #include "pg_prelude.hpp"
 
+extern "C" {
+#include "utils/array.h"
+}
+
 namespace rushdb::pg {
 
 constexpr int kMaxDims = 16000;
@@ -49,5 +53,7 @@ void check_result_finite(const Vector* v, const char* op);
 // in the errors (a halfvec literal is parsed as float32, then narrowed).
 enum class TextType { vector, halfvec };
 Vector* vector_from_text(const char* text, TextType type);
+// The typmod of vector(n) / halfvec(n) from its modifier list (vector_io.cpp).
+int32 dims_typmod(::ArrayType* mods_array, const char* type_name);
 
 }  // namespace rushdb::pg
