@@ -106,8 +106,9 @@ TEST(Half, RandomFloatsRoundToTheNearestHalf) {
         double af = std::fabs(f);
         ASSERT_LE(err, std::fabs(up - af)) << f;
         ASSERT_LE(err, std::fabs(af - down)) << f;
-        if (err == std::fabs(up - af) || (mag > 0 && err == std::fabs(af - down) && err > 0))
+        if (err == std::fabs(up - af) || (mag > 0 && err == std::fabs(af - down) && err > 0)) {
             ASSERT_EQ(h & 1, 0) << "tie not to even for " << f;
+        }
     }
 }
 
